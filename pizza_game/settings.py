@@ -1,0 +1,63 @@
+"""Environment variable names and their defaults: the one place the project's configuration is named.
+
+The seed's names (S3_BUCKET_NAME, FOOTBALL_API_KEY, ...) are kept; ours follow the same style.
+Resources read these through ``dg.EnvVar`` (see definitions.py); plain code reads them through
+``env()`` so that the defaults below are the only defaults anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Storage
+S3_BUCKET_NAME = "S3_BUCKET_NAME"
+S3_ENDPOINT_URL = "S3_ENDPOINT_URL"
+S3_SSE = "S3_SSE"
+S3_KMS_KEY_ID = "S3_KMS_KEY_ID"
+PIZZA_GAME_DATA_DIR = "PIZZA_GAME_DATA_DIR"
+
+# Collectors
+FOOTBALL_API_URL = "FOOTBALL_API_URL"
+FOOTBALL_API_KEY = "FOOTBALL_API_KEY"
+FOOTBALL_COMPETITIONS = "FOOTBALL_COMPETITIONS"
+DOMINOS_API_URL = "DOMINOS_API_URL"
+DOMINOS_API_KEY = "DOMINOS_API_KEY"
+MAX_REQUESTS_PER_MINUTE = "MAX_REQUESTS_PER_MINUTE"
+MAX_REQUESTS_PER_HOUR = "MAX_REQUESTS_PER_HOUR"
+PIZZA_GAME_FALLBACK = "PIZZA_GAME_FALLBACK"
+PIZZA_GAME_SEED = "PIZZA_GAME_SEED"
+
+# Partitions and analysis
+PIZZA_GAME_START_DATE = "PIZZA_GAME_START_DATE"
+PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
+
+# Publishing
+QUICKSIGHT_ACCOUNT_ID = "QUICKSIGHT_ACCOUNT_ID"
+
+# Observability
+PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
+
+DEFAULTS: dict[str, str] = {
+    PIZZA_GAME_DATA_DIR: "pizza-game-data",
+    S3_SSE: "AES256",
+    FOOTBALL_API_URL: "https://api.football-data.org/v4",
+    FOOTBALL_COMPETITIONS: "PL",
+    MAX_REQUESTS_PER_MINUTE: "10",
+    MAX_REQUESTS_PER_HOUR: "1000",
+    PIZZA_GAME_FALLBACK: "on",
+    PIZZA_GAME_SEED: "42",
+    # Hourly partitions from 2015 let users import the real 2015 data sets in ../shared/data.
+    PIZZA_GAME_START_DATE: "2015-01-01",
+    PIZZA_GAME_HORIZON_DAYS: "365",
+    PIZZA_GAME_LOG_FORMAT: "text",
+}
+
+SECRET_NAMES = (FOOTBALL_API_KEY, DOMINOS_API_KEY)
+
+
+def env(name: str) -> str | None:
+    """The variable's value, else its default, else None. Empty strings count as unset."""
+    value = os.environ.get(name, "")
+    if value.strip():
+        return value.strip()
+    return DEFAULTS.get(name)

@@ -1,0 +1,57 @@
+"""The bucket layout (DESIGN.md): every key the project writes, as pure functions of time.
+
+The same keys are used under a local directory and in S3. ``stamp`` is the partition window start
+for partitioned outputs, and the first instant of the last analysed day for the analysis outputs,
+so re-running the same dates writes the same keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+RAW_ORDERS_PREFIX = "raw-data/dominos-orders"
+RAW_MATCHES_PREFIX = "raw-data/football-data"
+MERGED_PREFIX = "processed-data/merged-datasets"
+CORRELATION_PREFIX = "processed-data/correlation-analysis"
+DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
+MANIFEST_KEY = "quicksight-ready/metadata/manifest.json"
+REPORTS_PREFIX = "reports"
+REPORT_LATEST_KEY = "reports/latest.html"
+
+
+def _dated(prefix: str, stamp: datetime, name: str) -> str:
+    return f"{prefix}/{stamp:%Y/%m/%d}/{stamp:%Y%m%d_%H%M%S}_{name}"
+
+
+def raw_orders_key(source: str, window_start: datetime) -> str:
+    name = "mock_orders.json" if source == "mock" else "orders.json"
+    return _dated(f"{RAW_ORDERS_PREFIX}/{source}", window_start, name)
+
+
+def raw_matches_key(source: str, window_start: datetime) -> str:
+    name = "mock_matches.json" if source == "mock" else "matches.json"
+    return _dated(f"{RAW_MATCHES_PREFIX}/{source}", window_start, name)
+
+
+def merged_keys(window_start: datetime) -> dict[str, str]:
+    return {ext: _dated(MERGED_PREFIX, window_start, f"merged_data.{ext}") for ext in ("csv", "json")}
+
+
+def correlation_results_key(stamp: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, stamp, "correlation_results.csv")
+
+
+def significant_correlations_key(stamp: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, stamp, "significant_correlations.csv")
+
+
+def correlation_summary_key(stamp: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, stamp, "correlation_summary.json")
+
+
+def dashboard_data_key(stamp: datetime, ext: str = "json") -> str:
+    return _dated(DASHBOARD_PREFIX, stamp, f"dashboard_data.{ext}")
+
+
+def report_key(stamp: datetime) -> str:
+    return _dated(REPORTS_PREFIX, stamp, "dashboard.html")

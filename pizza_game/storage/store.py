@@ -1,0 +1,123 @@
+"""Object stores holding the bucket layout: a local directory (the embedded default) or S3.
+
+Both speak the same small interface over string keys such as
+``raw-data/football-data/mock/2024/05/04/20240504_000000_mock_matches.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+
+class StorageError(RuntimeError):
+    """A read or write failed; the message names the key and the store, never a secret."""
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises KeyError when it does not exist."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object if it exists."""
+        ...
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, sorted."""
+        ...
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        """The immediate child "folders" of ``prefix`` (which ends with '/'), sorted."""
+        ...
+
+    def uri(self, key: str) -> str: ...
+
+    def check(self) -> None:
+        """Fail with one clear StorageError if the store cannot be written (run start)."""
+        ...
+
+
+class LocalStore:
+    """The layout under a local directory. Writes are atomic: temp file in the same folder, then rename."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.root)!r})"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise StorageError(f"key {key!r} escapes the data directory {self.root}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise StorageError(f"cannot write {key} under {self.root}: {error.strerror or error}") from None
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise KeyError(key) from None
+        except OSError as error:
+            raise StorageError(f"cannot read {key} under {self.root}: {error.strerror or error}") from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> list[str]:
+        base = self.root / prefix
+        folder = base if base.is_dir() else base.parent
+        if not folder.is_dir():
+            return []
+        keys = (
+            p.relative_to(self.root).as_posix()
+            for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
+        return sorted(k for k in keys if k.startswith(prefix))
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        folder = self.root / prefix
+        if not folder.is_dir():
+            return []
+        return sorted(f"{prefix}{p.name}/" for p in folder.iterdir() if p.is_dir())
+
+    def uri(self, key: str) -> str:
+        return (self.root / key).as_uri()
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check.", delete=True)
+            probe.close()
+        except OSError as error:
+            raise StorageError(
+                f"the data directory {self.root} is not writable ({error.strerror or error}); "
+                "set PIZZA_GAME_DATA_DIR or --data-dir to a writable folder"
+            ) from None

@@ -1,0 +1,29 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="pizza-game",
+    version="0.1.0",
+    description="Do football matches move pizza orders? A Dagster code location that measures it.",
+    packages=find_packages(exclude=["pizza_game_tests", "pizza_game_tests.*"]),
+    package_data={"pizza_game": ["py.typed"]},
+    python_requires=">=3.11",
+    install_requires=[
+        "dagster==1.13.27",
+        "dagster-webserver==1.13.27",
+        "dagster-aws==0.29.27",
+        "pandas>=2.2",
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "requests>=2.31",
+        "boto3>=1.34",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8",
+            "pytest-httpserver>=1.0",
+            "moto[server]>=5.0",
+            "statsmodels>=0.14",
+        ],
+    },
+    entry_points={"console_scripts": ["pizza-game=pizza_game.cli:main"]},
+)
