@@ -58,8 +58,9 @@ MATCH_STATUSES = (
     "CANCELED",
     "AWARDED",
 )
-# Matches whose kick-off really happened (or is happening): the only ones the analysis uses.
-PLAYED_STATUSES = ("IN_PLAY", "PAUSED", "FINISHED", "AWARDED")
+# Matches that kicked off (AWARDED results may come from a decision, not a game): the only ones
+# the analysis uses.
+PLAYED_STATUSES = ("IN_PLAY", "PAUSED", "FINISHED")
 WINNERS = ("HOME_TEAM", "AWAY_TEAM", "DRAW")
 
 # Kick-offs before this are typos or placeholders (e.g. year 1900), not football we can analyse.

@@ -1,0 +1,211 @@
+"""Line a day's orders up against that day's matches: the merged dataset of one UTC day.
+
+For day D the merged data holds
+- ``series``: orders per 15-minute bin during D, nationally (region "ALL", always present) and per
+  region (counts, items, revenue, how many are real), with the match windows overlaid, and
+  ``covered`` False where no raw data exists for the hour (missing data is not zero orders);
+- ``windows``: for every match kicking off on D and each of its windows, the orders observed in
+  the window, nationally (region "ALL") and per region, and the share of the window that had data;
+- ``matches``: the day's matches, with why a match is excluded from the analysis.
+Windows reach into D-1 and D+1, so the orders passed in cover [D - reach, D + 1 day + reach).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.windows import (
+    WindowConfig,
+    count_in_windows,
+    split_analysable,
+    sum_in_windows,
+    to_ns,
+    window_bounds,
+)
+
+BIN_MINUTES = 15
+HOUR_NS = 3_600 * 1_000_000_000
+ALL_REGIONS = "ALL"
+OVERLAY_PRIORITY = ("during", "pre", "post")
+
+SERIES_COLUMNS: dict[str, str] = {
+    "bin_start": "datetime64[ns, UTC]",
+    "region": "str",
+    "covered": "bool",
+    "orders": "float64",
+    "items": "float64",
+    "revenue": "float64",
+    "real_orders": "float64",
+    "window": "str",
+    "matches_live": "int64",
+}
+
+WINDOW_COLUMNS: dict[str, str] = {
+    "match_id": "str",
+    "window": "str",
+    "region": "str",
+    "start": "datetime64[ns, UTC]",
+    "end": "datetime64[ns, UTC]",
+    "coverage": "float64",
+    "orders": "int64",
+    "items": "int64",
+    "revenue": "float64",
+    "real_orders": "int64",
+}
+
+
+@dataclass
+class MergedDay:
+    day: pd.Timestamp
+    series: pd.DataFrame
+    windows: pd.DataFrame
+    matches: pd.DataFrame
+    coverage: dict = field(default_factory=dict)
+
+
+def covered_ns(hours_ns: np.ndarray, instants_ns: np.ndarray) -> np.ndarray:
+    """Nanoseconds before each instant that lie in one of the (sorted, hour-long) data hours."""
+    if len(hours_ns) == 0:
+        return np.zeros(len(instants_ns), dtype="int64")
+    started = np.searchsorted(hours_ns, instants_ns, side="right")
+    finished = np.searchsorted(hours_ns + HOUR_NS, instants_ns, side="right")
+    partial = started - finished
+    last_start = hours_ns[np.maximum(started - 1, 0)]
+    return finished * HOUR_NS + partial * (instants_ns - last_start)
+
+
+def merge_day(
+    day: pd.Timestamp,
+    orders: pd.DataFrame,
+    matches: pd.DataFrame,
+    hours_present: pd.DatetimeIndex | pd.Series,
+    config: WindowConfig = WindowConfig(),
+    bin_minutes: int = BIN_MINUTES,
+) -> MergedDay:
+    """The merged dataset of UTC day ``day`` (see module docstring).
+
+    ``orders`` are canonical orders around the day (any extra rows are ignored), ``matches`` the
+    canonical matches kicking off on the day, ``hours_present`` the hour starts that have raw order
+    data (an hour present with no orders is a real zero).
+    """
+    day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
+    day_ns = day.value
+    bin_ns = bin_minutes * 60 * 1_000_000_000
+    n_bins = 24 * 60 // bin_minutes
+    hours_ns = np.unique(to_ns(pd.Series(hours_present))) if len(hours_present) else np.array([], dtype="int64")
+
+    order_ns = to_ns(orders["ordered_at"])
+    order_sort = np.argsort(order_ns, kind="stable")
+    order_ns = order_ns[order_sort]
+    region = orders["region"].astype(str).to_numpy()[order_sort]
+    items = orders["items"].to_numpy(dtype="float64")[order_sort]
+    revenue = orders["total"].to_numpy(dtype="float64")[order_sort]
+    real = (orders["source"].to_numpy()[order_sort] == "real").astype("float64")
+    regions = sorted(set(region.tolist()))
+
+    analysable, excluded = split_analysable(matches)
+    bounds = window_bounds(analysable["kickoff_at"], config)
+    bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
+
+    series = _series(day_ns, bin_ns, n_bins, order_ns, region, items, revenue, real, regions, hours_ns)
+    _overlay(series, bounds)
+    windows = _windows(bounds, order_ns, region, items, revenue, real, regions, hours_ns)
+
+    day_matches = matches.assign(analysable=True, excluded_reason=None)
+    day_matches.loc[excluded.index, "analysable"] = False
+    day_matches.loc[excluded.index, "excluded_reason"] = excluded["excluded_reason"]
+    day_hours = day_ns + HOUR_NS * np.arange(24)
+    reach_before, reach_after = config.reach()
+    reach_hours = np.arange(day_ns - reach_before.value, day_ns + 24 * HOUR_NS + reach_after.value, HOUR_NS)
+    coverage = {
+        "hours_present": int(np.isin(day_hours, hours_ns).sum()),
+        "hours_missing": [_iso(h) for h in day_hours[~np.isin(day_hours, hours_ns)]],
+        "reach_hours_missing": int((~np.isin(reach_hours, hours_ns)).sum()),
+        "orders_in_day": int(((order_ns >= day_ns) & (order_ns < day_ns + 24 * HOUR_NS)).sum()),
+        "matches": int(len(matches)),
+        "matches_analysable": int(len(analysable)),
+        "matches_excluded": int(len(excluded)),
+    }
+    return MergedDay(day=day, series=series, windows=windows, matches=day_matches, coverage=coverage)
+
+
+def _iso(ns: int) -> str:
+    return pd.Timestamp(int(ns), tz="UTC").isoformat()
+
+
+def _series(day_ns, bin_ns, n_bins, order_ns, region, items, revenue, real, regions, hours_ns) -> pd.DataFrame:
+    in_day = (order_ns >= day_ns) & (order_ns < day_ns + n_bins * bin_ns)
+    bins = (order_ns[in_day] - day_ns) // bin_ns
+    codes = pd.Categorical(region[in_day], categories=regions).codes.astype("int64") + 1
+    slot = np.concatenate([bins, codes * n_bins + bins])  # row block 0 is ALL, then each region
+    regions = [ALL_REGIONS, *regions]
+    size = len(regions) * n_bins
+
+    def total(weights=None):
+        twice = None if weights is None else np.concatenate([weights, weights])
+        return np.bincount(slot, weights=twice, minlength=size).astype("float64")
+
+    bin_start_ns = np.tile(day_ns + bin_ns * np.arange(n_bins), len(regions))
+    hour_start = bin_start_ns - (bin_start_ns - day_ns) % HOUR_NS
+    covered = np.isin(hour_start, hours_ns)
+    columns = {
+        "orders": total(),
+        "items": total(items[in_day]),
+        "revenue": np.round(total(revenue[in_day]), 2),
+        "real_orders": total(real[in_day]),
+    }
+    table = pd.DataFrame(
+        {
+            "bin_start": pd.to_datetime(bin_start_ns, utc=True),
+            "region": np.repeat(np.array(regions, dtype=object), n_bins),
+            "covered": covered,
+            **{name: np.where(covered, values, np.nan) for name, values in columns.items()},
+        }
+    )
+    return table
+
+
+def _overlay(series: pd.DataFrame, bounds: pd.DataFrame) -> None:
+    """Label each bin with the match window it falls in (during > pre > post) and live matches."""
+    bin_ns = to_ns(series["bin_start"])
+    label = np.full(len(series), "", dtype=object)
+    for name in OVERLAY_PRIORITY:
+        rows = bounds[bounds["window"] == name]
+        starts = np.sort(rows["start_ns"].to_numpy())
+        ends = np.sort(rows["end_ns"].to_numpy())
+        active = np.searchsorted(starts, bin_ns, side="right") - np.searchsorted(ends, bin_ns, side="right")
+        if name == "during":
+            series["matches_live"] = active.astype("int64")
+        label[(label == "") & (active > 0)] = name
+    series["window"] = label
+
+
+def _windows(bounds, order_ns, region, items, revenue, real, regions, hours_ns) -> pd.DataFrame:
+    start_ns = bounds["start_ns"].to_numpy()
+    end_ns = bounds["end_ns"].to_numpy()
+    coverage = (covered_ns(hours_ns, end_ns) - covered_ns(hours_ns, start_ns)) / (end_ns - start_ns)
+    frames = []
+    for name in [ALL_REGIONS, *regions]:
+        pick = slice(None) if name == ALL_REGIONS else region == name
+        times = order_ns[pick]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "match_id": bounds["match_id"].to_numpy(),
+                    "window": bounds["window"].to_numpy(),
+                    "region": name,
+                    "start": pd.to_datetime(start_ns, utc=True),
+                    "end": pd.to_datetime(end_ns, utc=True),
+                    "coverage": coverage,
+                    "orders": count_in_windows(times, start_ns, end_ns),
+                    "items": sum_in_windows(times, items[pick], start_ns, end_ns).astype("int64"),
+                    "revenue": np.round(sum_in_windows(times, revenue[pick], start_ns, end_ns), 2),
+                    "real_orders": sum_in_windows(times, real[pick], start_ns, end_ns).astype("int64"),
+                }
+            )
+        )
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(WINDOW_COLUMNS))
+    return table.astype(WINDOW_COLUMNS | {"match_id": object, "window": object, "region": object})
