@@ -247,7 +247,8 @@ def normalize_matches(records: pd.DataFrame, *, source: str, where: str) -> Norm
     """Canonical matches from records that already use the canonical column names.
 
     ``kickoff_known`` defaults to True except for SCHEDULED matches at T00:00:00Z (football-data.org
-    puts unknown kick-off times at midnight UTC). Unknown statuses, kick-offs before 1990, scores
+    puts unknown kick-off times at midnight UTC). ``winner`` is derived from the score of finished
+    matches when the source does not give it. Unknown statuses, kick-offs before 1990, scores
     that are not whole non-negative numbers and rows without teams are rejected.
     """
     if source not in SOURCES:
@@ -289,6 +290,14 @@ def normalize_matches(records: pd.DataFrame, *, source: str, where: str) -> Norm
         problems.append((f"{name} is not a whole number", bad))
         problems.append((f"{name} must not be negative", (values.fillna(0) < 0).to_numpy()))
     winner = col("winner").astype("string").str.strip().str.upper()
+    decided = status.isin(("FINISHED", "AWARDED")) & winner.isna()
+    decided &= scores["home_score"].notna() & scores["away_score"].notna()
+    if decided.any():
+        home_goals, away_goals = scores["home_score"][decided], scores["away_score"][decided]
+        winner = winner.copy()
+        winner[decided] = np.where(
+            home_goals > away_goals, "HOME_TEAM", np.where(home_goals < away_goals, "AWAY_TEAM", "DRAW")
+        )
     problems.append(("unknown winner", (~winner.isna() & ~winner.isin(WINNERS)).to_numpy()))
     reason = _first_problem(problems, n)
     midnight = kickoff_at.dt.hour.eq(0) & kickoff_at.dt.minute.eq(0)

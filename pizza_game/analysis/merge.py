@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pizza_game.schema import coerce
 from pizza_game.analysis.windows import (
     WindowConfig,
     count_in_windows,
@@ -35,10 +36,10 @@ SERIES_COLUMNS: dict[str, str] = {
     "bin_start": "datetime64[ns, UTC]",
     "region": "str",
     "covered": "bool",
-    "orders": "float64",
-    "items": "float64",
+    "orders": "Int64",
+    "items": "Int64",
     "revenue": "float64",
-    "real_orders": "float64",
+    "real_orders": "Int64",
     "window": "str",
     "matches_live": "int64",
 }
@@ -129,7 +130,13 @@ def merge_day(
         "matches_analysable": int(len(analysable)),
         "matches_excluded": int(len(excluded)),
     }
-    return MergedDay(day=day, series=series, windows=windows, matches=day_matches, coverage=coverage)
+    return MergedDay(
+        day=day,
+        series=coerce(series, SERIES_COLUMNS),
+        windows=coerce(windows, WINDOW_COLUMNS),
+        matches=day_matches,
+        coverage=coverage,
+    )
 
 
 def _iso(ns: int) -> str:
@@ -207,5 +214,4 @@ def _windows(bounds, order_ns, region, items, revenue, real, regions, hours_ns) 
                 }
             )
         )
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(WINDOW_COLUMNS))
-    return table.astype(WINDOW_COLUMNS | {"match_id": object, "window": object, "region": object})
+    return pd.concat(frames, ignore_index=True)

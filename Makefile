@@ -1,0 +1,34 @@
+# The two set-up commands of the README:
+#   make run    install, then run the main job on the embedded default (no AWS, no API keys)
+#   make test   install with the test tools, then run the whole test suite
+# `make ui` starts the Dagster UI on this repository's instance (dagster.yaml).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: run test ui install install-dev system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-dev: $(BIN)/python system-deps
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# Debian packages the tests need; installed only when missing and when we can (root + apt).
+system-deps:
+	@./scripts/system-deps.sh
+
+run: install
+	$(BIN)/pizza-game run $(ARGS)
+
+test: install-dev
+	$(BIN)/python -m pytest $(ARGS)
+
+ui: install
+	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev -w workspace.yaml

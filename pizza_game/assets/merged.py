@@ -1,0 +1,84 @@
+"""The merged dataset: each day's orders lined up against that day's match windows."""
+
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.merge import ALL_REGIONS, MergedDay, merge_day
+from pizza_game.analysis.windows import to_ns
+from pizza_game.assets.metadata import preview
+from pizza_game.assets.raw import OWNERS
+from pizza_game.collectors.raw import RawPartition
+from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.resources import AnalysisSettings
+from pizza_game.schema import empty_matches, empty_orders
+from pizza_game.storage.io_manager import partition_windows
+
+# Match windows cross midnight (up to 12 h either side by default), so day D reads the order hours
+# of D-1, D and D+1. Hours that do not exist yet (the future) are simply not read.
+ORDER_HOURS_AROUND_DAY = dg.TimeWindowPartitionMapping(
+    start_offset=-1, end_offset=1, allow_nonexistent_upstream_partitions=True
+)
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    ins={
+        "raw_orders": dg.AssetIn(partition_mapping=ORDER_HOURS_AROUND_DAY),
+        "raw_matches": dg.AssetIn(),
+    },
+    group_name="merged",
+    kinds={"pandas", "csv", "json"},
+    owners=OWNERS,
+)
+def merged_dataset(
+    context: dg.AssetExecutionContext,
+    analysis_settings: AnalysisSettings,
+    raw_orders: dict[str, RawPartition],
+    raw_matches: dict[str, RawPartition],
+) -> dg.MaterializeResult:
+    """Per day: orders per 15 minutes (national and per region) with match windows overlaid, and
+    the orders observed in every window of every match that kicked off that day."""
+    windows = analysis_settings.windows()
+    orders, hours = _orders_and_hours(raw_orders)
+    order_ns = to_ns(orders["ordered_at"])
+    out: dict[str, MergedDay] = {}
+    for day in partition_windows(daily_partitions, context.partition_keys):
+        lo, hi = np.searchsorted(order_ns, [(day.start - pd.Timedelta(days=1)).value, (day.end + pd.Timedelta(days=1)).value])
+        near_hours = hours[(hours >= day.start - pd.Timedelta(days=1)) & (hours < day.end + pd.Timedelta(days=1))]
+        matches = raw_matches[day.key].rows if day.key in raw_matches else empty_matches()
+        if day.key not in raw_matches:
+            context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
+        out[day.key] = merge_day(day.start, orders.iloc[lo:hi], matches, near_hours, windows)
+    return dg.MaterializeResult(value=out, metadata=_metadata(out))
+
+
+def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
+    parts = [p.rows for p in raw_orders.values() if len(p.rows)]
+    orders = pd.concat(parts, ignore_index=True) if parts else empty_orders()
+    orders = orders.sort_values("ordered_at", kind="stable", ignore_index=True)
+    starts = [hourly_partitions.time_window_for_partition_key(k).start for k in raw_orders]
+    return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
+
+
+def _metadata(days: dict[str, MergedDay]) -> dict:
+    coverage = [d.coverage for d in days.values()]
+    windows = pd.concat([d.windows for d in days.values()], ignore_index=True)
+    national = windows[windows["region"] == ALL_REGIONS]
+    series = pd.concat([d.series for d in days.values()], ignore_index=True)
+    national_series = series[(series["region"] == ALL_REGIONS) & series["covered"]]
+    orders = float(national_series["orders"].sum())
+    return {
+        "days": dg.MetadataValue.int(len(days)),
+        "orders": dg.MetadataValue.int(int(orders)),
+        "real_share": dg.MetadataValue.float(float(national_series["real_orders"].sum()) / orders if orders else 0.0),
+        "matches": dg.MetadataValue.int(sum(c["matches"] for c in coverage)),
+        "matches_analysable": dg.MetadataValue.int(sum(c["matches_analysable"] for c in coverage)),
+        "matches_excluded": dg.MetadataValue.int(sum(c["matches_excluded"] for c in coverage)),
+        "hours_missing": dg.MetadataValue.int(sum(len(c["hours_missing"]) for c in coverage)),
+        "dagster/row_count": dg.MetadataValue.int(len(series)),
+        "time_range": dg.MetadataValue.text(f"{min(days)} – {max(days)} (UTC days)"),
+        "window_preview": preview(national[["match_id", "window", "start", "orders", "coverage"]], 8),
+    }

@@ -1,0 +1,54 @@
+"""Asset metadata shared by the assets: real/mock share, time range, previews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.collectors.raw import RawPartition
+
+PREVIEW_ROWS = 5
+
+
+def preview(table: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
+    head = table.head(rows)
+    return dg.MetadataValue.md(head.to_markdown(index=False) if len(head) else "(no rows)")
+
+
+def table_metadata(table: pd.DataFrame) -> dict[str, Any]:
+    """Rows, column schema and a preview of a table, as Dagster shows them on the asset."""
+    return {
+        "dagster/row_count": dg.MetadataValue.int(len(table)),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in table.dtypes.items()]
+        ),
+        "preview": preview(table),
+    }
+
+
+def raw_metadata(batch: dict[str, RawPartition], time_column: str) -> dict[str, Any]:
+    """What a raw run collected: rows, rejected rows, real share, sources, fallback reasons."""
+    parts = list(batch.values())
+    rows = pd.concat([p.rows for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    real_rows = sum(len(p.rows) for p in parts if p.source == "real")
+    reasons = sorted({p.notes.get("reason", "") for p in parts if p.source == "mock"} - {""})
+    rejected = pd.concat([p.rejected for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    metadata: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(len(rows)),
+        "partitions": dg.MetadataValue.int(len(parts)),
+        "real_partitions": dg.MetadataValue.int(sum(p.source == "real" for p in parts)),
+        "mock_partitions": dg.MetadataValue.int(sum(p.source == "mock" for p in parts)),
+        "real_share": dg.MetadataValue.float(real_rows / len(rows) if len(rows) else 0.0),
+        "rejected_rows": dg.MetadataValue.int(len(rejected)),
+        "fallback_reasons": dg.MetadataValue.json(reasons),
+        "preview": preview(rows),
+    }
+    if len(rows):
+        metadata["time_range"] = dg.MetadataValue.text(
+            f"{rows[time_column].min():%Y-%m-%d %H:%M} – {rows[time_column].max():%Y-%m-%d %H:%M} UTC"
+        )
+    if len(rejected):
+        metadata["rejected_preview"] = preview(rejected[["where", "reason"]])
+    return metadata

@@ -1,0 +1,85 @@
+"""Choosing where each raw partition comes from: a real API, an imported file, or the generator.
+
+Order of preference per partition: the real API when it is configured and answers; real data a
+user imported earlier (already stored under ``real/``); the deterministic generator, when the
+fallback is on. Every partition records in ``notes`` how it was obtained and, for mock data, why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from pizza_game.collectors.mock_matches import generate_matches
+from pizza_game.collectors.mock_orders import generate_orders
+from pizza_game.collectors.raw import RawPartition, Window, split_by_window
+
+
+class NoDataError(RuntimeError):
+    """No real data is available and the fallback to generated data is off."""
+
+
+def mock_orders(windows: list[Window], *, seed: int, reason: str) -> dict[str, RawPartition]:
+    rows = generate_orders(windows[0].start, windows[-1].end, seed=seed)
+    return {
+        key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
+        for key, part in split_by_window(rows, "ordered_at", windows).items()
+    }
+
+
+def mock_matches(
+    windows: list[Window], *, seed: int, competitions: list[str], reason: str, now: pd.Timestamp | None = None
+) -> dict[str, RawPartition]:
+    frames = [
+        generate_matches(windows[0].start, windows[-1].end, seed=seed, competition=code, now=now)
+        for code in competitions
+    ]
+    rows = pd.concat(frames, ignore_index=True)
+    return {
+        key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
+        for key, part in split_by_window(rows, "kickoff_at", windows).items()
+    }
+
+
+def fill_partitions(
+    windows: list[Window],
+    *,
+    collected: dict[str, RawPartition],
+    imported: dict[str, RawPartition],
+    generate: Callable[[list[Window], str], dict[str, RawPartition]],
+    fallback: bool,
+    reason: str,
+) -> dict[str, RawPartition]:
+    """One partition per window: collected real data, else imported real data, else generated.
+
+    ``generate(windows, reason)`` is called once for the windows still missing, so a range run
+    generates in one vectorized call. Raises NoDataError when data is missing and ``fallback`` is off.
+    """
+    out: dict[str, RawPartition] = {}
+    for window in windows:
+        if window.key in collected:
+            out[window.key] = collected[window.key]
+        elif window.key in imported and imported[window.key].source == "real":
+            part = imported[window.key]
+            part.notes = {**part.notes, "collector": part.notes.get("collector", "import")}
+            out[window.key] = part
+    missing = [w for w in windows if w.key not in out]
+    if missing and not fallback:
+        raise NoDataError(
+            f"no real data for {len(missing)} partition(s) from {missing[0].key} ({reason}) and "
+            "PIZZA_GAME_FALLBACK is off, so no mock data was generated"
+        )
+    for run in _contiguous(missing):
+        out.update(generate(run, reason))
+    return {w.key: out[w.key] for w in windows}
+
+
+def _contiguous(windows: list[Window]) -> list[list[Window]]:
+    runs: list[list[Window]] = []
+    for window in windows:
+        if runs and runs[-1][-1].end == window.start:
+            runs[-1].append(window)
+        else:
+            runs.append([window])
+    return runs

@@ -1,0 +1,41 @@
+"""The code location: assets, jobs, schedules, sensors and resources, in one place."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pizza_game import settings
+from pizza_game.assets.merged import merged_dataset
+from pizza_game.assets.raw import raw_matches, raw_orders
+from pizza_game.automation import analysis_job, orders_job
+from pizza_game.resources import AnalysisSettings, MockDataResource
+from pizza_game.settings import env
+from pizza_game.storage.io_manager import LayoutIOManager
+from pizza_game.storage.resource import StorageResource
+
+ASSETS = [raw_orders, raw_matches, merged_dataset]
+
+
+def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> dict[str, object]:
+    """Resources configured from the environment; arguments override it (the CLI's flags)."""
+    storage = StorageResource(data_dir=data_dir or env(settings.PIZZA_GAME_DATA_DIR))
+    return {
+        "storage": storage,
+        "io_manager": LayoutIOManager(storage=storage),
+        "mock_data": MockDataResource(
+            seed=seed if seed is not None else int(env(settings.PIZZA_GAME_SEED)),
+            fallback=env(settings.PIZZA_GAME_FALLBACK).lower() not in ("off", "false", "0", "no"),
+        ),
+        "analysis_settings": AnalysisSettings(horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS))),
+    }
+
+
+def make_definitions(**overrides: object) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS,
+        jobs=[orders_job, analysis_job],
+        resources=make_resources(**overrides),
+    )
+
+
+defs = make_definitions()

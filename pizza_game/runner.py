@@ -1,0 +1,191 @@
+"""Run the whole pipeline for a time range through Dagster: the main job of the CLI and of Lambda.
+
+A range is two Dagster runs whatever its length (see automation.py): the order hours, then the
+match days with everything downstream. Both run in this process, against the same asset
+definitions the Dagster UI shows.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.partitions import daily_partitions, hourly_partitions
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+
+
+class PipelineError(RuntimeError):
+    """A run of the pipeline failed; the message says which stage and why."""
+
+
+@dataclass
+class PipelineSummary:
+    """What a pipeline run did, in numbers and in plain words."""
+
+    start: str
+    end: str
+    hours: int
+    days: int
+    run_ids: list[str]
+    orders: int = 0
+    orders_real_share: float = 0.0
+    matches: int = 0
+    matches_real_share: float = 0.0
+    matches_analysed: int = 0
+    headline: str = ""
+    findings: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def text(self) -> str:
+        lines = [
+            f"Processed {self.start} to {self.end}: {self.orders:,} orders "
+            f"({self.orders_real_share:.0%} real) and {self.matches:,} matches "
+            f"({self.matches_real_share:.0%} real), {self.matches_analysed:,} of them analysed.",
+        ]
+        if self.headline:
+            lines.append(self.headline)
+        if self.findings:
+            lines.append("Significant findings (after Benjamini-Hochberg adjustment, alpha 0.05):")
+            lines.extend(f"  - {finding}" for finding in self.findings)
+        else:
+            lines.append("No significant findings after Benjamini-Hochberg adjustment (alpha 0.05).")
+        lines.append("Outputs:")
+        lines.extend(f"  {name}: {uri}" for name, uri in self.outputs.items())
+        lines.append(f"Done in {self.seconds:.1f} s.")
+        return "\n".join(lines)
+
+
+def hour_range(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:
+    """First and last hourly partition keys of [start, end)."""
+    return hourly_partitions.get_partition_key_for_timestamp(start.timestamp()), (
+        hourly_partitions.get_partition_key_for_timestamp((end - HOUR).timestamp())
+    )
+
+
+def day_range(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:
+    """First and last daily partition keys of the days that [start, end) touches."""
+    return f"{start:%Y-%m-%d}", f"{end - pd.Timedelta(1, 'ns'):%Y-%m-%d}"
+
+
+def validate_range(start: datetime, end: datetime, now: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) as whole UTC hours within the partitions that exist; ValueError otherwise."""
+    start, end = (pd.Timestamp(t).tz_localize("UTC") if pd.Timestamp(t).tzinfo is None else pd.Timestamp(t).tz_convert("UTC") for t in (start, end))
+    now = now or pd.Timestamp.now(tz="UTC")
+    first = pd.Timestamp(hourly_partitions.start).tz_convert("UTC")
+    if start.floor("h") != start or end.floor("h") != end:
+        raise ValueError(f"start and end must be whole hours (got {start} and {end})")
+    if end <= start:
+        raise ValueError(f"the end ({end:%Y-%m-%d %H:%M}) must be after the start ({start:%Y-%m-%d %H:%M})")
+    if start < first:
+        raise ValueError(f"the start ({start:%Y-%m-%d}) is before the first partition ({first:%Y-%m-%d}); set PIZZA_GAME_START_DATE")
+    if end > now.floor("h"):
+        raise ValueError(f"the end ({end:%Y-%m-%d %H:%M} UTC) is in the future: only finished hours can be collected")
+    return start, end
+
+
+def run_pipeline(
+    start: datetime,
+    end: datetime,
+    *,
+    defs: dg.Definitions | None = None,
+    instance: dg.DagsterInstance | None = None,
+    collect_margin: bool = True,
+    log_level: str = "INFO",
+) -> PipelineSummary:
+    """Materialize every asset for [start, end) (UTC, whole hours) and summarise the outcome.
+
+    With ``collect_margin`` (date ranges) the orders are also collected for the hours the edge days'
+    match windows reach into, so the first and last days' windows are complete. Without it (the
+    hourly run) only [start, end) is collected and every day whose windows reach into it is merged
+    and analysed again.
+    Raises PipelineError when a run fails.
+    """
+    from pizza_game.definitions import defs as default_defs
+
+    began = time.monotonic()
+    defs = defs or default_defs
+    start, end = validate_range(start, end)
+    instance = instance or (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
+    before, after = defs.resources["analysis_settings"].windows().reach()
+    now = pd.Timestamp.now(tz="UTC")
+    if collect_margin:
+        first_hour = pd.Timestamp(hourly_partitions.start).tz_convert("UTC")
+        collect_start = max(start.floor("D") - before.ceil("h"), first_hour)
+        collect_end = min(end.ceil("D") + after.ceil("h"), now.floor("h"))
+        days = day_range(start, end)
+    else:
+        # Only [start, end) is collected; refresh every day whose match windows reach into it.
+        collect_start, collect_end = start, end
+        days = day_range(max(start - after, pd.Timestamp(daily_partitions.start).tz_convert("UTC")), min(end + before, now.ceil("D")))
+    hours = hour_range(collect_start, collect_end)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+
+    orders_run = _execute(defs, "orders_job", hours, instance, run_config)
+    analysis_config = {**run_config, "ops": {"correlation_results": {"config": {"as_of": days[1]}}}}
+    analysis_run = _execute(defs, "analysis_job", days, instance, analysis_config)
+
+    summary = PipelineSummary(
+        start=f"{start:%Y-%m-%d %H:%M}",
+        end=f"{end:%Y-%m-%d %H:%M} UTC",
+        hours=len(hourly_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(*hours))),
+        days=len(daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(*days))),
+        run_ids=[orders_run.run_id, analysis_run.run_id],
+    )
+    _fill_summary(summary, [orders_run, analysis_run])
+    summary.seconds = round(time.monotonic() - began, 2)
+    return summary
+
+
+def _execute(defs, job_name, keys, instance, run_config) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(
+        instance=instance,
+        run_config=run_config,
+        tags={RANGE_START: keys[0], RANGE_END: keys[1]},
+        raise_on_error=False,
+    )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure or e.is_failure]
+        detail = next((e.step_failure_data.error.message.strip() for e in failures if e.is_step_failure), "see the run's logs")
+        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {detail}")
+    return result
+
+
+def _latest_metadata(results) -> dict[str, dict]:
+    """For every asset, the metadata of its last materialization in these runs (plain values)."""
+    out: dict[str, dict] = {}
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            materialization = event.asset_materialization
+            out[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
+    return out
+
+
+def _fill_summary(summary: PipelineSummary, results) -> None:
+    metadata = _latest_metadata(results)
+    matches = metadata.get("raw_matches", {})
+    merged = metadata.get("merged_dataset", {})
+    summary.orders = int(merged.get("orders", 0))
+    summary.orders_real_share = float(merged.get("real_share", 0.0))
+    summary.matches = int(merged.get("matches", 0))
+    summary.matches_real_share = float(matches.get("real_share", 0.0))
+    summary.matches_analysed = int(merged.get("matches_analysable", 0))
+    summary_meta = metadata.get("correlation_summary", {})
+    summary.headline = str(summary_meta.get("headline", ""))
+    summary.findings = list(summary_meta.get("findings", []))
+    for name, values in metadata.items():
+        if "storage_uri" in values:
+            summary.outputs[name] = str(values["storage_uri"])

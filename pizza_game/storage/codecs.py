@@ -1,0 +1,136 @@
+"""How each kind of object is written: JSON and CSV that people and QuickSight can read.
+
+Timestamps are ISO 8601 in UTC with a ``Z`` ("2024-05-04T18:00:00Z", with microseconds only in
+columns that need them), a format QuickSight parses as a date; missing values are JSON null / an
+empty CSV cell.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.merge import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay
+from pizza_game.collectors.raw import RawPartition
+from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
+
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv"
+
+
+def _iso_frame(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.DatetimeTZDtype):
+            utc = out[name].dt.tz_convert("UTC")
+            fraction = (utc.dt.microsecond != 0).any() or (utc.dt.nanosecond != 0).any()
+            text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if fraction else "%Y-%m-%dT%H:%M:%SZ")
+            out[name] = text.astype(object).where(out[name].notna(), None)
+    return out
+
+
+def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records: ISO timestamps, None for missing values, plain Python scalars."""
+    frame = _iso_frame(table).astype(object)
+    frame = frame.where(pd.notna(frame), None)
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def records_table(records: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+    """The inverse of ``table_records`` for a table with canonical ``columns``."""
+    if not records:
+        return coerce(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), columns)
+    return coerce(pd.DataFrame.from_records(records), columns)
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    _iso_frame(table).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def from_csv(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data))
+
+
+def to_json(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":"), default=_default).encode("utf-8")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ") if value.tzinfo else value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.DataFrame):
+        return table_records(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def encode_raw(asset: str, partition: str, start: pd.Timestamp, end: pd.Timestamp, part: RawPartition) -> bytes:
+    columns = ORDER_COLUMNS if asset == "raw_orders" else MATCH_COLUMNS
+    document = {
+        "asset": asset,
+        "partition": partition,
+        "window_start": start,
+        "window_end": end,
+        "source": part.source,
+        "row_count": int(len(part.rows)),
+        "rejected_count": int(len(part.rejected)),
+        "notes": part.notes,
+        "rows": table_records(coerce(part.rows, columns)),
+        "rejected": table_records(part.rejected),
+        "responses": part.responses,
+    }
+    return to_json(document)
+
+
+def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:
+    columns = ORDER_COLUMNS if asset == "raw_orders" else MATCH_COLUMNS
+    try:
+        document = json.loads(data)
+        return RawPartition(
+            source=document["source"],
+            rows=records_table(document["rows"], columns),
+            rejected=records_table(document.get("rejected", []), REJECTED_COLUMNS),
+            responses=document.get("responses", []),
+            notes=document.get("notes", {}),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{where} is not a valid {asset} object: {error}") from None
+
+
+MATCH_DAY_COLUMNS = MATCH_COLUMNS | {"analysable": "bool", "excluded_reason": "str"}
+
+
+def encode_merged(day: MergedDay) -> dict[str, bytes]:
+    document = {
+        "asset": "merged_dataset",
+        "day": day.day,
+        "coverage": day.coverage,
+        "matches": table_records(day.matches),
+        "windows": table_records(day.windows),
+        "series": table_records(day.series),
+    }
+    return {"json": to_json(document), "csv": to_csv(day.series)}
+
+
+def decode_merged(data: bytes, where: str) -> MergedDay:
+    try:
+        document = json.loads(data)
+        return MergedDay(
+            day=pd.Timestamp(document["day"]),
+            series=records_table(document["series"], SERIES_COLUMNS),
+            windows=records_table(document["windows"], WINDOW_COLUMNS),
+            matches=records_table(document["matches"], MATCH_DAY_COLUMNS),
+            coverage=document["coverage"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{where} is not a valid merged_dataset object: {error}") from None

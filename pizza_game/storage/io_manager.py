@@ -1,0 +1,141 @@
+"""The IO manager that stores every asset at its key of the bucket layout (DESIGN.md).
+
+Partitioned assets (``raw_orders``, ``raw_matches``, ``merged_dataset``) are written one object per
+partition, also when a run covers a range of partitions (single-run backfills), and read back the
+same way. The analysis and publishing assets are ``Stamped`` values written at keys stamped with
+the day they describe, so re-running the same dates rewrites the same keys.
+Every write records the storage URI, the bytes written and, for tables, rows, schema and a preview.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.analysis.merge import MergedDay
+from pizza_game.assets.metadata import table_metadata
+from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, table_records, to_csv, to_json
+from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
+from pizza_game.storage.resource import StorageResource
+
+@dataclass(frozen=True)
+class Stamped:
+    """An analysis or publishing output and the day it describes (the key's timestamp)."""
+
+    stamp: pd.Timestamp
+    value: Any
+
+
+# For each unpartitioned asset: how to name its objects and how to encode its value.
+STAMPED_OUTPUTS = {
+    "correlation_results": (lambda s: {"csv": layout.correlation_results_key(s)}),
+    "significant_correlations": (lambda s: {"csv": layout.significant_correlations_key(s)}),
+    "correlation_summary": (lambda s: {"json": layout.correlation_summary_key(s)}),
+    "dashboard_data": (
+        lambda s: {"json": layout.dashboard_data_key(s, "json"), "csv": layout.dashboard_data_key(s, "csv")}
+    ),
+    "quicksight_manifest": (lambda s: {"json": layout.MANIFEST_KEY}),
+}
+
+
+def partition_windows(partitions_def: dg.PartitionsDefinition, keys: list[str]) -> list[Window]:
+    windows = []
+    for key in keys:
+        window = partitions_def.time_window_for_partition_key(key)
+        windows.append(Window(key, pd.Timestamp(window.start).tz_convert("UTC"), pd.Timestamp(window.end).tz_convert("UTC")))
+    return windows
+
+
+class LayoutIOManager(dg.ConfigurableIOManager):
+    """Stores assets in the bucket layout under the storage resource's root (local or S3)."""
+
+    storage: StorageResource
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        name = context.asset_key.path[-1]
+        store = self.storage.store()
+        if name in RAW_KEYS:
+            written = self._write_raw(context, name, obj)
+        elif name == "merged_dataset":
+            written = self._write_merged(context, obj)
+        elif name in STAMPED_OUTPUTS:
+            written = self._write_stamped(context, name, obj)
+        else:
+            raise dg.DagsterInvariantViolationError(f"LayoutIOManager has no layout for asset {name}")
+        keys = [key for key, _ in written]
+        first, last = store.uri(keys[0]), store.uri(keys[-1])
+        context.add_output_metadata(
+            {
+                "storage_uri": dg.MetadataValue.path(first) if len(keys) == 1 else dg.MetadataValue.text(f"{first} … {last}"),
+                "objects_written": dg.MetadataValue.int(len(keys)),
+                "bytes_written": dg.MetadataValue.int(sum(size for _, size in written)),
+            }
+        )
+
+    def _write_raw(self, context: dg.OutputContext, name: str, batch: dict[str, RawPartition]) -> list:
+        raw = RawStore(self.storage.store(), name)
+        windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+        missing = [w.key for w in windows if w.key not in batch]
+        if missing:
+            raise dg.DagsterInvariantViolationError(f"{name} produced no data for partitions {missing[:5]}")
+        return [raw.write(w, batch[w.key]) for w in windows]
+
+    def _write_merged(self, context: dg.OutputContext, days: dict[str, MergedDay]) -> list:
+        merged = MergedStore(self.storage.store())
+        out = []
+        for key in context.asset_partition_keys:
+            written = merged.write(days[key])
+            out.extend([written["json"], written["csv"]])
+        return out
+
+    def _write_stamped(self, context: dg.OutputContext, name: str, obj: Stamped) -> list:
+        store = self.storage.store()
+        out = []
+        for ext, key in STAMPED_OUTPUTS[name](obj.stamp).items():
+            value = obj.value
+            if ext == "csv":
+                table = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value)
+                data, kind = to_csv(table), CSV_TYPE
+            else:
+                document = table_records(value) if isinstance(value, pd.DataFrame) else value
+                data, kind = to_json(document), JSON_TYPE
+            store.put(key, data, kind)
+            out.append((key, len(data)))
+        context.add_output_metadata({"stamp": obj.stamp.isoformat(), "storage_keys": dg.MetadataValue.json([k for k, _ in out])})
+        if isinstance(obj.value, pd.DataFrame):
+            context.add_output_metadata(table_metadata(obj.value))
+        return out
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        name = context.asset_key.path[-1]
+        store = self.storage.store()
+        if name in RAW_KEYS:
+            windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+            return RawStore(store, name).read_many(windows)
+        if name == "merged_dataset":
+            windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+            return {day.day.strftime("%Y-%m-%d"): day for day in MergedStore(store).read_days(w.start for w in windows)}
+        if name in STAMPED_OUTPUTS:
+            return self._load_stamped(context, name)
+        raise dg.DagsterInvariantViolationError(f"LayoutIOManager has no layout for asset {name}")
+
+    def _load_stamped(self, context: dg.InputContext, name: str) -> Stamped:
+        """The latest materialization's object (its keys are in the event's metadata)."""
+        event = context.instance.get_latest_materialization_event(context.asset_key)
+        metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+        if "storage_keys" not in metadata or "stamp" not in metadata:
+            raise dg.DagsterInvariantViolationError(
+                f"{name} has no materialization in this Dagster instance; materialize it first"
+            )
+        keys = metadata["storage_keys"].value
+        stamp = pd.Timestamp(metadata["stamp"].value)
+        key = next((k for k in keys if k.endswith(".json")), keys[0])
+        data = self.storage.store().get(key)
+        value = from_csv(data) if key.endswith(".csv") else json.loads(data)
+        return Stamped(stamp, value)

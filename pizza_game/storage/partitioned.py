@@ -1,0 +1,96 @@
+"""Reading and writing partitioned objects (raw data per hour or day, merged data per day).
+
+One object per partition, at the layout key of the partition's window start. A raw partition is
+either real or mock: writing one removes the other source's object for the same window, so a
+partition never has two objects and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from pizza_game.analysis.merge import MergedDay
+from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.schema import SOURCES
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged, decode_raw, encode_merged, encode_raw
+from pizza_game.storage.store import ObjectStore
+
+RAW_KEYS = {"raw_orders": layout.raw_orders_key, "raw_matches": layout.raw_matches_key}
+
+
+def _month_folders(keys: Iterable[str]) -> set[str]:
+    """The ``.../YYYY/MM/`` folders holding ``keys`` (listing a month is one request on S3)."""
+    return {key.rsplit("/", 2)[0] + "/" for key in keys}
+
+
+class RawStore:
+    """The objects of ``raw_orders`` or ``raw_matches``."""
+
+    def __init__(self, store: ObjectStore, asset: str):
+        if asset not in RAW_KEYS:
+            raise ValueError(f"not a raw asset: {asset}")
+        self.store = store
+        self.asset = asset
+
+    def key(self, source: str, window: Window) -> str:
+        return RAW_KEYS[self.asset](source, window.start)
+
+    def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
+        """Write the partition and remove the other source's object for it. Returns (key, bytes)."""
+        key = self.key(part.source, window)
+        data = encode_raw(self.asset, window.key, window.start, window.end, part)
+        self.store.put(key, data, JSON_TYPE)
+        for other in SOURCES:
+            if other != part.source:
+                self.store.delete(self.key(other, window))
+        return key, len(data)
+
+    def read_many(self, windows: list[Window], sources: tuple[str, ...] = SOURCES) -> dict[str, RawPartition]:
+        """The stored partitions among ``windows`` (real preferred), keyed by partition key.
+
+        Missing partitions are simply absent. Folders are listed once per month rather than probing
+        every key, which keeps a read to a handful of listings on S3.
+        """
+        wanted = {source: {self.key(source, w): w for w in windows} for source in sources}
+        present: set[str] = set()
+        for source in sources:
+            for folder in sorted(_month_folders(wanted[source])):
+                present.update(self.store.list(folder))
+        out: dict[str, RawPartition] = {}
+        for source in sources:
+            for key, window in wanted[source].items():
+                if key in present and window.key not in out:
+                    out[window.key] = decode_raw(self.asset, self.store.get(key), self.store.uri(key))
+        return out
+
+    def read(self, window: Window) -> RawPartition | None:
+        return self.read_many([window]).get(window.key)
+
+
+class MergedStore:
+    """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day."""
+
+    def __init__(self, store: ObjectStore):
+        self.store = store
+
+    def write(self, day: MergedDay) -> dict[str, tuple[str, int]]:
+        keys = layout.merged_keys(day.day)
+        encoded = encode_merged(day)
+        for ext, data in encoded.items():
+            self.store.put(keys[ext], data, JSON_TYPE if ext == "json" else CSV_TYPE)
+        return {ext: (keys[ext], len(encoded[ext])) for ext in encoded}
+
+    def read_days(self, days: Iterable[pd.Timestamp]) -> list[MergedDay]:
+        """The stored merged days among ``days``, oldest first; missing days are skipped."""
+        keys = {layout.merged_keys(day)["json"]: day for day in days}
+        present: set[str] = set()
+        for folder in sorted(_month_folders(keys)):
+            present.update(self.store.list(folder))
+        return [
+            decode_merged(self.store.get(key), self.store.uri(key))
+            for key in sorted(keys)
+            if key in present
+        ]

@@ -1,0 +1,79 @@
+import pandas as pd
+import pytest
+
+from pizza_game.analysis.merge import merge_day
+from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.schema import normalize_matches, normalize_orders
+from pizza_game.storage import layout
+from pizza_game.storage.partitioned import MergedStore, RawStore
+from pizza_game.storage.store import LocalStore
+
+HOUR = Window("2024-05-04-18:00", pd.Timestamp("2024-05-04T18:00Z"), pd.Timestamp("2024-05-04T19:00Z"))
+
+
+def _orders(source):
+    records = pd.DataFrame(
+        {
+            "order_id": ["a", "b"],
+            "ordered_at": ["2024-05-04T18:01:02Z", "2024-05-04T18:59:59.5Z"],
+            "store_id": ["s1", "s2"],
+            "region": ["London", "Wales"],
+            "items": [1, 3],
+            "total": [9.99, 31.5],
+        }
+    )
+    return normalize_orders(records, source=source, where="t")
+
+
+def test_raw_partition_round_trips_exactly(tmp_path):
+    raw = RawStore(LocalStore(tmp_path), "raw_orders")
+    normalized = _orders("mock")
+    part = RawPartition("mock", normalized.rows, notes={"reason": "no API configured"})
+    key, size = raw.write(HOUR, part)
+    assert key == "raw-data/dominos-orders/mock/2024/05/04/20240504_180000_mock_orders.json"
+    assert size == (tmp_path / key).stat().st_size
+    back = raw.read(HOUR)
+    pd.testing.assert_frame_equal(back.rows, part.rows)
+    assert back.source == "mock" and back.notes == {"reason": "no API configured"}
+
+
+def test_real_data_replaces_mock_data_for_the_same_partition(tmp_path):
+    store = LocalStore(tmp_path)
+    raw = RawStore(store, "raw_orders")
+    raw.write(HOUR, RawPartition("mock", _orders("mock").rows))
+    raw.write(HOUR, RawPartition("real", _orders("real").rows, responses=[{"orders": []}]))
+    assert store.list("raw-data/") == ["raw-data/dominos-orders/real/2024/05/04/20240504_180000_orders.json"]
+    assert raw.read(HOUR).source == "real"
+    assert raw.read_many([HOUR], sources=("mock",)) == {}
+
+
+def test_missing_partitions_are_absent_not_errors(tmp_path):
+    raw = RawStore(LocalStore(tmp_path), "raw_matches")
+    day = Window("2024-05-04", pd.Timestamp("2024-05-04T00:00Z"), pd.Timestamp("2024-05-05T00:00Z"))
+    assert raw.read_many([day]) == {}
+
+
+def test_corrupt_object_names_the_object(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put(layout.raw_orders_key("mock", HOUR.start), b"{not json", "application/json")
+    with pytest.raises(ValueError, match="20240504_180000_mock_orders.json is not a valid raw_orders object"):
+        RawStore(store, "raw_orders").read(HOUR)
+
+
+def test_merged_day_round_trips(tmp_path):
+    day = pd.Timestamp("2024-05-04", tz="UTC")
+    matches = normalize_matches(
+        pd.DataFrame({"match_id": ["m"], "kickoff_at": ["2024-05-04T18:30:00Z"], "home_team": ["A"], "away_team": ["B"], "home_score": [1], "away_score": [1]}),
+        source="mock",
+        where="t",
+    ).rows
+    hours = pd.date_range(day - pd.Timedelta("1D"), periods=72, freq="h", tz="UTC")
+    merged = merge_day(day, _orders("mock").rows, matches, hours)
+    store = MergedStore(LocalStore(tmp_path))
+    written = store.write(merged)
+    assert written["csv"][0] == "processed-data/merged-datasets/2024/05/04/20240504_000000_merged_data.csv"
+    (back,) = store.read_days([day, day + pd.Timedelta("1D")])
+    pd.testing.assert_frame_equal(back.series, merged.series, check_dtype=False)
+    pd.testing.assert_frame_equal(back.windows, merged.windows, check_dtype=False)
+    assert back.matches["winner"].tolist() == ["DRAW"]
+    assert back.coverage == merged.coverage
