@@ -14,6 +14,9 @@ S3_BUCKET_NAME = "S3_BUCKET_NAME"
 S3_ENDPOINT_URL = "S3_ENDPOINT_URL"
 S3_SSE = "S3_SSE"
 S3_KMS_KEY_ID = "S3_KMS_KEY_ID"
+# The usual AWS variables: Lambda sets AWS_REGION, the AWS CLI and boto3 read AWS_DEFAULT_REGION.
+AWS_REGION = "AWS_REGION"
+AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 PIZZA_GAME_DATA_DIR = "PIZZA_GAME_DATA_DIR"
 
 # Collectors
@@ -33,6 +36,8 @@ PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
 
 # Publishing
 QUICKSIGHT_ACCOUNT_ID = "QUICKSIGHT_ACCOUNT_ID"
+QUICKSIGHT_DATASET_ID = "QUICKSIGHT_DATASET_ID"
+QUICKSIGHT_DAILY_REFRESH_QUOTA = "QUICKSIGHT_DAILY_REFRESH_QUOTA"
 
 # Observability
 PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
@@ -49,6 +54,8 @@ DEFAULTS: dict[str, str] = {
     # Hourly partitions from 2015 let users import the real 2015 data sets in ../shared/data.
     PIZZA_GAME_START_DATE: "2015-01-01",
     PIZZA_GAME_HORIZON_DAYS: "365",
+    # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
+    QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_LOG_FORMAT: "text",
 }
 
@@ -61,3 +68,8 @@ def env(name: str) -> str | None:
     if value.strip():
         return value.strip()
     return DEFAULTS.get(name)
+
+
+def aws_region() -> str | None:
+    """AWS_REGION (set by Lambda), else AWS_DEFAULT_REGION, else None (boto3's own lookup)."""
+    return env(AWS_REGION) or env(AWS_DEFAULT_REGION)

@@ -15,6 +15,8 @@ MERGED_PREFIX = "processed-data/merged-datasets"
 CORRELATION_PREFIX = "processed-data/correlation-analysis"
 DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
 MANIFEST_KEY = "quicksight-ready/metadata/manifest.json"
+# Which QuickSight refreshes were started today, so hourly runs stay within the daily quota.
+REFRESH_LEDGER_KEY = "quicksight-ready/metadata/refresh_ledger.json"
 REPORTS_PREFIX = "reports"
 REPORT_LATEST_KEY = "reports/latest.html"
 
