@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 
 from pizza_game import settings
 from pizza_game.assets.merged import merged_dataset
@@ -18,7 +19,14 @@ ASSETS = [raw_orders, raw_matches, merged_dataset]
 
 def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> dict[str, object]:
     """Resources configured from the environment; arguments override it (the CLI's flags)."""
-    storage = StorageResource(data_dir=data_dir or env(settings.PIZZA_GAME_DATA_DIR))
+    storage = StorageResource(
+        data_dir=data_dir or env(settings.PIZZA_GAME_DATA_DIR),
+        bucket=None if data_dir else env(settings.S3_BUCKET_NAME),
+        sse=env(settings.S3_SSE),
+        kms_key_id=env(settings.S3_KMS_KEY_ID),
+        # max_attempts counts retries: 5 retries, 6 attempts, in botocore's standard retry mode.
+        s3=S3Resource(endpoint_url=env(settings.S3_ENDPOINT_URL), region_name=settings.aws_region(), max_attempts=5),
+    )
     return {
         "storage": storage,
         "io_manager": LayoutIOManager(storage=storage),

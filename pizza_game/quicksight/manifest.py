@@ -32,6 +32,8 @@ TOP_KEYS = ("fileLocations", "globalUploadSettings")
 LOCATION_KEYS = ("URIs", "URIPrefixes")
 SETTING_KEYS = ("format", "delimiter", "textqualifier", "containsHeader")
 URI_SCHEMES = ("s3", "https")
+# A local run writes the same manifest over file:// URIs: same structure, not importable by QuickSight.
+LOCAL_SCHEMES = ("file",)
 
 
 class ManifestError(ValueError):
@@ -46,6 +48,7 @@ def build_manifest(
     sizes: Mapping[str, int] | None = None,
     textqualifier: str = '"',
     contains_header: bool = True,
+    schemes: tuple[str, ...] = URI_SCHEMES,
 ) -> dict[str, Any]:
     """A QuickSight manifest listing ``uris`` (files) and ``prefixes`` (folders) of one format.
 
@@ -66,7 +69,7 @@ def build_manifest(
             "containsHeader": "true" if contains_header else "false",
         }
     doc = {"fileLocations": locations, "globalUploadSettings": settings}
-    problems = validate_manifest(doc)
+    problems = validate_manifest(doc, schemes=schemes)
     sizes = sizes or {}
     problems += [
         f"{uri} is {sizes[uri]:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit per file"
@@ -88,7 +91,7 @@ def _unknown_keys(found: Iterable[str], allowed: tuple[str, ...], where: str) ->
     return problems
 
 
-def _locations(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+def _locations(doc: dict[str, Any], schemes: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     """The URIs, the prefixes, and the problems of ``fileLocations``."""
     uris: list[str] = []
     prefixes: list[str] = []
@@ -108,8 +111,9 @@ def _locations(doc: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
                 problems.append(f"{where}.{key} must be a list of non-empty strings")
                 continue
             for value in values:
-                if urlsplit(value).scheme not in URI_SCHEMES:
-                    problems.append(f"{where}.{key}: {value!r} is not an s3:// or https:// URI")
+                if urlsplit(value).scheme not in schemes:
+                    allowed = " or ".join(f"{s}://" for s in schemes)
+                    problems.append(f"{where}.{key}: {value!r} is not an {allowed} URI")
             bucket.extend(values)
     if not uris and not prefixes:
         problems.append("fileLocations lists no URIs and no URIPrefixes; give at least one")
@@ -157,7 +161,7 @@ def _file_formats(uris: list[str], fmt: str) -> list[str]:
     return problems
 
 
-def validate_manifest(doc: Any) -> list[str]:
+def validate_manifest(doc: Any, *, schemes: tuple[str, ...] = URI_SCHEMES) -> list[str]:
     """Every way ``doc`` breaks the QuickSight manifest format or limits; empty when valid."""
     if not isinstance(doc, dict):
         return ["a manifest is a JSON object"]
@@ -167,7 +171,7 @@ def validate_manifest(doc: Any) -> list[str]:
             "not the QuickSight format ('fileLocations')"
         ]
     problems = _unknown_keys(doc, TOP_KEYS, "the manifest")
-    uris, _, location_problems = _locations(doc)
+    uris, _, location_problems = _locations(doc, schemes)
     fmt, setting_problems = _settings(doc)
     problems += location_problems + setting_problems + _file_formats(uris, fmt)
     if len(uris) > MAX_FILES:

@@ -84,7 +84,7 @@ class LayoutIOManager(dg.ConfigurableIOManager):
         missing = [w.key for w in windows if w.key not in batch]
         if missing:
             raise dg.DagsterInvariantViolationError(f"{name} produced no data for partitions {missing[:5]}")
-        return [raw.write(w, batch[w.key]) for w in windows]
+        return raw.write_many(windows, batch)
 
     def _write_merged(self, context: dg.OutputContext, days: dict[str, MergedDay]) -> list:
         merged = MergedStore(self.storage.store())

@@ -38,15 +38,30 @@ class RawStore:
     def key(self, source: str, window: Window) -> str:
         return RAW_KEYS[self.asset](source, window.start)
 
+    def write_many(self, windows: list[Window], batch: dict[str, RawPartition]) -> list[tuple[str, int]]:
+        """Write each window's partition and remove the other source's object for it, if any.
+
+        Returns (key, bytes) per window. Existing objects are found by listing, so nothing is
+        deleted that is not there (on a versioned bucket a blind delete leaves a delete marker).
+        """
+        existing: set[str] = set()
+        for source in SOURCES:
+            for folder in sorted(_month_folders(self.key(source, w) for w in windows)):
+                existing.update(self.store.list(folder))
+        written = []
+        for window in windows:
+            part = batch[window.key]
+            key = self.key(part.source, window)
+            data = encode_raw(self.asset, window.key, window.start, window.end, part)
+            self.store.put(key, data, JSON_TYPE)
+            for other in SOURCES:
+                if other != part.source and self.key(other, window) in existing:
+                    self.store.delete(self.key(other, window))
+            written.append((key, len(data)))
+        return written
+
     def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
-        """Write the partition and remove the other source's object for it. Returns (key, bytes)."""
-        key = self.key(part.source, window)
-        data = encode_raw(self.asset, window.key, window.start, window.end, part)
-        self.store.put(key, data, JSON_TYPE)
-        for other in SOURCES:
-            if other != part.source:
-                self.store.delete(self.key(other, window))
-        return key, len(data)
+        return self.write_many([window], {window.key: part})[0]
 
     def read_many(self, windows: list[Window], sources: tuple[str, ...] = SOURCES) -> dict[str, RawPartition]:
         """The stored partitions among ``windows`` (real preferred), keyed by partition key.

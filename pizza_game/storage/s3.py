@@ -105,6 +105,16 @@ class S3Store:
             raise self._fail("look up", key, error) from None
         return True
 
+    def size(self, key: str) -> int:
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        except ClientError as error:
+            if _error_code(error) in _MISSING_KEY_CODES:
+                raise KeyError(key) from None
+            raise self._fail("look up", key, error) from None
+        except BotoCoreError as error:
+            raise self._fail("look up", key, error) from None
+
     def delete(self, key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=key)

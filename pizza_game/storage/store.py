@@ -25,6 +25,10 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int:
+        """The object's size in bytes; raises KeyError when it does not exist."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove the object if it exists."""
         ...
@@ -86,6 +90,12 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            raise KeyError(key) from None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
