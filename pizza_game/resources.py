@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import boto3
 import dagster as dg
+from botocore.config import Config
 
 from pizza_game.analysis.windows import WindowConfig
+from pizza_game.quicksight.refresh import RefreshResult, refresh_dataset
+from pizza_game.storage.store import ObjectStore
 
 
 class MockDataResource(dg.ConfigurableResource):
@@ -36,3 +40,24 @@ class AnalysisSettings(dg.ConfigurableResource):
                 f"(these reach {before} before and {after} after)"
             )
         return config
+
+
+class QuickSightResource(dg.ConfigurableResource):
+    """The QuickSight dataset refreshed after each publish, when an account and dataset are set."""
+
+    account_id: str | None = None
+    dataset_id: str | None = None
+    daily_quota: int = 8
+    region_name: str | None = None
+
+    def refresh(self, store: ObjectStore) -> RefreshResult:
+        client = None
+        if self.account_id and self.dataset_id:
+            client = boto3.client(
+                "quicksight",
+                region_name=self.region_name,
+                config=Config(retries={"mode": "standard", "max_attempts": 4}),
+            )
+        return refresh_dataset(
+            client, store, account_id=self.account_id, dataset_id=self.dataset_id, quota=self.daily_quota
+        )

@@ -1,0 +1,78 @@
+"""Publishing: the QuickSight manifest over the recent dashboard data, then a dataset refresh."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.assets.raw import OWNERS
+from pizza_game.quicksight.publish import build_dashboard_manifest, lineage_key
+from pizza_game.resources import QuickSightResource
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import JSON_TYPE, to_json
+from pizza_game.storage.io_manager import Stamped
+from pizza_game.storage.resource import StorageResource
+
+
+def code_version() -> str:
+    try:
+        return version("pizza-game")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+@dg.asset(
+    ins={"dashboard_data": dg.AssetIn()},
+    group_name="publish",
+    kinds={"quicksight", "json", "s3"},
+    owners=OWNERS,
+)
+def quicksight_manifest(
+    context: dg.AssetExecutionContext,
+    dashboard_data: Stamped,
+    storage: StorageResource,
+    quicksight: QuickSightResource,
+) -> dg.MaterializeResult:
+    """quicksight-ready/metadata/manifest.json: the QuickSight S3 manifest listing the dashboard
+    data of the last 30 days, a lineage record of this publish beside it, then (when configured)
+    a dataset refresh within the daily quota. A failed refresh warns; it does not fail the data.
+
+    The manifest is written here rather than by the IO manager so the refresh follows the write.
+    """
+    store = storage.store()
+    manifest = build_dashboard_manifest(store, dashboard_data.stamp)
+    manifest_bytes = to_json(manifest.document)
+    store.put(layout.MANIFEST_KEY, manifest_bytes, JSON_TYPE)
+    published_at = pd.Timestamp.now(tz="UTC")
+    records = dashboard_data.value
+    real_share = (
+        sum(r.get("real_share") or 0.0 for r in records if r.get("record_type") == "kpi" and r.get("metric") == "orders")
+        if isinstance(records, list)
+        else None
+    )
+    lineage = {
+        "run_id": context.run.run_id,
+        "published_at": published_at,
+        "code_version": code_version(),
+        "manifest": store.uri(layout.MANIFEST_KEY),
+        "dashboard_day": dashboard_data.stamp,
+        "dashboard_rows": len(records) if isinstance(records, list) else None,
+        "real_share": real_share,
+        "upstream_keys": manifest.keys,
+    }
+    store.put(lineage_key(published_at, context.run.run_id), to_json(lineage), JSON_TYPE)
+    refresh = quicksight.refresh(store)
+    if refresh.status == "failed":
+        context.log.warning(f"QuickSight refresh failed (the published data stands): {refresh.reason}")
+    return dg.MaterializeResult(
+        metadata={
+            "storage_uri": dg.MetadataValue.path(store.uri(layout.MANIFEST_KEY)),
+            "files": dg.MetadataValue.int(len(manifest.keys)),
+            "rolling_days": dg.MetadataValue.int(manifest.days),
+            "lineage_record": dg.MetadataValue.path(store.uri(lineage_key(published_at, context.run.run_id))),
+            "refresh_status": dg.MetadataValue.text(refresh.status),
+            "refresh_reason": dg.MetadataValue.text(refresh.reason),
+            "refreshes_today": dg.MetadataValue.int(refresh.refreshes_today),
+            "manifest": dg.MetadataValue.json(manifest.document),
+        }
+    )
