@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +58,11 @@ def import_matches(path: str | Path, *, timezone: str | None = None) -> Normaliz
 
 
 def _normalized(
-    normalize, records: pd.DataFrame, bad: pd.DataFrame, path: Path, timezone: str | None
+    normalize: Callable[..., Normalized],
+    records: pd.DataFrame,
+    bad: pd.DataFrame,
+    path: Path,
+    timezone: str | None,
 ) -> Normalized:
     if len(records) == 0 and len(bad) == 0:
         raise ImportFileError(f"{path}: contains no records")
