@@ -203,7 +203,7 @@ def test_timeout_then_success(threaded_server, release, clock):
         lambda request: release.wait(10) and Response("{}")
     )
     threaded_server.expect_request(PATH).respond_with_json({"matches": []})
-    retry = RetryPolicy(max_attempts=2, connect_timeout=2.0, read_timeout=0.2)
+    retry = RetryPolicy(max_attempts=2, connect_timeout=2.0, read_timeout=1.0)
     response = make_api(threaded_server.url_for("/v4"), clock, retry=retry).get(
         "/competitions/PL/matches"
     )
