@@ -243,8 +243,12 @@ def normalize_orders(
     return Normalized(coerce(good, ORDER_COLUMNS), rejected)
 
 
-def normalize_matches(records: pd.DataFrame, *, source: str, where: str) -> Normalized:
+def normalize_matches(
+    records: pd.DataFrame, *, source: str, where: str, naive_timezone: str | None = None
+) -> Normalized:
     """Canonical matches from records that already use the canonical column names.
+
+    Naive ``kickoff_at`` values are localized with ``naive_timezone`` (as in ``parse_utc``).
 
     ``kickoff_known`` defaults to True except for SCHEDULED matches at T00:00:00Z (football-data.org
     puts unknown kick-off times at midnight UTC). ``winner`` is derived from the score of finished
@@ -267,7 +271,7 @@ def normalize_matches(records: pd.DataFrame, *, source: str, where: str) -> Norm
     col = lambda name, default=None: (  # noqa: E731
         records[name] if name in records.columns else pd.Series([default] * n)
     )
-    kickoff_at, time_problem = parse_utc(records["kickoff_at"])
+    kickoff_at, time_problem = parse_utc(records["kickoff_at"], naive_timezone=naive_timezone)
     status = col("status", "FINISHED").astype("string").str.strip().str.upper().fillna("FINISHED")
     match_id = records["match_id"].astype("string").str.strip()
     home, away = (records[c].astype("string").str.strip() for c in ("home_team", "away_team"))
