@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help=f"local data root (default ${settings.PIZZA_GAME_DATA_DIR} or ./pizza-game-data)")
     run.add_argument("--seed", type=int, help=f"seed of the mock data generator (default ${settings.PIZZA_GAME_SEED} or 42)")
     run.add_argument("--quiet", action="store_true", help="only print the final summary")
+
+    importing = commands.add_parser("import", help="import your own orders or matches (CSV or JSON) as real data")
+    importing.add_argument("kind", choices=("orders", "matches"))
+    importing.add_argument("file", help="CSV, JSON, a saved football-data.org response or an openfootball file")
+    importing.add_argument("--timezone", help="IANA zone of timestamps without an offset (e.g. Europe/London)")
+    importing.add_argument("--data-dir", help="local data root (default: as for run)")
     return parser
 
 
@@ -73,7 +79,34 @@ def command_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run}
+def command_import(args: argparse.Namespace) -> int:
+    from pizza_game.collectors.file_import import import_matches, import_orders
+    from pizza_game.definitions import make_definitions
+    from pizza_game.storage.landing import land_import
+    from pizza_game.storage.store import StorageError
+
+    reader, asset = (import_orders, "raw_orders") if args.kind == "orders" else (import_matches, "raw_matches")
+    try:
+        normalized = reader(args.file, timezone=args.timezone)
+        store = make_definitions(data_dir=args.data_dir).resources["storage"].store()
+        store.check()
+        landed = land_import(store, asset, normalized, source_name=args.file)
+    except (ValueError, StorageError) as error:
+        raise CliError(str(error)) from None
+    print(f"imported {landed.rows:,} {args.kind} from {args.file} as real data into {store.uri('')}")
+    if landed.partitions:
+        print(f"  {asset} partitions {landed.partitions[0]} to {landed.partitions[-1]} ({len(landed.partitions):,} touched)")
+    if len(landed.rejected):
+        print(f"  {len(landed.rejected):,} rows rejected and kept with their reasons:")
+        for reason, count in landed.rejected["reason"].value_counts().items():
+            print(f"    {count:,} × {reason}")
+    if landed.partitions:
+        first, last = landed.partitions[0][:10], landed.partitions[-1][:10]
+        print(f"next: pizza-game run --start {first} --end {last}")
+    return 0 if landed.rows else USAGE_ERROR
+
+
+COMMANDS = {"run": command_run, "import": command_import}
 
 
 def main(argv: list[str] | None = None) -> int:

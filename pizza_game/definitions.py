@@ -9,7 +9,13 @@ from pizza_game import settings
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.raw import raw_matches, raw_orders
 from pizza_game.automation import analysis_job, orders_job
-from pizza_game.resources import AnalysisSettings, MockDataResource
+from pizza_game.resources import (
+    AnalysisSettings,
+    FootballDataResource,
+    MockDataResource,
+    OrdersApiResource,
+    QuickSightResource,
+)
 from pizza_game.settings import env
 from pizza_game.storage.io_manager import LayoutIOManager
 from pizza_game.storage.resource import StorageResource
@@ -17,8 +23,17 @@ from pizza_game.storage.resource import StorageResource
 ASSETS = [raw_orders, raw_matches, merged_dataset]
 
 
+def _secret(name: str) -> dg.EnvVar | None:
+    """Secrets stay EnvVars, so Dagster shows the variable's name, never its value."""
+    return dg.EnvVar(name) if env(name) else None
+
+
 def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> dict[str, object]:
     """Resources configured from the environment; arguments override it (the CLI's flags)."""
+    limits = {
+        "max_requests_per_minute": int(env(settings.MAX_REQUESTS_PER_MINUTE)),
+        "max_requests_per_hour": int(env(settings.MAX_REQUESTS_PER_HOUR)),
+    }
     storage = StorageResource(
         data_dir=data_dir or env(settings.PIZZA_GAME_DATA_DIR),
         bucket=None if data_dir else env(settings.S3_BUCKET_NAME),
@@ -30,6 +45,21 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
     return {
         "storage": storage,
         "io_manager": LayoutIOManager(storage=storage),
+        "football_data": FootballDataResource(
+            api_url=env(settings.FOOTBALL_API_URL),
+            api_key=_secret(settings.FOOTBALL_API_KEY),
+            competitions=env(settings.FOOTBALL_COMPETITIONS),
+            **limits,
+        ),
+        "orders_api": OrdersApiResource(
+            api_url=env(settings.DOMINOS_API_URL), api_key=_secret(settings.DOMINOS_API_KEY), **limits
+        ),
+        "quicksight": QuickSightResource(
+            account_id=env(settings.QUICKSIGHT_ACCOUNT_ID),
+            dataset_id=env(settings.QUICKSIGHT_DATASET_ID),
+            daily_quota=int(env(settings.QUICKSIGHT_DAILY_REFRESH_QUOTA)),
+            region_name=settings.aws_region(),
+        ),
         "mock_data": MockDataResource(
             seed=seed if seed is not None else int(env(settings.PIZZA_GAME_SEED)),
             fallback=env(settings.PIZZA_GAME_FALLBACK).lower() not in ("off", "false", "0", "no"),

@@ -7,8 +7,48 @@ import dagster as dg
 from botocore.config import Config
 
 from pizza_game.analysis.windows import WindowConfig
+from pizza_game.collectors.football_data import FootballDataClient, football_data_client, parse_competitions
+from pizza_game.collectors.orders_api import OrdersApiClient, orders_api_client
 from pizza_game.quicksight.refresh import RefreshResult, refresh_dataset
 from pizza_game.storage.store import ObjectStore
+
+
+class FootballDataResource(dg.ConfigurableResource):
+    """football-data.org v4: matches of ``competitions`` (comma-separated codes such as PL,CL)."""
+
+    api_url: str = "https://api.football-data.org/v4"
+    api_key: str | None = None
+    competitions: str = "PL"
+    max_requests_per_minute: int = 10
+    max_requests_per_hour: int = 1000
+
+    def client(self) -> FootballDataClient:
+        """Raises CollectorNotConfigured (with the variable to set) when there is no key."""
+        return football_data_client(
+            self.api_url,
+            self.api_key,
+            parse_competitions(self.competitions),
+            per_minute=self.max_requests_per_minute,
+            per_hour=self.max_requests_per_hour,
+        )
+
+
+class OrdersApiResource(dg.ConfigurableResource):
+    """The orders API (contract in the README), called with a bearer token."""
+
+    api_url: str | None = None
+    api_key: str | None = None
+    max_requests_per_minute: int = 10
+    max_requests_per_hour: int = 1000
+
+    def client(self) -> OrdersApiClient:
+        """Raises CollectorNotConfigured (with the variable to set) when the URL or key is missing."""
+        return orders_api_client(
+            self.api_url,
+            self.api_key,
+            per_minute=self.max_requests_per_minute,
+            per_hour=self.max_requests_per_hour,
+        )
 
 
 class MockDataResource(dg.ConfigurableResource):

@@ -8,12 +8,19 @@ fallback is on. Every partition records in ``notes`` how it was obtained and, fo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from pizza_game.collectors.api_client import ApiResponse
+from pizza_game.collectors.errors import CollectorError, CollectorRejected
+from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
+from pizza_game.collectors.orders_api import OrdersApiClient
 from pizza_game.collectors.raw import RawPartition, Window, split_by_window
+from pizza_game.schema import Normalized, empty_rejected
 
 
 class NoDataError(RuntimeError):
@@ -83,3 +90,63 @@ def _contiguous(windows: list[Window]) -> list[list[Window]]:
         else:
             runs.append([window])
     return runs
+
+
+def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Window]) -> Collected:
+    """Orders of the whole range from the orders API, one partition per window, or why not."""
+    try:
+        fetch = client_factory().fetch_orders(windows[0].start.to_pydatetime(), windows[-1].end.to_pydatetime())
+    except CollectorError as error:
+        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+    notes = {"collector": "orders API", "pages": len(fetch.responses)}
+    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []), "", False)
+
+
+def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Window]) -> Collected:
+    """Matches of the whole range from football-data.org, one partition per day, or why not.
+
+    Each day keeps the response bodies (exact text) of the requests whose dates cover it.
+    """
+    try:
+        client = client_factory()
+        fetch = client.fetch_matches(windows[0].start.date(), (windows[-1].end - pd.Timedelta(days=1)).date())
+    except CollectorError as error:
+        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+    bodies = [_body(response) for response in fetch.responses]
+
+    def covering(window: Window) -> list[dict]:
+        day = f"{window.start:%Y-%m-%d}"
+        return [b for b in bodies if b["date_from"] <= day < b["date_to"]]
+
+    notes = {"collector": "football-data.org v4", "competitions": list(client.competitions)}
+    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering), "", False)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Partitions collected from a real API, or (when empty) the reason there are none."""
+
+    partitions: dict[str, RawPartition]
+    reason: str
+    refused: bool
+
+
+def _body(response: ApiResponse) -> dict:
+    query = parse_qs(urlsplit(response.request.split(" ", 1)[-1]).query)
+    return {
+        "request": response.request,
+        "status": response.status,
+        "date_from": query.get("dateFrom", [""])[0],
+        "date_to": query.get("dateTo", [""])[0],
+        "body": response.body.decode("utf-8"),
+    }
+
+
+def _real_partitions(normalized: Normalized, time_column: str, windows: list[Window], notes: dict, responses) -> dict[str, RawPartition]:
+    """Rows split by window; the fetch's rejected rows are kept with the first partition."""
+    split = split_by_window(normalized.rows, time_column, windows)
+    out = {}
+    for i, window in enumerate(windows):
+        rejected = normalized.rejected if i == 0 else empty_rejected()
+        out[window.key] = RawPartition("real", split[window.key], rejected, responses(window), dict(notes))
+    return out
