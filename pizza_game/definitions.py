@@ -6,7 +6,9 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from pizza_game import settings
+from pizza_game.assets.analysis import correlation_analysis
 from pizza_game.assets.merged import merged_dataset
+from pizza_game.assets.publish import quicksight_manifest
 from pizza_game.assets.raw import raw_matches, raw_orders
 from pizza_game.automation import analysis_job, orders_job
 from pizza_game.resources import (
@@ -20,7 +22,7 @@ from pizza_game.settings import env
 from pizza_game.storage.io_manager import LayoutIOManager
 from pizza_game.storage.resource import StorageResource
 
-ASSETS = [raw_orders, raw_matches, merged_dataset]
+ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest]
 
 
 def _secret(name: str) -> dg.EnvVar | None:

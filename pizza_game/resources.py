@@ -6,7 +6,9 @@ import boto3
 import dagster as dg
 from botocore.config import Config
 
+from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.windows import WindowConfig
+from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.collectors.football_data import FootballDataClient, football_data_client, parse_competitions
 from pizza_game.collectors.orders_api import OrdersApiClient, orders_api_client
 from pizza_game.quicksight.refresh import RefreshResult, refresh_dataset
@@ -59,9 +61,8 @@ class MockDataResource(dg.ConfigurableResource):
 
 
 class AnalysisSettings(dg.ConfigurableResource):
-    """Window lengths and analysis settings shared by ``merged_dataset`` and the analysis assets.
-
-    One resource for both so the windows counted in the merged data are the windows analysed.
+    """How matches are analysed, shared by ``merged_dataset`` and the analysis assets, so the
+    windows counted in the merged data are the windows analysed. See AnalysisConfig for meanings.
     """
 
     pre_minutes: int = 120
@@ -69,7 +70,15 @@ class AnalysisSettings(dg.ConfigurableResource):
     post_minutes: int = 120
     extended_minutes: int = 1440
     horizon_days: int = 365
+    timezone: str = "Europe/London"
+    baseline_weeks: int | None = None
     alpha: float = 0.05
+    big_match_teams: list[str] = list(BIG_SIX)
+    derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]
+    important_from_matchday: int | None = None
+    min_coverage: float = 1.0
+    spike_threshold: float = 3.5
+    regional: bool = True
 
     def windows(self) -> WindowConfig:
         config = WindowConfig(self.pre_minutes, self.during_minutes, self.post_minutes, self.extended_minutes)
@@ -80,6 +89,20 @@ class AnalysisSettings(dg.ConfigurableResource):
                 f"(these reach {before} before and {after} after)"
             )
         return config
+
+    def config(self) -> AnalysisConfig:
+        return AnalysisConfig(
+            windows=self.windows(),
+            timezone=self.timezone,
+            baseline_weeks=self.baseline_weeks,
+            alpha=self.alpha,
+            big_match_teams=tuple(self.big_match_teams),
+            derbies=tuple(tuple(pair) for pair in self.derbies),
+            important_from_matchday=self.important_from_matchday,
+            min_coverage=self.min_coverage,
+            spike_threshold=self.spike_threshold,
+            regional=self.regional,
+        )
 
 
 class QuickSightResource(dg.ConfigurableResource):

@@ -134,7 +134,7 @@ def run_pipeline(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
     orders_run = _execute(defs, "orders_job", hours, instance, run_config)
-    analysis_config = {**run_config, "ops": {"correlation_results": {"config": {"as_of": days[1]}}}}
+    analysis_config = {**run_config, "ops": {"correlation_analysis": {"config": {"as_of": days[1]}}}}
     analysis_run = _execute(defs, "analysis_job", days, instance, analysis_config)
 
     summary = PipelineSummary(

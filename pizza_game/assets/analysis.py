@@ -3,10 +3,11 @@
 import dagster as dg
 import pandas as pd
 
-from pizza_game.analysis.engine import AnalysisResult, analyse
+from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import OWNERS
+from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game.storage.io_manager import Stamped
@@ -39,8 +40,21 @@ class AnalysisRunConfig(dg.Config):
             "relationships and the quality of the data behind them.",
             kinds={"json"},
         ),
+        "dashboard_data": dg.AssetOut(
+            description="What the QuickSight dashboard shows, as one flat table (JSON and CSV): KPIs, "
+            "lift per window, hourly orders with match overlays and per-match window results, "
+            f"for the last {DASHBOARD_DAYS} days.",
+            kinds={"json", "csv"},
+            group_name="publish",
+        ),
     },
     deps=["merged_dataset"],
+    internal_asset_deps={
+        "correlation_results": {dg.AssetKey("merged_dataset")},
+        "significant_correlations": {dg.AssetKey("correlation_results")},
+        "correlation_summary": {dg.AssetKey("correlation_results")},
+        "dashboard_data": {dg.AssetKey("correlation_results"), dg.AssetKey("correlation_summary")},
+    },
     group_name="analysis",
     owners=OWNERS,
 )
@@ -51,7 +65,8 @@ def correlation_analysis(
     analysis_settings: AnalysisSettings,
 ):
     """Reads the merged days of the horizon (missing days are tolerated) and tests whether match
-    windows see more or fewer orders than their baseline, and what about a match moves them."""
+    windows see more or fewer orders than their baseline, and what about a match moves them.
+    The dashboard data comes out of the same run, so it shows exactly the lifts that were tested."""
     merged = MergedStore(storage.store())
     as_of = pd.Timestamp(config.as_of, tz="UTC") if config.as_of else latest_merged_day(storage)
     horizon = pd.date_range(end=as_of, periods=analysis_settings.horizon_days, freq="D")
@@ -59,8 +74,10 @@ def correlation_analysis(
     context.log.info(
         f"analysing {len(days)} merged day(s) of the {len(horizon)}-day horizon ending {as_of:%Y-%m-%d}"
     )
-    result = analyse_days(days, analysis_settings)
+    series, windows, matches = concat_days(days)
+    result = analyse(series, windows, matches, analysis_settings.config())
     summary = {**result.summary, "as_of": f"{as_of:%Y-%m-%d}", "days_analysed": len(days), "horizon_days": len(horizon)}
+    dashboard = build_dashboard_data(days, summary, result.match_windows, matches, as_of)
     yield dg.Output(
         Stamped(as_of, result.results),
         output_name="correlation_results",
@@ -72,6 +89,11 @@ def correlation_analysis(
         metadata={"significant": len(result.significant), "preview": preview(result.significant, 10)},
     )
     yield dg.Output(Stamped(as_of, summary), output_name="correlation_summary", metadata=summary_metadata(summary))
+    yield dg.Output(
+        Stamped(as_of, dashboard),
+        output_name="dashboard_data",
+        metadata={"records": dg.MetadataValue.json(dashboard["record_type"].value_counts().to_dict())},
+    )
 
 
 def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -83,11 +105,6 @@ def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
         pd.concat([d.windows for d in days], ignore_index=True),
         pd.concat([d.matches for d in days], ignore_index=True),
     )
-
-
-def analyse_days(days: list[MergedDay], settings: AnalysisSettings) -> AnalysisResult:
-    series, windows, matches = concat_days(days)
-    return analyse(series, windows, matches, settings.config())
 
 
 def latest_merged_day(storage: StorageResource) -> pd.Timestamp:
@@ -103,14 +120,37 @@ def latest_merged_day(storage: StorageResource) -> pd.Timestamp:
     return pd.Timestamp(f"{year}-{month}-{day}", tz="UTC")
 
 
+def findings(summary: dict) -> list[str]:
+    """The significant results, one plain sentence each."""
+    lifts = [
+        f"Orders {w['meaning']}: {w['lift']:+.1%} against the no-match baseline "
+        f"(95% CI {w['ci_low']:+.1%} to {w['ci_high']:+.1%}, {w['slots']} match slots)."
+        for w in summary.get("lift_by_window", [])
+        if w.get("significant") and w.get("lift") is not None
+    ]
+    relationships = [r["sentence"] for r in summary.get("strongest_relationships", []) if r.get("significant")]
+    return lifts + relationships
+
+
+def lift_chart(summary: dict) -> str:
+    """Lift per window as a small bar chart in markdown (the UI shows it on the asset)."""
+    rows = ["| window | lift | 95% CI | |", "|---|---:|---|---|"]
+    for w in summary.get("lift_by_window", []):
+        if w.get("lift") is None:
+            continue
+        bar = ("█" * min(40, round(abs(w["lift"]) * 100))) or "▏"
+        sign = "+" if w["lift"] >= 0 else "−"
+        mark = " *" if w.get("significant") else ""
+        rows.append(f"| {w['window']} | {w['lift']:+.1%}{mark} | {w['ci_low']:+.1%} to {w['ci_high']:+.1%} | {sign}{bar} |")
+    return "\n".join(rows) + "\n\n\\* significant after Benjamini-Hochberg adjustment (alpha 0.05)"
+
+
 def summary_metadata(summary: dict) -> dict:
-    lifts = pd.DataFrame(summary.get("windows", []))
-    metadata = {
+    return {
         "headline": dg.MetadataValue.text(summary.get("headline", "")),
-        "findings": dg.MetadataValue.json(summary.get("findings", [])),
+        "findings": dg.MetadataValue.json(findings(summary)),
+        "lift_per_window": dg.MetadataValue.md(lift_chart(summary)),
+        "real_share": dg.MetadataValue.float(summary.get("data_quality", {}).get("real_share") or 0.0),
         "as_of": dg.MetadataValue.text(summary["as_of"]),
         "days_analysed": dg.MetadataValue.int(summary["days_analysed"]),
     }
-    if len(lifts):
-        metadata["lift_per_window"] = preview(lifts, 10)
-    return metadata

@@ -45,19 +45,17 @@ def quicksight_manifest(
     store.put(layout.MANIFEST_KEY, manifest_bytes, JSON_TYPE)
     published_at = pd.Timestamp.now(tz="UTC")
     records = dashboard_data.value
-    real_share = (
-        sum(r.get("real_share") or 0.0 for r in records if r.get("record_type") == "kpi" and r.get("metric") == "orders")
-        if isinstance(records, list)
-        else None
-    )
+    kpis = {r["metric"]: r["value"] for r in records if r.get("record_type") == "kpi"}
     lineage = {
         "run_id": context.run.run_id,
         "published_at": published_at,
         "code_version": code_version(),
         "manifest": store.uri(layout.MANIFEST_KEY),
         "dashboard_day": dashboard_data.stamp,
-        "dashboard_rows": len(records) if isinstance(records, list) else None,
-        "real_share": real_share,
+        "dashboard_rows": len(records),
+        "orders": kpis.get("orders"),
+        "real_share": kpis.get("real_share"),
+        "mock_share": None if kpis.get("real_share") is None else 1.0 - kpis["real_share"],
         "upstream_keys": manifest.keys,
     }
     store.put(lineage_key(published_at, context.run.run_id), to_json(lineage), JSON_TYPE)

@@ -11,7 +11,6 @@ from pizza_game.collectors.collect import (
     real_matches,
     real_orders,
 )
-from pizza_game.collectors.football_data import parse_competitions
 from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
@@ -79,7 +78,6 @@ def raw_matches(
     a generated fixture list labelled mock.
     """
     windows = partition_windows(daily_partitions, context.partition_keys)
-    competitions = list(parse_competitions(football_data.competitions))
     batch = _fill(
         context,
         storage,
@@ -87,7 +85,8 @@ def raw_matches(
         windows,
         real_matches(football_data.client, windows),
         mock_data,
-        lambda run, why: mock_matches(run, seed=mock_data.seed, competitions=competitions, reason=why),
+        # The generated world is one league: the Premier League.
+        lambda run, why: mock_matches(run, seed=mock_data.seed, competitions=["PL"], reason=why),
     )
     return dg.MaterializeResult(value=batch, metadata=raw_metadata(batch, "kickoff_at"))
 

@@ -1,0 +1,165 @@
+"""The dashboard data: one flat table, one schema, everything the QuickSight dashboard shows.
+
+Each row has a ``record_type``:
+- ``kpi``: a headline number (``metric``, ``value``; lifts with ``ci_low``/``ci_high``);
+- ``window_lift``: the national lift of one window kind with its 95% CI and significance;
+- ``orders``: orders per hour and region over the last days, with the match window the hour lies
+  in (``in_window``) and the matches being played (``matches_live``): the time series with overlays;
+- ``match_window``: one match's window, per region: observed and expected orders and the lift.
+Columns a record type does not use are empty. ``data_source`` is real, mock or mixed, so the
+dashboard can filter on where the numbers come from. Timestamps are ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.merge import ALL_REGIONS, MergedDay
+
+DASHBOARD_DAYS = 30
+
+DASHBOARD_COLUMNS: dict[str, str] = {
+    "record_type": "str",
+    "as_of": "str",
+    "time": "datetime64[ns, UTC]",
+    "region": "str",
+    "metric": "str",
+    "value": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "significant": "boolean",
+    "match_id": "str",
+    "competition": "str",
+    "home_team": "str",
+    "away_team": "str",
+    "window": "str",
+    "observed": "float64",
+    "expected": "float64",
+    "lift": "float64",
+    "in_window": "str",
+    "matches_live": "Int64",
+    "real_share": "float64",
+    "data_source": "str",
+}
+
+WINDOW_PRIORITY = ("during", "pre", "post")
+
+
+def data_source(real_share: pd.Series | np.ndarray) -> np.ndarray:
+    share = np.asarray(real_share, dtype="float64")
+    return np.where(np.isnan(share), None, np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")))
+
+
+def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
+    """Orders per hour and region with the match overlay (the 15-minute bins summed per hour)."""
+    series = pd.concat([d.series for d in days], ignore_index=True)
+    series = series[series["covered"]]
+    if series.empty:
+        return pd.DataFrame(columns=["time", "region", "value", "real_share", "in_window", "matches_live"])
+    hour = series["bin_start"].dt.floor("h")
+    rank = series["window"].map({name: i for i, name in enumerate(WINDOW_PRIORITY)}).fillna(len(WINDOW_PRIORITY))
+    grouped = series.assign(time=hour, rank=rank).groupby(["time", "region"], sort=True)
+    table = grouped.agg(
+        value=("orders", "sum"), real=("real_orders", "sum"), rank=("rank", "min"), matches_live=("matches_live", "max")
+    ).reset_index()
+    labels = np.array([*WINDOW_PRIORITY, ""], dtype=object)
+    table["in_window"] = labels[table["rank"].astype(int)]
+    table["real_share"] = np.divide(
+        table["real"].astype(float), table["value"].astype(float),
+        out=np.full(len(table), np.nan), where=table["value"].to_numpy(dtype=float) > 0,
+    )
+    return table.drop(columns=["real", "rank"])
+
+
+def build_dashboard_data(
+    days: list[MergedDay],
+    summary: dict,
+    match_windows: pd.DataFrame,
+    matches: pd.DataFrame,
+    as_of: pd.Timestamp,
+    period_days: int = DASHBOARD_DAYS,
+) -> pd.DataFrame:
+    """The dashboard table for the ``period_days`` days ending on ``as_of`` (see module docstring)."""
+    first = as_of.normalize() - pd.Timedelta(days=period_days - 1)
+    recent = [d for d in days if first <= d.day <= as_of]
+    frames = [_kpis(summary), _window_lifts(summary)]
+    if recent:
+        series = hourly_series(recent)
+        frames.append(series.assign(record_type="orders", metric="orders", data_source=data_source(series["real_share"])))
+    frames.append(_match_windows(match_windows, matches, first, as_of + pd.Timedelta(days=1)))
+    table = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    table["as_of"] = f"{as_of:%Y-%m-%d}"
+    for name, dtype in DASHBOARD_COLUMNS.items():
+        if name not in table.columns:
+            table[name] = None
+    table = table[list(DASHBOARD_COLUMNS)]
+    return table.astype({k: (object if v == "str" else v) for k, v in DASHBOARD_COLUMNS.items()})
+
+
+def _kpis(summary: dict) -> pd.DataFrame:
+    quality = summary.get("data_quality", {})
+    tests = summary.get("tests", {})
+    real_share = quality.get("real_share")
+    rows = [
+        ("orders", quality.get("orders")),
+        ("matches", quality.get("matches")),
+        ("matches_used", quality.get("matches_used")),
+        ("real_share", real_share),
+        ("tests", tests.get("run")),
+        ("significant_tests", tests.get("significant")),
+    ]
+    table = pd.DataFrame(rows, columns=["metric", "value"]).assign(
+        record_type="kpi", region=ALL_REGIONS, real_share=real_share
+    )
+    table["value"] = pd.to_numeric(table["value"], errors="coerce")
+    table["data_source"] = data_source(table["real_share"])
+    return table
+
+
+def _window_lifts(summary: dict) -> pd.DataFrame:
+    lifts = pd.DataFrame(summary.get("lift_by_window", []))
+    if lifts.empty:
+        return lifts
+    return pd.DataFrame(
+        {
+            "record_type": "window_lift",
+            "region": ALL_REGIONS,
+            "metric": "lift",
+            "window": lifts["window"],
+            "value": pd.to_numeric(lifts["lift"], errors="coerce"),
+            "lift": pd.to_numeric(lifts["lift"], errors="coerce"),
+            "ci_low": pd.to_numeric(lifts["ci_low"], errors="coerce"),
+            "ci_high": pd.to_numeric(lifts["ci_high"], errors="coerce"),
+            "significant": lifts["significant"].astype("boolean"),
+            "real_share": pd.to_numeric(lifts["real_share"], errors="coerce"),
+            "data_source": data_source(pd.to_numeric(lifts["real_share"], errors="coerce")),
+        }
+    )
+
+
+def _match_windows(match_windows: pd.DataFrame, matches: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    if match_windows.empty:
+        return match_windows
+    info = matches.drop_duplicates("match_id", keep="last").set_index("match_id")[["competition", "home_team", "away_team", "kickoff_at"]]
+    rows = match_windows.join(info, on="match_id", rsuffix="_match")
+    rows = rows[(rows["kickoff_at"] >= start) & (rows["kickoff_at"] < end)]
+    return pd.DataFrame(
+        {
+            "record_type": "match_window",
+            "time": rows["start"],
+            "region": rows["region"],
+            "metric": "lift",
+            "match_id": rows["match_id"].astype(str),
+            "competition": rows["competition"],
+            "home_team": rows["home_team"],
+            "away_team": rows["away_team"],
+            "window": rows["window"],
+            "observed": rows["observed"].astype(float),
+            "expected": rows["expected"].astype(float),
+            "lift": rows["lift"].astype(float),
+            "value": rows["lift"].astype(float),
+            "real_share": rows["real_share"].astype(float),
+            "data_source": data_source(rows["real_share"]),
+        }
+    )
