@@ -1,0 +1,202 @@
+"""Expected orders without a match: a local day level times a weekday x time-of-day profile.
+
+Model: orders in bin i ~ level[day(i)] * profile[weekday(i), slot(i)], fitted by Poisson maximum
+likelihood (alternating closed-form updates) on *clean* bins only: bins with raw data that lie
+outside every pre, during and post window of every analysable match. So neither the day level nor
+the profile ever sees a match window, and a Saturday 15:00 that always has matches contributes
+nothing to "Saturday 15:00 without a match": that profile cell is learnt from the Saturdays
+without matches (international breaks, the summer). The weekday and slot are local time, so the
+evening peak stays at 19:00 local across daylight-saving changes.
+
+The per-day level absorbs day-to-day swings (weather, holidays, trend). Afterwards the weekday
+factors are moved from the levels into the profile (``weekday_scale``), so the level is comparable
+from one day to the next and a span crossing midnight can use one level for both days.
+
+Fallback: a profile cell no clean bin ever reached takes the pooled cell of its day type
+(Monday-Friday or Saturday-Sunday), then the pooled cell of all days; if that is empty too, windows
+touching the cell have no usable baseline and are counted, not guessed. ``profile_source`` says
+which applied (0 weekday, 1 day type, 2 all days, 3 none).
+
+The extended window (24 h) is not excluded from the clean bins: excluding it would leave no clean
+hours on any match day. Its lift is therefore measured against the match day's own clean hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pizza_game.analysis.timeline import Timeline
+
+CONTAMINATING_WINDOWS = ("pre", "during", "post")
+SOURCE_WEEKDAY, SOURCE_DAY_TYPE, SOURCE_ALL_DAYS, SOURCE_NONE = 0, 1, 2, 3
+SOURCE_NAMES = ("weekday", "day type", "all days", "none")
+DAY_TYPE = np.array([0, 0, 0, 0, 0, 1, 1])
+
+
+@dataclass
+class Baseline:
+    clean: np.ndarray
+    level: np.ndarray
+    profile: np.ndarray
+    profile_source: np.ndarray
+    iterations: int
+
+    def profile_per_bin(self, timeline: Timeline) -> np.ndarray:
+        """profile[r, weekday(i), slot(i)] for every region row and bin (NaN: none usable)."""
+        return self.profile[:, timeline.weekday, timeline.slot]
+
+    def source_per_bin(self, timeline: Timeline) -> np.ndarray:
+        return self.profile_source[timeline.weekday, timeline.slot]
+
+    def expected_per_bin(self, timeline: Timeline) -> np.ndarray:
+        """level x profile for every bin: the orders a bin would see without any match."""
+        return self.level[:, timeline.day] * self.profile_per_bin(timeline)
+
+
+def clean_bins(
+    timeline: Timeline, window_starts_ns: np.ndarray, window_ends_ns: np.ndarray
+) -> np.ndarray:
+    """Covered bins that do not touch any of the given windows."""
+    n = timeline.n_bins
+    first = np.floor(timeline.position(window_starts_ns)).astype("int64")
+    last = np.ceil(timeline.position(window_ends_ns)).astype("int64")
+    first, last = np.clip(first, 0, n), np.clip(last, 0, n)
+    touched = np.zeros(n + 1, dtype="int64")
+    np.add.at(touched, first, 1)
+    np.add.at(touched, last, -1)
+    return timeline.covered & (np.cumsum(touched[:-1]) == 0)
+
+
+def fit_baseline(
+    timeline: Timeline, clean: np.ndarray, tolerance: float = 1e-10, max_iterations: int = 1000
+) -> Baseline:
+    """Fit level and profile on the clean bins of every region row (see module docstring)."""
+    n_regions, n_days, n_slots = len(timeline.regions), timeline.n_days, timeline.slots_per_day
+    n_cells = 7 * n_slots
+    index = np.flatnonzero(clean)
+    day = timeline.day[index]
+    cell = timeline.weekday[index] * n_slots + timeline.slot[index]
+    counts = timeline.orders[:, index]
+    rows = np.arange(n_regions)[:, None]
+    day_key = (rows * n_days + day).ravel()
+    cell_key = (rows * n_cells + cell).ravel()
+    day_total = np.bincount(day_key, counts.ravel(), n_regions * n_days).reshape(n_regions, n_days)
+    cell_total = np.bincount(cell_key, counts.ravel(), n_regions * n_cells).reshape(
+        n_regions, n_cells
+    )
+    cell_seen = np.bincount(cell, minlength=n_cells) > 0
+    day_seen = np.bincount(day, minlength=n_days) > 0
+
+    profile = np.where(cell_seen, 1.0, 0.0)[None, :].repeat(n_regions, axis=0)
+    level = np.zeros((n_regions, n_days))
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):
+        day_weight = np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
+            n_regions, n_days
+        )
+        level = _ratio(day_total, day_weight)
+        cell_weight = np.bincount(cell_key, level[rows, day].ravel(), n_regions * n_cells).reshape(
+            n_regions, n_cells
+        )
+        updated = _normalise(_ratio(cell_total, cell_weight), cell_seen, n_slots)
+        change = np.max(np.abs(updated - profile), initial=0.0)
+        profile = updated
+        if change <= tolerance * max(np.max(profile, initial=0.0), 1.0):
+            break
+    day_weight = np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
+        n_regions, n_days
+    )
+    level = np.where(day_seen, _ratio(day_total, day_weight), np.nan)
+    scale = weekday_scale(level, timeline.day_weekday(np.arange(n_days)))
+    level = level / scale[:, timeline.day_weekday(np.arange(n_days))]
+    profile = (profile.reshape(n_regions, 7, n_slots) * scale[:, :, None]).reshape(
+        n_regions, n_cells
+    )
+
+    cell_weight = np.bincount(cell_key, level[rows, day].ravel(), n_regions * n_cells).reshape(
+        n_regions, n_cells
+    )
+    full, source = _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots)
+    return Baseline(
+        clean=clean,
+        level=level,
+        profile=full.reshape(n_regions, 7, n_slots),
+        profile_source=source.reshape(7, n_slots),
+        iterations=iterations,
+    )
+
+
+def weekday_scale(level: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """Weekday factors [region, 7] (geometric mean 1) of per-day levels.
+
+    Each day's log level is compared with the mean log level of the seven days centred on it
+    (one of each weekday); the factor of a weekday is the mean of those deviations. Dividing the
+    levels by it leaves a level that is comparable from one day to the next, so one level can serve
+    a span that crosses midnight (the extended window).
+    """
+    n_regions, n_days = level.shape
+    scale = np.ones((n_regions, 7))
+    if n_days < 7:
+        return scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_level = np.log(level)
+    valid = np.isfinite(log_level)
+    values = np.where(valid, log_level, 0.0)
+    window_sum = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+    window_count = np.cumsum(np.pad(valid.astype("int64"), ((0, 0), (1, 0))), axis=1)
+    total = window_sum[:, 7:] - window_sum[:, :-7]
+    complete = (window_count[:, 7:] - window_count[:, :-7]) == 7
+    centre = np.arange(3, n_days - 3)
+    deviation = np.where(complete, values[:, centre] - total / 7.0, np.nan)
+    for w in range(7):
+        of_weekday = deviation[:, weekday[centre] == w]
+        seen = np.isfinite(of_weekday)
+        mean = np.divide(
+            np.where(seen, of_weekday, 0.0).sum(axis=1),
+            seen.sum(axis=1),
+            out=np.zeros(n_regions),
+            where=seen.sum(axis=1) > 0,
+        )
+        scale[:, w] = np.exp(mean)
+    return scale / np.exp(np.log(scale).mean(axis=1, keepdims=True))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+
+def _normalise(profile: np.ndarray, seen: np.ndarray, n_slots: int) -> np.ndarray:
+    """Scale each weekday's profile to mean 1 over its seen cells (the day level carries scale)."""
+    by_day = profile.reshape(len(profile), 7, n_slots)
+    seen_by_day = seen.reshape(7, n_slots)
+    mean = np.divide(
+        by_day.sum(axis=2),
+        seen_by_day.sum(axis=1),
+        out=np.zeros(by_day.shape[:2]),
+        where=seen_by_day.sum(axis=1) > 0,
+    )
+    scale = np.where(mean > 0, mean, 1.0)
+    return (by_day / scale[:, :, None]).reshape(profile.shape)
+
+
+def _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots):
+    n_regions = len(profile)
+    full = np.where(cell_seen, profile, np.nan)
+    source = np.where(cell_seen, SOURCE_WEEKDAY, SOURCE_NONE)
+    totals = cell_total.reshape(n_regions, 7, n_slots)
+    weights = cell_weight.reshape(n_regions, 7, n_slots)
+    seen = cell_seen.reshape(7, n_slots)
+    groups = [(SOURCE_DAY_TYPE, DAY_TYPE), (SOURCE_ALL_DAYS, np.zeros(7, dtype="int64"))]
+    full = full.reshape(n_regions, 7, n_slots)
+    source = source.reshape(7, n_slots)
+    for level_source, group in groups:
+        for g in np.unique(group):
+            members = group == g
+            pooled_seen = seen[members].any(axis=0)
+            pooled = _ratio(totals[:, members].sum(axis=1), weights[:, members].sum(axis=1))
+            fill = (source == SOURCE_NONE) & members[:, None] & pooled_seen[None, :]
+            full[:, fill] = np.broadcast_to(pooled[:, None, :], full.shape)[:, fill]
+            source[fill] = level_source
+    return full.reshape(n_regions, -1), source.reshape(-1)

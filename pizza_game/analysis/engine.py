@@ -1,0 +1,429 @@
+"""The analysis engine: from merged tables to tested, adjusted, explained results.
+
+``analyse`` takes the concatenated tables of the merged days (``series``, ``windows``,
+``matches``) and returns an ``AnalysisResult``. ``analyse_orders`` starts from canonical orders
+and matches and merges them first.
+
+Method, in order:
+1. Matches without a known kick-off or not played are excluded and counted by reason.
+2. Baseline (``baseline.py``): local day level x weekday/time-of-day profile, fitted on bins
+   outside every pre/during/post window.
+3. Slots (``slots.py``): each distinct window of a kind is one slot; simultaneous kick-offs share
+   it. Lift of a slot = observed / expected - 1.
+4. Window vs baseline, per window kind and region: is log(observed / expected) higher in match
+   slots than in the same wall-clock spans of clean reference days? Regression of the log ratios
+   on a slot indicator with one intercept per stratum (slots sharing one set of references),
+   cluster-robust over groups of linked local days (``stats.window_effect``). A plain paired
+   t-test of observed vs expected would treat the expected values as known, while they come from
+   a handful of clean Saturdays shared by every Saturday slot; its false-positive rate would be
+   far above alpha. Effect size: exp(mean log ratio) - 1, the typical lift, with its 95% CI.
+5. Match features vs slot log lift, per window kind and region, over slots: a slot's feature is
+   the mean over its matches (a 0/1 feature becomes the share of its matches). Both are centred
+   within slot types (weekday, local start, length) first: slot types differ in how many matches
+   they hold and which (television picks), and every slot of a type shares the same baseline
+   cells, so a raw correlation would pick up the slot type, not the match. Point-biserial when
+   every slot holds one match and the feature is 0/1, Pearson otherwise.
+6. Benjamini-Hochberg over every test of the run; significant when the adjusted p < alpha.
+7. Spikes (``spikes.py``) and the summary (``summary.py``).
+Log ratios use (count + 0.5) on both sides so that empty regional windows stay finite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.baseline import (
+    CONTAMINATING_WINDOWS,
+    SOURCE_NAMES,
+    clean_bins,
+    fit_baseline,
+)
+from pizza_game.analysis.config import AnalysisConfig
+from pizza_game.analysis.features import FEATURES, match_features
+from pizza_game.analysis.merge import merge_range
+from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
+from pizza_game.analysis.spikes import find_spikes
+from pizza_game.analysis.stats import benjamini_hochberg, pearson, window_effect
+from pizza_game.analysis.summary import build_summary
+from pizza_game.analysis.timeline import Timeline, build_timeline
+from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
+
+MATCH_REQUIRED = (
+    "match_id",
+    "competition",
+    "kickoff_at",
+    "kickoff_known",
+    "status",
+    "stage",
+    "matchday",
+    "home_team",
+    "away_team",
+    "home_score",
+    "away_score",
+    "winner",
+    "source",
+)
+COUNT_OFFSET = 0.5
+
+RESULT_COLUMNS = (
+    "test_id",
+    "family",
+    "window",
+    "region",
+    "feature",
+    "method",
+    "n",
+    "n_reference",
+    "statistic",
+    "df",
+    "p_value",
+    "effect_size",
+    "effect_size_name",
+    "ci_low",
+    "ci_high",
+    "estimate",
+    "std_error",
+    "p_adjusted",
+    "significant",
+    "real_share",
+    "orders",
+)
+METHOD_LIFT = "window vs clean reference spans: fixed-effects regression, cluster-robust t"
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one analysis run found (see the module docstring for the method)."""
+
+    results: pd.DataFrame
+    significant: pd.DataFrame
+    summary: dict
+    match_windows: pd.DataFrame
+    spikes: pd.DataFrame
+    excluded_matches: pd.DataFrame
+
+
+def analyse(
+    series: pd.DataFrame, windows: pd.DataFrame, matches: pd.DataFrame, config: AnalysisConfig
+) -> AnalysisResult:
+    """Analyse the merged tables of a horizon (missing days are simply absent)."""
+    matches = _prepared_matches(matches)
+    analysable, excluded = split_analysable(matches)
+    timeline = build_timeline(series, config.timezone)
+    bounds = window_bounds(analysable["kickoff_at"], config.windows)
+    bounds["match_id"] = (
+        analysable["match_id"].astype(str).to_numpy()[bounds["position"].to_numpy()]
+    )
+    contaminating = bounds["window"].isin(CONTAMINATING_WINDOWS).to_numpy()
+    clean = clean_bins(
+        timeline,
+        bounds["start_ns"].to_numpy()[contaminating],
+        bounds["end_ns"].to_numpy()[contaminating],
+    )
+    baseline = fit_baseline(timeline, clean)
+    meter = SpanMeter(timeline, baseline)
+    features = match_features(analysable, config)
+    feature_rows = features.set_index("match_id")
+
+    region_rows = list(range(len(timeline.regions))) if config.regional else [0]
+    tests: list[dict] = []
+    skipped: list[dict] = []
+    per_window: list[pd.DataFrame] = []
+    slot_report: dict[str, dict] = {}
+    for kind in WINDOWS:
+        rows = bounds[bounds["window"] == kind].reset_index(drop=True)
+        slots, slot_of_row = build_slots(
+            kind,
+            rows["start_ns"].to_numpy(),
+            rows["end_ns"].to_numpy(),
+            meter,
+            config.baseline_weeks,
+        )
+        usable = slots.spans.coverage >= config.min_coverage - 1e-12
+        slot_features = _slot_features(
+            rows["match_id"].to_numpy(), slot_of_row, feature_rows, len(usable)
+        )
+        per_window.append(
+            _match_window_rows(
+                rows, slot_of_row, slots, usable, timeline, region_rows, feature_rows
+            )
+        )
+        slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
+        for r in region_rows:
+            region = timeline.regions[r]
+            effect_row = _window_test(slots, usable, r, kind, region)
+            if effect_row is None:
+                skipped.append(
+                    {"test": f"lift/{kind}/{region}", "reason": "too few slots or references"}
+                )
+            else:
+                tests.append(effect_row)
+            tests_for_features, skipped_features = _feature_tests(
+                slots, usable, r, kind, region, slot_features
+            )
+            tests += tests_for_features
+            skipped += skipped_features
+
+    results = _results_table(tests, config.alpha)
+    match_windows = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
+    expected_bins = baseline.expected_per_bin(timeline)
+    spike_windows = bounds[["match_id", "window", "start_ns", "end_ns"]]
+    spikes = find_spikes(
+        timeline, expected_bins, spike_windows, config.spike_threshold, region_rows
+    )
+    summary = build_summary(
+        config=config,
+        timeline=timeline,
+        baseline=baseline,
+        matches=matches,
+        analysable=analysable,
+        excluded=excluded,
+        results=results,
+        match_windows=match_windows,
+        slot_report=slot_report,
+        skipped=skipped,
+        spikes=spikes,
+    )
+    significant = results[results["significant"]].reset_index(drop=True)
+    return AnalysisResult(
+        results, significant, summary, match_windows, spikes, excluded.reset_index(drop=True)
+    )
+
+
+def analyse_orders(
+    orders: pd.DataFrame,
+    matches: pd.DataFrame,
+    config: AnalysisConfig,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> AnalysisResult:
+    """Merge canonical orders and matches over [start, end) and analyse.
+
+    ``start``/``end`` default to the UTC days of the first and last order. Raw data is taken to
+    exist from the hour of the first order to the hour of the last one (every hour in between is
+    covered, an hour without orders is a real zero); hours outside are not covered.
+    """
+    if len(orders) == 0:
+        raise ValueError("no orders to analyse")
+    first, last = orders["ordered_at"].min().floor("h"), orders["ordered_at"].max().floor("h")
+    start = first.floor("D") if start is None else start
+    end = (last.floor("D") + pd.Timedelta(days=1)) if end is None else end
+    hours = pd.date_range(first, last, freq="h")
+    merged = merge_range(orders, matches, start, end, hours_present=hours, config=config.windows)
+    return analyse(merged.series, merged.windows, merged.matches, config)
+
+
+def _prepared_matches(matches: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in MATCH_REQUIRED if c not in matches.columns]
+    if missing:
+        raise ValueError(
+            f"matches lack columns {missing}; expected canonical matches (merged_dataset matches table)"
+        )
+    kept = matches.drop_duplicates("match_id", keep="last")
+    return kept.drop(columns=["analysable", "excluded_reason"], errors="ignore").reset_index(
+        drop=True
+    )
+
+
+def _log_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log((observed + COUNT_OFFSET) / (expected + COUNT_OFFSET))
+
+
+def _window_test(
+    slots: WindowSlots, usable: np.ndarray, r: int, kind: str, region: str
+) -> dict | None:
+    spans, refs = slots.spans, slots.references
+    take = usable & (slots.stratum >= 0) & np.isfinite(slots.matched_expected[r])
+    strata = np.unique(slots.stratum[take])
+    ref_take = np.isin(slots.reference_stratum, strata) & np.isfinite(
+        slots.reference_matched_expected[r]
+    )
+    y = np.concatenate(
+        [
+            _log_ratio(spans.observed[r, take], slots.matched_expected[r, take]),
+            _log_ratio(refs.observed[r, ref_take], slots.reference_matched_expected[r, ref_take]),
+        ]
+    )
+    in_window = np.concatenate([np.ones(take.sum()), np.zeros(ref_take.sum())])
+    stratum = np.concatenate([slots.stratum[take], slots.reference_stratum[ref_take]])
+    first = np.concatenate([spans.first_day[take], refs.first_day[ref_take]])
+    last = np.concatenate([spans.last_day[take], refs.last_day[ref_take]])
+    effect = window_effect(y, in_window, stratum, day_clusters(first, last))
+    if effect is None:
+        return None
+    observed = spans.observed[r, take].sum() + refs.observed[r, ref_take].sum()
+    real = spans.real[r, take].sum() + refs.real[r, ref_take].sum()
+    return {
+        "test_id": f"lift/{kind}/{region}",
+        "family": "lift",
+        "window": kind,
+        "region": region,
+        "feature": "",
+        "method": METHOD_LIFT,
+        "n": effect.n_windows,
+        "n_reference": effect.n_reference,
+        "statistic": effect.statistic,
+        "df": effect.df,
+        "p_value": effect.p_value,
+        "effect_size": float(np.expm1(effect.estimate)),
+        "effect_size_name": "lift (exp of mean log ratio - 1)",
+        "ci_low": float(np.expm1(effect.ci_low)),
+        "ci_high": float(np.expm1(effect.ci_high)),
+        "estimate": effect.estimate,
+        "std_error": effect.std_error,
+        "real_share": float(real / observed) if observed > 0 else np.nan,
+        "orders": float(observed),
+    }
+
+
+def _feature_tests(
+    slots: WindowSlots,
+    usable: np.ndarray,
+    r: int,
+    kind: str,
+    region: str,
+    slot_features: pd.DataFrame,
+) -> tuple[list[dict], list[dict]]:
+    spans = slots.spans
+    take = usable & np.isfinite(spans.expected[r])
+    y = np.where(take, _log_ratio(spans.observed[r], spans.expected[r]), np.nan)
+    tests, skipped = [], []
+    for feature in FEATURES:
+        x = slot_features[feature].to_numpy(dtype="float64")
+        test_id = f"correlation/{kind}/{region}/{feature}"
+        result = pearson(x, y, slots.key)
+        if result is None:
+            skipped.append(
+                {"test": test_id, "reason": "too few slots or no variation within slot types"}
+            )
+            continue
+        both = np.isfinite(x) & np.isfinite(y)
+        binary_valued = bool(np.all(np.isin(x[both], (0.0, 1.0))))
+        observed, real = spans.observed[r, both].sum(), spans.real[r, both].sum()
+        tests.append(
+            {
+                "test_id": test_id,
+                "family": "correlation",
+                "window": kind,
+                "region": region,
+                "feature": feature,
+                "method": "point-biserial" if binary_valued else "pearson",
+                "n": result.n,
+                "n_reference": 0,
+                "statistic": result.statistic,
+                "df": result.df,
+                "p_value": result.p_value,
+                "effect_size": result.r,
+                "effect_size_name": "r",
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "estimate": result.r,
+                "std_error": np.nan,
+                "real_share": float(real / observed) if observed > 0 else np.nan,
+                "orders": float(observed),
+            }
+        )
+    return tests, skipped
+
+
+def _results_table(tests: list[dict], alpha: float) -> pd.DataFrame:
+    table = pd.DataFrame(
+        tests, columns=[c for c in RESULT_COLUMNS if c not in ("p_adjusted", "significant")]
+    )
+    table["p_adjusted"] = benjamini_hochberg(table["p_value"].to_numpy(dtype="float64"))
+    table["significant"] = (table["p_adjusted"] < alpha).astype(bool)
+    table = table.astype({"n": "int64", "n_reference": "int64", "df": "float64"})
+    return table[list(RESULT_COLUMNS)]
+
+
+def _slot_features(
+    match_ids: np.ndarray, slot_of_row: np.ndarray, features: pd.DataFrame, n_slots: int
+) -> pd.DataFrame:
+    """Per slot: the mean of every feature over the slot's matches (a 0/1 feature becomes a share)."""
+    table = features.reindex(match_ids).reset_index(drop=True)
+    table["slot"] = slot_of_row
+    return table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+
+
+def _slot_counts(
+    slots: WindowSlots, usable: np.ndarray, rows: pd.DataFrame, slot_of_row: np.ndarray
+) -> dict:
+    low = ~usable
+    return {
+        "match_windows": len(rows),
+        "match_windows_dropped_for_coverage": int(low[slot_of_row].sum()) if len(rows) else 0,
+        "slots": len(usable),
+        "slots_dropped_for_coverage": int(low.sum()),
+        "slots_without_baseline": int((usable & ~np.isfinite(slots.spans.expected[0])).sum()),
+        "slots_without_reference": int((usable & (slots.stratum < 0)).sum()),
+        "slots_reference_day_type": int((usable & (slots.reference_kind == "day type")).sum()),
+        "reference_spans": len(slots.reference_stratum),
+    }
+
+
+def _match_window_rows(
+    rows: pd.DataFrame,
+    slot_of_row: np.ndarray,
+    slots: WindowSlots,
+    usable: np.ndarray,
+    timeline: Timeline,
+    region_rows: list[int],
+    features: pd.DataFrame,
+) -> pd.DataFrame:
+    spans = slots.spans
+    frames = []
+    slot_label = (
+        slots.window + "@" + pd.to_datetime(spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
+    )
+    for r in region_rows:
+        s = slot_of_row
+        observed, expected = spans.observed[r, s], spans.expected[r, s]
+        reason = np.where(
+            ~usable[s],
+            "window lacks order data (coverage)",
+            np.where(
+                ~np.isfinite(expected),
+                "no usable baseline",
+                np.where(slots.stratum[s] < 0, "no reference day", ""),
+            ),
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "match_id": rows["match_id"].to_numpy(),
+                    "window": slots.window,
+                    "region": timeline.regions[r],
+                    "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
+                    "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
+                    "slot": np.asarray(slot_label)[s] if len(s) else np.array([], dtype=object),
+                    "matches_in_slot": np.bincount(s, minlength=len(usable))[s]
+                    if len(s)
+                    else np.array([], dtype="int64"),
+                    "observed": observed,
+                    "expected": expected,
+                    "lift": np.divide(
+                        observed, expected, out=np.full(len(s), np.nan), where=expected > 0
+                    )
+                    - 1.0,
+                    "coverage": spans.coverage[s],
+                    "real_share": np.divide(
+                        spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
+                    ),
+                    "baseline_profile": np.asarray(SOURCE_NAMES, dtype=object)[spans.source[s]]
+                    if len(s)
+                    else np.array([], dtype=object),
+                    "reference": slots.reference_kind[s],
+                    "used": reason == "",
+                    "unused_reason": reason,
+                }
+            )
+        )
+    table = pd.concat(frames, ignore_index=True)
+    return table.merge(features.reset_index(), on="match_id", how="left")
+
+
+__all__ = ["AnalysisConfig", "AnalysisResult", "analyse", "analyse_orders"]

@@ -1,0 +1,358 @@
+"""Window slots, their reference periods, and the sums over arbitrary spans of the timeline.
+
+A *slot* is one distinct window of one kind: simultaneous kick-offs (five Saturday 15:00 matches)
+share one pre window, so they form one slot with one observed count, not five samples of the same
+orders. Every measure of a span (orders, real orders, coverage, expected orders) comes from
+prefix sums over the 15-minute timeline, with partial bins at the edges counted pro rata.
+
+Expected orders of a span = level x (sum of the profile over the span's bins), where the level is
+fitted on the clean bins of the local days the span touches, leaving out the span itself. A
+*reference* of a slot is the same local wall-clock span (same start time and length) on another
+day of the same weekday that is completely clean (no match window touches it, all hours have
+data); when a slot has none, days of the same day type (weekday / weekend) are used instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pizza_game.analysis.baseline import SOURCE_NONE, Baseline
+from pizza_game.analysis.timeline import Timeline
+
+REFERENCE_SAME_WEEKDAY, REFERENCE_SAME_DAY_TYPE, REFERENCE_NONE = "weekday", "day type", "none"
+
+
+@dataclass
+class Spans:
+    """Measures of a set of spans: arrays over spans, with a leading region axis where noted."""
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    coverage: np.ndarray
+    all_clean: np.ndarray
+    observed: np.ndarray  # [region, span]
+    real: np.ndarray  # [region, span]
+    expected: np.ndarray  # [region, span], NaN without a usable baseline
+    profile: np.ndarray  # [region, span], sum of the profile over the span's covered bins
+    source: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+
+
+class SpanMeter:
+    """Prefix sums over the timeline so that any span is measured in O(1)."""
+
+    def __init__(self, timeline: Timeline, baseline: Baseline) -> None:
+        self.timeline = timeline
+        covered = timeline.covered.astype("float64")
+        clean = baseline.clean.astype("float64")
+        profile = baseline.profile_per_bin(timeline)
+        usable = np.isfinite(profile)
+        profile_covered = np.where(usable, profile, 0.0) * covered
+        source = np.where(timeline.covered, baseline.source_per_bin(timeline), 0)
+        self.values = {
+            "orders": timeline.orders,
+            "real": timeline.real,
+            "covered": covered[None, :],
+            "profile": profile_covered,
+            "clean_orders": timeline.orders * clean,
+            "clean_profile": profile_covered * clean,
+        }
+        self.prefix = {name: _prefix(v) for name, v in self.values.items()}
+        self.not_clean = _prefix((1.0 - clean)[None, :])[0]
+        self.no_source = _prefix((source >= SOURCE_NONE).astype("float64")[None, :])[0]
+        self.worst = [
+            _prefix((source >= k).astype("float64")[None, :])[0] for k in range(1, SOURCE_NONE + 1)
+        ]
+        day_orders = _by_day(timeline.day, timeline.n_days, self.values["clean_orders"])
+        day_profile = _by_day(timeline.day, timeline.n_days, self.values["clean_profile"])
+        self.day_prefix = {"orders": _prefix(day_orders), "profile": _prefix(day_profile)}
+        # The same sums per local cell (day x time-of-day slot), for levels over chosen cells.
+        n_cells = timeline.n_days * timeline.slots_per_day
+        cell = timeline.day * timeline.slots_per_day + timeline.slot
+        self.cell_orders = _by_day(cell, n_cells, self.values["clean_orders"])
+        self.cell_profile = _by_day(cell, n_cells, self.values["clean_profile"])
+        bins_in_cell = np.bincount(cell, minlength=n_cells)
+        self.cell_clean = (bins_in_cell > 0) & (
+            np.bincount(cell, weights=clean, minlength=n_cells) == bins_in_cell
+        )
+
+    def measure(self, start_ns: np.ndarray, end_ns: np.ndarray) -> Spans:
+        t = self.timeline
+        start_ns = np.asarray(start_ns, dtype="int64")
+        end_ns = np.asarray(end_ns, dtype="int64")
+        x0 = np.clip(t.position(start_ns), 0, t.n_bins)
+        x1 = np.clip(t.position(end_ns), 0, t.n_bins)
+        length = (end_ns - start_ns) / t.bin_ns
+        span = {name: self._sum(name, x0, x1) for name in self.values}
+        first_bin = np.floor(x0).astype("int64")
+        last_bin = np.ceil(x1).astype("int64")
+        inside = (last_bin > first_bin) & (length > 0)
+        touched_not_clean = self.not_clean[last_bin] - self.not_clean[first_bin]
+        outside_grid = (t.position(start_ns) < 0) | (t.position(end_ns) > t.n_bins)
+        all_clean = inside & (touched_not_clean == 0) & ~outside_grid
+        day_index = np.clip(np.stack([first_bin, last_bin - 1]), 0, max(t.n_bins - 1, 0))
+        first_day = t.day[day_index[0]] if t.n_bins else np.zeros(len(x0), dtype="int64")
+        last_day = t.day[day_index[1]] if t.n_bins else np.zeros(len(x0), dtype="int64")
+        level_orders = self._days("orders", first_day, last_day) - span["clean_orders"]
+        level_profile = self._days("profile", first_day, last_day) - span["clean_profile"]
+        # A day that sold nothing outside match windows (a closed shop) gives no usable level.
+        level = np.divide(
+            level_orders,
+            level_profile,
+            out=np.full(level_orders.shape, np.nan),
+            where=level_profile > 0,
+        )
+        level[~(level > 0)] = np.nan
+        worst = np.zeros(len(x0), dtype="int64")
+        for k, prefix in enumerate(self.worst, start=1):
+            worst[(prefix[last_bin] - prefix[first_bin]) > 0] = k
+        source = np.where(inside, worst, SOURCE_NONE)
+        expected = level * span["profile"]
+        expected[:, (source >= SOURCE_NONE) | ~inside] = np.nan
+        coverage = np.divide(span["covered"][0], length, out=np.zeros(len(x0)), where=length > 0)
+        return Spans(
+            start_ns=start_ns,
+            end_ns=end_ns,
+            coverage=np.clip(coverage, 0.0, 1.0),
+            all_clean=all_clean,
+            observed=span["orders"],
+            real=span["real"],
+            expected=expected,
+            profile=span["profile"],
+            source=source,
+            first_day=first_day,
+            last_day=last_day,
+        )
+
+    def _sum(self, name: str, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+        return _at(self.prefix[name], self.values[name], x1) - _at(
+            self.prefix[name], self.values[name], x0
+        )
+
+    def _days(self, name: str, first_day: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+        prefix = self.day_prefix[name]
+        return prefix[:, last_day + 1] - prefix[:, first_day]
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+
+
+def _at(prefix: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Sum of values[:, :x] for fractional x (the bin under x counted pro rata)."""
+    n = values.shape[1]
+    if n == 0:
+        return np.zeros((len(values), len(x)))
+    whole = np.minimum(np.floor(x).astype("int64"), n - 1)
+    part = x - whole
+    return prefix[:, whole] + part * values[:, whole]
+
+
+def _by_day(day: np.ndarray, n_days: int, values: np.ndarray) -> np.ndarray:
+    rows = np.arange(len(values))[:, None]
+    keys = (rows * n_days + day[None, :]).ravel()
+    return np.bincount(keys, values.ravel(), len(values) * n_days).reshape(len(values), n_days)
+
+
+@dataclass
+class WindowSlots:
+    """The distinct slots of one window kind, measured, with their reference periods."""
+
+    window: str
+    spans: Spans
+    key: np.ndarray
+    stratum: np.ndarray  # -1: no reference
+    reference_kind: np.ndarray
+    references: Spans
+    reference_stratum: np.ndarray
+    matched_expected: np.ndarray  # [region, slot]: expected from the stratum's common level cells
+    reference_matched_expected: np.ndarray  # [region, reference]
+
+
+def build_slots(
+    window: str,
+    start_ns: np.ndarray,
+    end_ns: np.ndarray,
+    meter: SpanMeter,
+    baseline_weeks: int | None,
+) -> tuple[WindowSlots, np.ndarray]:
+    """Slots of the given windows (one per distinct start and end) and each window's slot index."""
+    pairs = np.stack(
+        [np.asarray(start_ns, dtype="int64"), np.asarray(end_ns, dtype="int64")], axis=1
+    )
+    distinct, slot_of_window = (
+        np.unique(pairs, axis=0, return_inverse=True)
+        if len(pairs)
+        else (pairs, np.zeros(0, dtype="int64"))
+    )
+    spans = meter.measure(distinct[:, 0], distinct[:, 1])
+    timeline = meter.timeline
+    days, offsets = (
+        timeline.local_offset(distinct[:, 0]) if len(distinct) else (np.zeros(0, "int64"),) * 2
+    )
+    durations = distinct[:, 1] - distinct[:, 0]
+    weekdays = timeline.day_weekday(days)
+    keys = np.stack([weekdays, offsets, durations], axis=1)
+    distinct_keys, key = (
+        np.unique(keys, axis=0, return_inverse=True) if len(keys) else (keys, np.zeros(0, "int64"))
+    )
+
+    stratum = np.full(len(distinct), -1, dtype="int64")
+    kind = np.full(len(distinct), REFERENCE_NONE, dtype=object)
+    reference_rows: list[tuple[int, int, int]] = []  # (key, candidate position, stratum)
+    candidates: dict[int, tuple[np.ndarray, Spans]] = {}
+    strata: dict[tuple, int] = {}
+    for k, (weekday, offset, duration) in enumerate(distinct_keys):
+        same_type = np.flatnonzero(
+            (timeline.day_weekday(np.arange(timeline.n_days)) >= 5) == (weekday >= 5)
+        )
+        starts = timeline.local_to_utc_ns(same_type, int(offset))
+        exists = starts >= 0
+        measured = meter.measure(starts[exists], starts[exists] + int(duration))
+        ref_days = same_type[exists]
+        usable = (
+            measured.all_clean & (measured.source < SOURCE_NONE) & np.isfinite(measured.expected[0])
+        )
+        candidates[k] = (ref_days, measured)
+        for u in np.flatnonzero(key == k):
+            near = usable.copy()
+            if baseline_weeks is not None:
+                near &= np.abs(ref_days - days[u]) <= 7 * baseline_weeks
+            same = near & (timeline.day_weekday(ref_days) == weekday)
+            chosen, label = (
+                (same, REFERENCE_SAME_WEEKDAY) if same.any() else (near, REFERENCE_SAME_DAY_TYPE)
+            )
+            if not chosen.any():
+                continue
+            signature = (k, label, tuple(np.flatnonzero(chosen)))
+            if signature not in strata:
+                strata[signature] = len(strata)
+                reference_rows += [(k, int(p), strata[signature]) for p in np.flatnonzero(chosen)]
+            stratum[u] = strata[signature]
+            kind[u] = label
+    references = _gather(candidates, reference_rows, len(timeline.regions))
+    reference_stratum = np.array([s for _, _, s in reference_rows], dtype="int64")
+    matched, reference_matched = _matched_expected(
+        meter, spans, stratum, references, reference_stratum
+    )
+    slots = WindowSlots(
+        window, spans, key, stratum, kind, references, reference_stratum, matched, reference_matched
+    )
+    return slots, slot_of_window
+
+
+def _matched_expected(
+    meter: SpanMeter,
+    spans: Spans,
+    stratum: np.ndarray,
+    references: Spans,
+    reference_stratum: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected orders of slots and references with the level measured on the same cells for all.
+
+    For a stratum, the level cells are the local (day offset, time-of-day) cells that are clean on
+    the day(s) of every one of its match slots, outside the span. Slots and references are then
+    levelled on exactly the same hours, so an error in the profile of the hours that only the
+    reference days have clean (the match-day afternoons) cannot tilt the comparison.
+    """
+    t = meter.timeline
+    per_day = t.slots_per_day
+    n_regions = len(t.regions)
+    matched = np.full((n_regions, len(stratum)), np.nan)
+    reference_matched = np.full((n_regions, len(reference_stratum)), np.nan)
+    for k in np.unique(stratum[stratum >= 0]):
+        units = np.flatnonzero(stratum == k)
+        refs = np.flatnonzero(reference_stratum == k)
+        first = np.concatenate([spans.first_day[units], references.first_day[refs]])
+        n_touched = (
+            int(np.max(np.concatenate([spans.last_day[units], references.last_day[refs]]) - first))
+            + 1
+        )
+        offsets = np.arange(n_touched)
+        span_cells = np.zeros((n_touched, per_day), dtype=bool)
+        lead = units[0]
+        x0 = int(np.floor(np.clip(t.position(spans.start_ns[lead : lead + 1]), 0, t.n_bins))[0])
+        x1 = int(np.ceil(np.clip(t.position(spans.end_ns[lead : lead + 1]), 0, t.n_bins))[0])
+        inside = np.arange(x0, x1)
+        span_cells[
+            np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.slot[inside]
+        ] = True
+        common = ~span_cells & np.all(
+            _cells(meter.cell_clean[None, :], spans.first_day[units], offsets, t)[0], axis=0
+        )
+        for rows, first_day, spans_of, out in (
+            (units, spans.first_day[units], spans, matched),
+            (refs, references.first_day[refs], references, reference_matched),
+        ):
+            if len(rows) == 0:
+                continue
+            use = common[None] & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
+            orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
+            profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(
+                axis=(2, 3)
+            )
+            level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
+            level[~(level > 0)] = np.nan
+            expected = level * spans_of.profile[:, rows]
+            expected[:, spans_of.source[rows] >= SOURCE_NONE] = np.nan
+            out[:, rows] = expected
+    return matched, reference_matched
+
+
+def _cells(
+    values: np.ndarray, first_day: np.ndarray, offsets: np.ndarray, t: Timeline
+) -> np.ndarray:
+    """values[r, (day, slot)] gathered as [r, row, day offset, slot]; days past the end are zero."""
+    per_day = t.slots_per_day
+    days = first_day[:, None] + offsets[None, :]
+    valid = (days >= 0) & (days < t.n_days)
+    index = (
+        np.clip(days, 0, max(t.n_days - 1, 0))[:, :, None] * per_day
+        + np.arange(per_day)[None, None, :]
+    )
+    gathered = values[:, index]
+    return np.where(valid[None, :, :, None], gathered, 0)
+
+
+def _gather(
+    candidates: dict[int, tuple[np.ndarray, Spans]],
+    rows: list[tuple[int, int, int]],
+    n_regions: int,
+) -> Spans:
+    if not rows:
+        empty = np.zeros(0)
+        return Spans(
+            empty.astype("int64"),
+            empty.astype("int64"),
+            empty,
+            empty.astype(bool),
+            np.zeros((n_regions, 0)),
+            np.zeros((n_regions, 0)),
+            np.zeros((n_regions, 0)),
+            np.zeros((n_regions, 0)),
+            empty.astype("int64"),
+            empty.astype("int64"),
+            empty.astype("int64"),
+        )
+    pieces = {}
+    for name in Spans.__dataclass_fields__:
+        parts = [getattr(candidates[k][1], name)[..., p] for k, p, _ in rows]
+        pieces[name] = np.stack(parts, axis=-1)
+    return Spans(**pieces)
+
+
+def day_clusters(first_day: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+    """Cluster id per span: spans sharing a local day (directly or through others) share a cluster."""
+    if len(first_day) == 0:
+        return np.zeros(0, dtype="int64")
+    lo = int(first_day.min())
+    n = int(last_day.max()) - lo + 2
+    link = np.zeros(n, dtype="int64")
+    np.add.at(link, first_day - lo, 1)
+    np.add.at(link, last_day - lo, -1)
+    joined = np.cumsum(link)[:-1] > 0  # day d and d + 1 are linked
+    component = np.concatenate([[0], np.cumsum(~joined)])
+    return component[first_day - lo]

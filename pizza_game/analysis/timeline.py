@@ -1,0 +1,156 @@
+"""The merged 15-minute series laid out on one regular time grid, with local calendar labels.
+
+The analysis reads the concatenated ``series`` tables of many merged days. Here they become
+arrays: ``orders[r, i]`` and ``real[r, i]`` for region row ``r`` (row 0 is the national total
+"ALL") and bin ``i`` of a regular UTC grid, ``covered[i]`` (False where no raw data exists, also
+for days missing from the horizon), and for every bin its local day, weekday and time-of-day slot
+in the analysis time zone. A region absent from a covered bin sold nothing there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.merge import ALL_REGIONS, BIN_MINUTES
+from pizza_game.analysis.windows import MINUTE_NS, to_ns
+
+DAY_NS = 86_400 * 1_000_000_000
+SERIES_REQUIRED = ("bin_start", "region", "covered", "orders", "real_orders")
+
+
+@dataclass
+class Timeline:
+    start_ns: int
+    bin_ns: int
+    regions: list[str]
+    orders: np.ndarray
+    real: np.ndarray
+    covered: np.ndarray
+    day: np.ndarray
+    weekday: np.ndarray
+    slot: np.ndarray
+    first_local_day_ns: int
+    timezone: str
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.covered)
+
+    @property
+    def n_days(self) -> int:
+        return int(self.day[-1]) + 1 if self.n_bins else 0
+
+    @property
+    def slots_per_day(self) -> int:
+        return DAY_NS // self.bin_ns
+
+    def position(self, instants_ns: np.ndarray) -> np.ndarray:
+        """Fractional bin positions of UTC instants (0 = start of the first bin)."""
+        return (np.asarray(instants_ns, dtype="int64") - self.start_ns) / self.bin_ns
+
+    def day_weekday(self, days: np.ndarray) -> np.ndarray:
+        """Local weekday (Monday 0) of local day indices."""
+        first = pd.Timestamp(self.first_local_day_ns).weekday()
+        return (first + np.asarray(days)) % 7
+
+    def local_to_utc_ns(self, days: np.ndarray, offset_ns: int) -> np.ndarray:
+        """UTC instants of local wall time ``offset_ns`` after midnight on local day indices.
+
+        Wall times that do not exist or are ambiguous (daylight-saving changes) come back as -1.
+        """
+        naive = self.first_local_day_ns + np.asarray(days, dtype="int64") * DAY_NS + offset_ns
+        local = pd.DatetimeIndex(naive.astype("datetime64[ns]")).tz_localize(
+            self.timezone, ambiguous="NaT", nonexistent="NaT"
+        )
+        utc = local.tz_convert("UTC").tz_localize(None)
+        return np.where(utc.isna(), -1, utc.asi8)
+
+    def local_offset(self, instants_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(local day index, ns after local midnight) of UTC instants."""
+        naive = _local_naive_ns(np.asarray(instants_ns, dtype="int64"), self.timezone)
+        days = (naive - self.first_local_day_ns) // DAY_NS
+        return days, naive - self.first_local_day_ns - days * DAY_NS
+
+
+def _local_naive_ns(instants_ns: np.ndarray, timezone: str) -> np.ndarray:
+    utc = pd.DatetimeIndex(instants_ns.astype("datetime64[ns]")).tz_localize("UTC")
+    return utc.tz_convert(timezone).tz_localize(None).asi8
+
+
+def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
+    """Lay the concatenated series tables out on a regular grid (see module docstring)."""
+    missing = [c for c in SERIES_REQUIRED if c not in series.columns]
+    if missing:
+        raise ValueError(
+            f"series lacks columns {missing}; expected the merged_dataset series table"
+        )
+    regions_present = set(series["region"].astype(str))
+    if len(series) and ALL_REGIONS not in regions_present:
+        raise ValueError(
+            f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
+        )
+    bin_ns_all = to_ns(series["bin_start"]) if len(series) else np.array([], dtype="int64")
+    region = series["region"].astype(str).to_numpy()
+    duplicated = pd.DataFrame({"t": bin_ns_all, "r": region}).duplicated()
+    if duplicated.any():
+        first = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise ValueError(
+            f"series has {int(duplicated.sum())} duplicated (bin_start, region) rows, e.g. "
+            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {region[first]!r}: "
+            "load each merged day once"
+        )
+    bin_ns = _bin_size(bin_ns_all)
+    regions = [ALL_REGIONS, *sorted(regions_present - {ALL_REGIONS})]
+    if len(series) == 0:
+        start, n = 0, 0
+    else:
+        start = int(bin_ns_all.min())
+        if np.any((bin_ns_all - start) % bin_ns):
+            raise ValueError("series bins are not on one regular grid (bin_start not aligned)")
+        n = int((bin_ns_all.max() - start) // bin_ns) + 1
+    position = (bin_ns_all - start) // bin_ns
+    row = pd.Categorical(region, categories=regions).codes
+    covered_rows = series["covered"].astype(bool).to_numpy()
+    national = row == 0
+    covered = np.zeros(n, dtype=bool)
+    covered[position[national]] = covered_rows[national]
+    orders = np.zeros((len(regions), n))
+    real = np.zeros((len(regions), n))
+    take = covered_rows & covered[position]
+    orders[row[take], position[take]] = series["orders"].to_numpy(dtype="float64")[take]
+    real[row[take], position[take]] = series["real_orders"].to_numpy(dtype="float64")[take]
+    if np.isnan(orders).any():
+        raise ValueError("series has covered bins without an order count (orders is missing)")
+
+    grid = start + bin_ns * np.arange(n, dtype="int64")
+    naive = _local_naive_ns(grid, timezone) if n else grid
+    first_local_day_ns = int(naive[0] - naive[0] % DAY_NS) if n else 0
+    day = (naive - first_local_day_ns) // DAY_NS
+    slot = (naive - first_local_day_ns - day * DAY_NS) // bin_ns
+    weekday = (pd.Timestamp(first_local_day_ns).weekday() + day) % 7
+    return Timeline(
+        start_ns=start,
+        bin_ns=bin_ns,
+        regions=regions,
+        orders=orders,
+        real=real,
+        covered=covered,
+        day=day.astype("int64"),
+        weekday=weekday.astype("int64"),
+        slot=slot.astype("int64"),
+        first_local_day_ns=first_local_day_ns,
+        timezone=timezone,
+    )
+
+
+def _bin_size(bin_ns: np.ndarray) -> int:
+    steps = np.diff(np.unique(bin_ns))
+    if len(steps) == 0:
+        return BIN_MINUTES * MINUTE_NS
+    size = int(np.gcd.reduce(steps))
+    if DAY_NS % size:
+        raise ValueError(f"series bins of {size} ns do not divide a day")
+    return size
