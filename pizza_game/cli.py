@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from datetime import date, timedelta
 
 import pandas as pd
@@ -111,6 +112,10 @@ COMMANDS = {"run": command_run, "import": command_import}
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Dagster flags some of the APIs we use (single-run backfill policies) as beta; a CLI user
+    # cannot act on that, so the warnings stay out of their terminal.
+    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     try:
         return COMMANDS[args.command](args)
     except CliError as error:

@@ -169,7 +169,7 @@ def _latest_metadata(results) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for result in results:
         for event in result.get_asset_materialization_events():
-            materialization = event.asset_materialization
+            materialization = event.materialization
             out[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
     return out
 

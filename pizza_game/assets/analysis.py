@@ -30,15 +30,21 @@ class AnalysisRunConfig(dg.Config):
             description="One row per statistical test: n, statistic, p-value, effect size with 95% CI, "
             "Benjamini-Hochberg adjusted p-value, significance and the real-data share behind it.",
             kinds={"pandas", "csv"},
+            group_name="analysis",
+            owners=OWNERS,
         ),
         "significant_correlations": dg.AssetOut(
             description="The tests significant at alpha 0.05 after Benjamini-Hochberg adjustment.",
             kinds={"pandas", "csv"},
+            group_name="analysis",
+            owners=OWNERS,
         ),
         "correlation_summary": dg.AssetOut(
             description="The answer in plain words: lift per match window with its CI, the strongest "
             "relationships and the quality of the data behind them.",
             kinds={"json"},
+            group_name="analysis",
+            owners=OWNERS,
         ),
         "dashboard_data": dg.AssetOut(
             description="What the QuickSight dashboard shows, as one flat table (JSON and CSV): KPIs, "
@@ -46,17 +52,17 @@ class AnalysisRunConfig(dg.Config):
             f"for the last {DASHBOARD_DAYS} days.",
             kinds={"json", "csv"},
             group_name="publish",
+            owners=OWNERS,
         ),
     },
     deps=["merged_dataset"],
+    can_subset=False,
     internal_asset_deps={
         "correlation_results": {dg.AssetKey("merged_dataset")},
         "significant_correlations": {dg.AssetKey("correlation_results")},
         "correlation_summary": {dg.AssetKey("correlation_results")},
         "dashboard_data": {dg.AssetKey("correlation_results"), dg.AssetKey("correlation_summary")},
     },
-    group_name="analysis",
-    owners=OWNERS,
 )
 def correlation_analysis(
     context: dg.AssetExecutionContext,
