@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pizza_game.partitions import daily_partitions, hourly_partitions
-
 orders_job = dg.define_asset_job(
     "orders_job",
     selection=dg.AssetSelection.assets("raw_orders"),
-    partitions_def=hourly_partitions,
     description="Collect pizza orders for a range of hours (one run for the whole range).",
 )
 
@@ -23,7 +20,6 @@ analysis_job = dg.define_asset_job(
     "analysis_job",
     selection=dg.AssetSelection.assets("raw_orders").downstream(include_self=False)
     | dg.AssetSelection.assets("raw_matches"),
-    partitions_def=daily_partitions,
     description=(
         "Collect matches, merge them with the collected orders and analyse and publish the results, "
         "for a range of days (one run for the whole range)."
