@@ -8,6 +8,7 @@ definitions the Dagster UI shows.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -158,10 +159,21 @@ def _execute(defs, job_name, keys, instance, run_config) -> dg.ExecuteInProcessR
         raise_on_error=False,
     )
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure or e.is_failure]
-        detail = next((e.step_failure_data.error.message.strip() for e in failures if e.is_step_failure), "see the run's logs")
-        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {detail}")
+        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}")
     return result
+
+
+def _first_error(result: dg.ExecuteInProcessResult) -> str:
+    """The root cause of the first error event of a failed run, in one line."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is None:
+            continue
+        while error.cause is not None:
+            error = error.cause
+        line = error.message.strip().splitlines()[-1]
+        return re.sub(r"^[\w.]+(Error|Exception): ", "", line)
+    return "see the run's logs"
 
 
 def _latest_metadata(results) -> dict[str, dict]:
