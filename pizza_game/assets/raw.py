@@ -5,6 +5,7 @@ import dagster as dg
 from pizza_game.assets.metadata import raw_metadata
 from pizza_game.collectors.collect import (
     Collected,
+    NoDataError,
     fill_partitions,
     mock_matches,
     mock_orders,
@@ -97,14 +98,18 @@ def _fill(context, storage, asset, windows: list[Window], collected: Collected, 
     elif collected.reason:
         context.log.info(f"{asset}: no real data from an API ({collected.reason})")
     imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))
-    batch = fill_partitions(
-        windows,
-        collected=collected.partitions,
-        imported=imported,
-        generate=generate,
-        fallback=mock_data.fallback,
-        reason=collected.reason,
-    )
+    try:
+        batch = fill_partitions(
+            windows,
+            collected=collected.partitions,
+            imported=imported,
+            generate=generate,
+            fallback=mock_data.fallback,
+            reason=collected.reason,
+        )
+    except NoDataError as error:
+        # Only an API that could not answer is worth retrying; a refusal or a missing key is not.
+        raise dg.Failure(description=str(error), allow_retries=collected.transient) from None
     real = sum(p.source == "real" for p in batch.values())
     context.log.info(f"{asset}: {len(batch)} partition(s), {real} real, {len(batch) - real} mock")
     return batch

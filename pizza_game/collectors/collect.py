@@ -14,7 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 
 from pizza_game.collectors.api_client import ApiResponse
-from pizza_game.collectors.errors import CollectorError, CollectorRejected
+from pizza_game.collectors.errors import (
+    CollectorBadResponse,
+    CollectorError,
+    CollectorRejected,
+    CollectorUnavailable,
+)
 from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
@@ -97,9 +102,9 @@ def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Win
     try:
         fetch = client_factory().fetch_orders(windows[0].start.to_pydatetime(), windows[-1].end.to_pydatetime())
     except CollectorError as error:
-        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+        return Collected.failed(error)
     notes = {"collector": "orders API", "pages": len(fetch.responses)}
-    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []), "", False)
+    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []))
 
 
 def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Window]) -> Collected:
@@ -111,7 +116,7 @@ def real_matches(client_factory: Callable[[], FootballDataClient], windows: list
         client = client_factory()
         fetch = client.fetch_matches(windows[0].start.date(), (windows[-1].end - pd.Timedelta(days=1)).date())
     except CollectorError as error:
-        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+        return Collected.failed(error)
     bodies = [_body(response) for response in fetch.responses]
 
     def covering(window: Window) -> list[dict]:
@@ -119,16 +124,30 @@ def real_matches(client_factory: Callable[[], FootballDataClient], windows: list
         return [b for b in bodies if b["date_from"] <= day < b["date_to"]]
 
     notes = {"collector": "football-data.org v4", "competitions": list(client.competitions)}
-    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering), "", False)
+    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering))
 
 
 @dataclass(frozen=True)
 class Collected:
-    """Partitions collected from a real API, or (when empty) the reason there are none."""
+    """Partitions collected from a real API, or (when empty) the reason there are none.
+
+    ``refused``: the API said no (4xx: key, plan). ``transient``: it could not answer (5xx,
+    timeouts); trying again later may work. Neither: no API is configured.
+    """
 
     partitions: dict[str, RawPartition]
-    reason: str
-    refused: bool
+    reason: str = ""
+    refused: bool = False
+    transient: bool = False
+
+    @classmethod
+    def failed(cls, error: CollectorError) -> "Collected":
+        return cls(
+            {},
+            error.reason,
+            refused=isinstance(error, CollectorRejected),
+            transient=isinstance(error, (CollectorUnavailable, CollectorBadResponse)),
+        )
 
 
 def _body(response: ApiResponse) -> dict:
