@@ -24,6 +24,7 @@ setup(
             "pytest-httpserver>=1.0",
             "moto[server]>=5.0",
             "statsmodels>=0.14",
+            "playwright>=1.65",
         ],
     },
     entry_points={"console_scripts": ["pizza-game=pizza_game.cli:main"]},

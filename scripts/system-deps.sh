@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if they are missing.
 set -euo pipefail
-packages=()
+# chromium: the report test opens the HTML dashboard in a real headless browser.
+packages=(chromium)
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
