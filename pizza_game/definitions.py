@@ -9,6 +9,7 @@ from pizza_game import settings
 from pizza_game.assets.analysis import correlation_analysis
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
+from pizza_game.assets.report import dashboard_report
 from pizza_game.assets.raw import raw_matches, raw_orders
 from pizza_game.automation import analysis_job, orders_job
 from pizza_game.resources import (
@@ -22,7 +23,7 @@ from pizza_game.settings import env
 from pizza_game.storage.io_manager import LayoutIOManager
 from pizza_game.storage.resource import StorageResource
 
-ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest]
+ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest, dashboard_report]
 
 
 def _secret(name: str) -> dg.EnvVar | None:

@@ -45,6 +45,7 @@ class PipelineSummary:
     headline: str = ""
     findings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    report: str = ""
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -65,6 +66,8 @@ class PipelineSummary:
             lines.append("No significant findings after Benjamini-Hochberg adjustment (alpha 0.05).")
         lines.append("Outputs:")
         lines.extend(f"  {name}: {uri}" for name, uri in self.outputs.items())
+        if self.report:
+            lines.append(f"Report (open in a browser): {self.report}")
         lines.append(f"Done in {self.seconds:.1f} s.")
         return "\n".join(lines)
 
@@ -198,6 +201,7 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary_meta = metadata.get("correlation_summary", {})
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
+    summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))
     for name, values in metadata.items():
         if "storage_uri" in values:
             summary.outputs[name] = str(values["storage_uri"])

@@ -18,6 +18,7 @@ KEY_FAMILIES = {
     "dashboard_data": rf"quicksight-ready/dashboard-data/{DATE}_dashboard_data\.(json|csv)",
     "quicksight_manifest": r"quicksight-ready/metadata/manifest\.json",
     "lineage": rf"quicksight-ready/metadata/lineage/{DATE}_[0-9a-f]{{8}}\.json",
+    "dashboard_report": rf"reports/({DATE}_dashboard|latest)\.html",
 }
 
 
