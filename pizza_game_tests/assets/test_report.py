@@ -15,7 +15,7 @@ from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.html import render_report
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import records_table, table_records, to_json
+from pizza_game.storage.codecs import records_table, to_json
 from pizza_game.storage.io_manager import LayoutIOManager, Stamped
 from pizza_game.storage.resource import StorageResource
 from pizza_game_tests.report.synthetic import Synthetic, synthetic_dashboard
@@ -70,7 +70,7 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
     assert layout.report_key(STAMP) == key
     page = store.get(key)
     assert store.get(layout.REPORT_LATEST_KEY) == page
-    stored = records_table(json.loads(to_json(table_records(week.dashboard))), DASHBOARD_COLUMNS)
+    stored = records_table(json.loads(to_json(week.dashboard)), DASHBOARD_COLUMNS)
     assert page.decode("utf-8") == render_report(stored, week.summary, windows=SETTINGS.windows())
     assert page.decode("utf-8") != render_report(stored, week.summary, windows=WindowConfig())
     metadata = result.asset_materializations_for_node("dashboard_report")[0].metadata

@@ -14,7 +14,7 @@ from pizza_game.analysis.windows import WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import build_facets, kickoff_ms, orders_figure
 from pizza_game.report.html import render_report, script_json
-from pizza_game.storage.codecs import records_table, table_records, to_json
+from pizza_game.storage.codecs import records_table, to_json
 from pizza_game_tests.report.synthetic import HOSTILE_TEAM
 
 DATA_ISLAND = re.compile(
@@ -52,7 +52,7 @@ def test_script_json_round_trips_without_markup_characters():
 
 def test_the_report_from_stored_records_equals_the_report_from_the_table(week, page):
     """The asset renders what the IO manager loads: the table's JSON records, the summary's JSON."""
-    table = records_table(json.loads(to_json(table_records(week.dashboard))), DASHBOARD_COLUMNS)
+    table = records_table(json.loads(to_json(week.dashboard)), DASHBOARD_COLUMNS)
     assert render_report(table, json.loads(to_json(week.summary))) == page
 
 
