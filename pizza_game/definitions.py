@@ -67,7 +67,10 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
             seed=seed if seed is not None else int(env(settings.PIZZA_GAME_SEED)),
             fallback=env(settings.PIZZA_GAME_FALLBACK).lower() not in ("off", "false", "0", "no"),
         ),
-        "analysis_settings": AnalysisSettings(horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS))),
+        "analysis_settings": AnalysisSettings(
+            horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS)),
+            timezone=env(settings.PIZZA_GAME_ORDERS_TIMEZONE),
+        ),
     }
 
 

@@ -37,6 +37,8 @@ PIZZA_GAME_SEED = "PIZZA_GAME_SEED"
 # Partitions and analysis
 PIZZA_GAME_START_DATE = "PIZZA_GAME_START_DATE"
 PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
+# Where the orders are placed: the baseline's weekday and time of day are local to it.
+PIZZA_GAME_ORDERS_TIMEZONE = "PIZZA_GAME_ORDERS_TIMEZONE"
 
 # Publishing
 QUICKSIGHT_ACCOUNT_ID = "QUICKSIGHT_ACCOUNT_ID"
@@ -61,6 +63,7 @@ DEFAULTS: dict[str, str] = {
     # Hourly partitions from 2015 let users import the real 2015 data sets in ../shared/data.
     PIZZA_GAME_START_DATE: "2015-01-01",
     PIZZA_GAME_HORIZON_DAYS: "365",
+    PIZZA_GAME_ORDERS_TIMEZONE: "Europe/London",
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_WRITABLE_DIR: "/tmp",
