@@ -1,5 +1,6 @@
 """The `pizza-game` command as a user meets it: bad input gets one line and a non-zero exit."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,17 @@ def test_run_analyses_imported_real_matches(tmp_path, capsys):
     assert not (data / "raw-data/football-data/mock").exists()
     summary = pd.read_json(next((data / "processed-data/correlation-analysis").rglob("*_correlation_summary.json")), typ="series")
     assert summary["data_quality"]["matches"] > 0
+
+
+def test_gaps_in_imported_orders_are_missing_hours_not_mock_orders(tmp_path, capsys):
+    data = tmp_path / "data"
+    csv = tmp_path / "orders.csv"
+    rows = [f"o{i},2024-10-08T{10 + i % 3:02d}:{i % 60:02d}:00Z,s1,London,1,10.0" for i in range(60)]
+    csv.write_text("order_id,ordered_at,store_id,region,items,total\n" + "\n".join(rows) + "\n")
+    assert main(["import", "orders", str(csv), "--data-dir", str(data)]) == 0
+    assert main(["run", "--start", "2024-10-08", "--end", "2024-10-08", "--data-dir", str(data), "--quiet"]) == 0
+    assert "60 orders (100% real)" in capsys.readouterr().out
+    assert not (data / "raw-data/dominos-orders/mock").exists()
+    merged = json.loads((data / "processed-data/merged-datasets/2024/10/08/20241008_000000_merged_data.json").read_text())
+    assert merged["coverage"]["hours_present"] == 3
+    assert len(merged["coverage"]["hours_missing"]) == 21

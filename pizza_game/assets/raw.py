@@ -15,6 +15,7 @@ from pizza_game.collectors.collect import (
 from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
+from pizza_game.schema import empty_matches, empty_orders
 from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.resource import StorageResource
@@ -104,12 +105,14 @@ def _fill(context, storage, asset, windows: list[Window], collected: Collected, 
             collected=collected.partitions,
             imported=imported,
             generate=generate,
+            empty_rows=empty_orders if asset == "raw_orders" else empty_matches,
             fallback=mock_data.fallback,
             reason=collected.reason,
         )
     except NoDataError as error:
         # Only an API that could not answer is worth retrying; a refusal or a missing key is not.
         raise dg.Failure(description=str(error), allow_retries=collected.transient) from None
-    real = sum(p.source == "real" for p in batch.values())
-    context.log.info(f"{asset}: {len(batch)} partition(s), {real} real, {len(batch) - real} mock")
+    real = sum(p.is_real_data for p in batch.values())
+    missing = sum(p.missing for p in batch.values())
+    context.log.info(f"{asset}: {len(batch)} partition(s): {real} real, {len(batch) - real - missing} mock, {missing} missing")
     return batch

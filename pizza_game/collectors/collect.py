@@ -60,23 +60,32 @@ def fill_partitions(
     collected: dict[str, RawPartition],
     imported: dict[str, RawPartition],
     generate: Callable[[list[Window], str], dict[str, RawPartition]],
+    empty_rows: Callable[[], pd.DataFrame],
     fallback: bool,
     reason: str,
 ) -> dict[str, RawPartition]:
     """One partition per window: collected real data, else imported real data, else generated.
 
-    ``generate(windows, reason)`` is called once for the windows still missing, so a range run
-    generates in one vectorized call. Raises NoDataError when data is missing and ``fallback`` is off.
+    Real and mock data never share a run: when part of the range has real data, the partitions
+    without it are marked missing (no rows, ``missing`` in their notes: the analysis treats them
+    as hours without data, not as zero orders) instead of being generated. Only a range without
+    any real data falls back to the generator, in one vectorized ``generate(windows, reason)``
+    call per contiguous stretch. Raises NoDataError when that is needed and ``fallback`` is off.
     """
     out: dict[str, RawPartition] = {}
     for window in windows:
         if window.key in collected:
             out[window.key] = collected[window.key]
-        elif window.key in imported and imported[window.key].source == "real":
+        elif window.key in imported and imported[window.key].is_real_data:
             part = imported[window.key]
             part.notes = {**part.notes, "collector": part.notes.get("collector", "import")}
             out[window.key] = part
     missing = [w for w in windows if w.key not in out]
+    if missing and out:
+        why = f"no real data for this partition ({reason}); the rest of the range is real, so it is not generated"
+        for window in missing:
+            out[window.key] = RawPartition("real", empty_rows(), notes={"missing": True, "reason": why})
+        return {w.key: out[w.key] for w in windows}
     if missing and not fallback:
         raise NoDataError(
             f"no real data for {len(missing)} partition(s) from {missing[0].key} ({reason}) and "
