@@ -59,6 +59,7 @@ def build_summary(
             "slots": int(row.n),
             "reference_spans": int(row.n_reference),
             "real_share": _num(row.real_share),
+            "overlap_share": _num(row.overlap_share),
         }
         for row in lifts.itertuples()
     ]
