@@ -62,7 +62,7 @@ from pizza_game.analysis.stats import (
 )
 from pizza_game.analysis.summary import build_summary
 from pizza_game.analysis.timeline import Timeline, build_timeline
-from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
+from pizza_game.analysis.windows import WINDOWS, split_analysable, to_ns, window_bounds
 
 MATCH_REQUIRED = (
     "match_id",
@@ -181,7 +181,7 @@ def analyse(
             skipped += skipped_features
 
     results = _results_table(tests, config.alpha)
-    match_windows = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
+    match_windows = _with_exact_counts(pd.concat(per_window, ignore_index=True), windows)
     expected_bins = baseline.expected_per_bin(timeline)
     spike_windows = bounds[["match_id", "window", "start_ns", "end_ns"]]
     spikes = find_spikes(
@@ -422,6 +422,50 @@ def _slot_counts(
         "slots_reference_day_type": int((usable & (slots.reference_kind == "day type")).sum()),
         "reference_spans": len(slots.reference_stratum),
     }
+
+
+def _with_exact_counts(match_windows: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Observed orders of each match window from the merged ``windows`` table (exact order times).
+
+    The engine measures slots on the 15-minute series; the merged windows table counted every
+    order against the exact window bounds. Where it has the window, its count is the one shown
+    (the same number whenever kick-offs fall on a quarter hour) and the lift follows it. A windows
+    table cut with other window lengths than the analysis uses is an error, not a silent mix.
+    """
+    if windows is None or len(windows) == 0:
+        return match_windows
+    missing = [
+        c for c in ("match_id", "window", "region", "start", "end", "orders") if c not in windows
+    ]
+    if missing:
+        raise ValueError(
+            f"windows lacks columns {missing}; expected the merged_dataset windows table"
+        )
+    keys = ["match_id", "window", "region"]
+    exact = windows[[*keys, "start", "end", "orders"]].drop_duplicates(keys, keep="last")
+    joined = match_windows.merge(exact, on=keys, how="left", suffixes=("", "_merged"))
+    found = joined["orders"].notna().to_numpy()
+    moved = found & (
+        (to_ns(joined["start_merged"].where(found, joined["start"])) != to_ns(joined["start"]))
+        | (to_ns(joined["end_merged"].where(found, joined["end"])) != to_ns(joined["end"]))
+    )
+    if moved.any():
+        first = joined.loc[moved].iloc[0]
+        raise ValueError(
+            f"windows table has {int(moved.sum())} windows with other bounds than the analysis "
+            f"config, e.g. {first['match_id']} {first['window']} "
+            f"{first['start_merged']}..{first['end_merged']} vs {first['start']}..{first['end']}: "
+            "merge and analyse with the same WindowConfig"
+        )
+    observed = np.where(
+        found, joined["orders"].to_numpy(dtype="float64"), joined["observed"].to_numpy()
+    )
+    expected = joined["expected"].to_numpy()
+    joined["observed"] = observed
+    joined["lift"] = (
+        np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0) - 1.0
+    )
+    return joined.drop(columns=["start_merged", "end_merged", "orders"])
 
 
 def _match_window_rows(

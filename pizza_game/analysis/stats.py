@@ -6,7 +6,8 @@
   degrees of freedom, Fisher z with sqrt(n - 2 - groups)).
 - ``window_effect``: the window-vs-baseline test. A least-squares regression of log ratios on a
   window indicator with one intercept per stratum (fixed effects), bias-reduced cluster-robust
-  standard errors (CR2) and Bell-McCaffrey (Satterthwaite) degrees of freedom.
+  standard errors (CR2) and Bell-McCaffrey (Satterthwaite) degrees of freedom. With one window
+  and one reference per stratum, each pair its own cluster, it is exactly the paired t-test.
 - ``benjamini_hochberg``: step-up adjusted p-values controlling the false discovery rate.
 """
 

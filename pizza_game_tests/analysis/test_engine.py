@@ -127,6 +127,14 @@ def test_analyse_on_merged_days_equals_analyse_orders(world):
         weeks, matches, config, start=days[0], end=days[-1] + pd.Timedelta(days=1)
     )
     pd.testing.assert_frame_equal(from_days.results, direct.results, rtol=1e-9)
+    shown = from_days.match_windows.merge(windows, on=["match_id", "window", "region"])
+    assert len(shown) == len(from_days.match_windows)
+    assert (shown["observed"] == shown["orders"]).all()
+
+    shifted = windows.copy()
+    shifted.loc[shifted["window"] == "pre", "start"] -= pd.Timedelta(minutes=30)
+    with pytest.raises(ValueError, match="other bounds than the analysis config"):
+        analyse(series, shifted, day_matches, config)
 
 
 def test_spikes_are_found_and_attributed(world):
