@@ -181,7 +181,9 @@ def analyse(
             skipped += skipped_features
 
     results = _results_table(tests, config.alpha)
-    match_windows = _with_exact_counts(pd.concat(per_window, ignore_index=True), windows)
+    match_windows, other_bounds = _with_exact_counts(
+        pd.concat(per_window, ignore_index=True), windows
+    )
     expected_bins = baseline.expected_per_bin(timeline)
     spike_windows = bounds[["match_id", "window", "start_ns", "end_ns"]]
     spikes = find_spikes(
@@ -199,6 +201,7 @@ def analyse(
         slot_report=slot_report,
         skipped=skipped,
         spikes=spikes,
+        merged_with_other_windows=other_bounds,
     )
     significant = results[results["significant"]].reset_index(drop=True)
     return AnalysisResult(
@@ -424,16 +427,19 @@ def _slot_counts(
     }
 
 
-def _with_exact_counts(match_windows: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+def _with_exact_counts(
+    match_windows: pd.DataFrame, windows: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
     """Observed orders of each match window from the merged ``windows`` table (exact order times).
 
     The engine measures slots on the 15-minute series; the merged windows table counted every
-    order against the exact window bounds. Where it has the window, its count is the one shown
-    (the same number whenever kick-offs fall on a quarter hour) and the lift follows it. A windows
-    table cut with other window lengths than the analysis uses is an error, not a silent mix.
+    order against the exact window bounds. Where it has the same window, its count is the one
+    shown (the same number whenever kick-offs fall on a quarter hour) and the lift follows it.
+    Windows merged with other lengths than the analysis uses keep the series count; how many did
+    is returned with the table.
     """
     if windows is None or len(windows) == 0:
-        return match_windows
+        return match_windows, 0
     missing = [
         c for c in ("match_id", "window", "region", "start", "end", "orders") if c not in windows
     ]
@@ -445,27 +451,19 @@ def _with_exact_counts(match_windows: pd.DataFrame, windows: pd.DataFrame) -> pd
     exact = windows[[*keys, "start", "end", "orders"]].drop_duplicates(keys, keep="last")
     joined = match_windows.merge(exact, on=keys, how="left", suffixes=("", "_merged"))
     found = joined["orders"].notna().to_numpy()
-    moved = found & (
-        (to_ns(joined["start_merged"].where(found, joined["start"])) != to_ns(joined["start"]))
-        | (to_ns(joined["end_merged"].where(found, joined["end"])) != to_ns(joined["end"]))
-    )
-    if moved.any():
-        first = joined.loc[moved].iloc[0]
-        raise ValueError(
-            f"windows table has {int(moved.sum())} windows with other bounds than the analysis "
-            f"config, e.g. {first['match_id']} {first['window']} "
-            f"{first['start_merged']}..{first['end_merged']} vs {first['start']}..{first['end']}: "
-            "merge and analyse with the same WindowConfig"
-        )
+    same = found.copy()
+    same[found] = (
+        to_ns(joined.loc[found, "start_merged"]) == to_ns(joined.loc[found, "start"])
+    ) & (to_ns(joined.loc[found, "end_merged"]) == to_ns(joined.loc[found, "end"]))
     observed = np.where(
-        found, joined["orders"].to_numpy(dtype="float64"), joined["observed"].to_numpy()
+        same, joined["orders"].to_numpy(dtype="float64"), joined["observed"].to_numpy()
     )
     expected = joined["expected"].to_numpy()
     joined["observed"] = observed
     joined["lift"] = (
         np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0) - 1.0
     )
-    return joined.drop(columns=["start_merged", "end_merged", "orders"])
+    return joined.drop(columns=["start_merged", "end_merged", "orders"]), int((found & ~same).sum())
 
 
 def _match_window_rows(

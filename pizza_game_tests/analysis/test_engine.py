@@ -131,10 +131,15 @@ def test_analyse_on_merged_days_equals_analyse_orders(world):
     assert len(shown) == len(from_days.match_windows)
     assert (shown["observed"] == shown["orders"]).all()
 
+    # Windows merged with other lengths keep the series count, and are counted.
     shifted = windows.copy()
-    shifted.loc[shifted["window"] == "pre", "start"] -= pd.Timedelta(minutes=30)
-    with pytest.raises(ValueError, match="other bounds than the analysis config"):
-        analyse(series, shifted, day_matches, config)
+    pre = shifted["window"] == "pre"
+    shifted.loc[pre, "start"] -= pd.Timedelta(minutes=30)
+    shifted.loc[pre, "orders"] += 1000
+    other = analyse(series, shifted, day_matches, config)
+    national_pre = (pre & (shifted["region"] == "ALL")).sum()
+    assert other.summary["data_quality"]["match_windows_merged_with_other_bounds"] == national_pre
+    pd.testing.assert_frame_equal(other.match_windows, from_days.match_windows)
 
 
 def test_spikes_are_found_and_attributed(world):
