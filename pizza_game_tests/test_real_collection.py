@@ -11,6 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from pizza_game.cli import main
 from pizza_game.definitions import make_definitions
 from pizza_game.runner import PipelineError, run_pipeline
 
@@ -95,3 +96,15 @@ def test_fallback_off_fails_the_run_with_the_reason_and_no_secret(httpserver, mo
     assert "PIZZA_GAME_FALLBACK is off" in message and "403" in message and "restricted" in message
     assert len(httpserver.log) == 1
     assert ORDERS_SENTINEL not in message and FOOTBALL_SENTINEL not in message
+
+
+def test_pizza_game_run_stores_real_matches_from_the_api(apis, monkeypatch, tmp_path, capsys):
+    server, seen = apis
+    _configure(monkeypatch, server)
+    monkeypatch.delenv("DOMINOS_API_URL")
+    data = tmp_path / "data"
+    assert main(["run", "--start", "2023-12-27", "--end", "2023-12-30", "--data-dir", str(data), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 matches (100% real)" in out and FOOTBALL_SENTINEL not in out
+    assert len(list((data / "raw-data/football-data/real").rglob("*_matches.json"))) == 4
+    assert seen["orders"] == 0
