@@ -148,6 +148,40 @@ def interpreter_for(user: User, readable: Path) -> str | None:
     return None
 
 
+def lambda_environ(
+    task_root: Path,
+    *,
+    home: Path,
+    writable: Path,
+    endpoint_url: str,
+    bucket: str,
+    region: str,
+    credentials: dict[str, str],
+    python_path: tuple[Path, ...] = (),
+) -> dict[str, str]:
+    """The whole environment of the function in Lambda (deploy/template.yaml), with S3 and SSM on
+    ``endpoint_url``, HOME at ``home`` and PIZZA_GAME_WRITABLE_DIR (Lambda's /tmp) at ``writable``.
+    """
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",
+        "HOME": str(home),
+        "PYTHONPATH": ":".join(str(path) for path in (task_root, *python_path)),
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "AWS_LAMBDA_FUNCTION_NAME": "pizza-game-pipeline",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_ACCESS_KEY_ID": credentials["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": credentials["AWS_SECRET_ACCESS_KEY"],
+        "AWS_ENDPOINT_URL_SSM": endpoint_url,
+        "S3_BUCKET_NAME": bucket,
+        "S3_ENDPOINT_URL": endpoint_url,
+        "S3_SSE": "AES256",
+        "PIZZA_GAME_WRITABLE_DIR": str(writable),
+    }
+
+
 def isolated_command(python: str, *args: str) -> list[str]:
     """``python -S args``: the standard library and PYTHONPATH only, no site-packages at all."""
     return [python, "-S", *args]

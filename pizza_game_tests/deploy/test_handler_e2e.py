@@ -34,6 +34,7 @@ from pizza_game_tests.deploy.task_root import (
     build_task_root,
     interpreter_for,
     isolated_command,
+    lambda_environ,
     make_read_only,
     pip_install_target,
     remove_tree,
@@ -147,25 +148,16 @@ def sandbox(user: User) -> Iterator[Sandbox]:
 def child_environ(
     task_root: Path, sandbox: Sandbox, moto: MotoS3, bucket: str, *python_path: Path
 ) -> dict[str, str]:
-    """The function's environment in Lambda (deploy/template.yaml), bound to the moto server."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "TZ": ":UTC",
-        "HOME": str(sandbox.home),
-        "PYTHONPATH": ":".join(str(path) for path in (task_root, *python_path)),
-        "LAMBDA_TASK_ROOT": str(task_root),
-        "AWS_LAMBDA_FUNCTION_NAME": "pizza-game-pipeline",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        "AWS_ENDPOINT_URL_SSM": moto.endpoint_url,
-        "S3_BUCKET_NAME": bucket,
-        "S3_ENDPOINT_URL": moto.endpoint_url,
-        "S3_SSE": "AES256",
-        "PIZZA_GAME_WRITABLE_DIR": str(sandbox.writable),
-    }
+    return lambda_environ(
+        task_root,
+        home=sandbox.home,
+        writable=sandbox.writable,
+        endpoint_url=moto.endpoint_url,
+        bucket=bucket,
+        region=REGION,
+        credentials=DUMMY_CREDENTIALS,
+        python_path=python_path,
+    )
 
 
 def bucket_keys(moto: MotoS3, bucket: str) -> list[str]:
