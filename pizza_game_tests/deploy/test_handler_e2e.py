@@ -197,6 +197,8 @@ def expected_day_keys(day: str) -> set[str]:
         layout.dashboard_data_key(start, "json"),
         layout.dashboard_data_key(start, "csv"),
         layout.MANIFEST_KEY,
+        layout.report_key(start),
+        layout.REPORT_LATEST_KEY,
     }
 
 
