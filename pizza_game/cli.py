@@ -46,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--timezone", help="IANA zone of timestamps without an offset (e.g. Europe/London)")
     importing.add_argument("--data-dir", help="local data root (default: as for run)")
 
-    backfill = commands.add_parser("backfill", help="fan a date range out to the deployed Lambda, one invocation per day")
-    backfill.add_argument("--lambda", dest="function", required=True, help="name or ARN of the backfill function")
+    backfill = commands.add_parser("backfill", help="fan a date range out to the deployed backfill Lambda, one invocation per day")
+    backfill.add_argument(
+        "--lambda", dest="function", required=True, help="name or ARN of the backfill function (stack output BackfillFunctionName, e.g. pizza-game-backfill)"
+    )
     backfill.add_argument("--start", type=_date, required=True, help="first day (UTC, YYYY-MM-DD)")
     backfill.add_argument("--end", type=_date, required=True, help="last day, inclusive (UTC, YYYY-MM-DD)")
     backfill.add_argument("--max-concurrency", type=int, default=8, help="invocations in flight at once (default 8)")

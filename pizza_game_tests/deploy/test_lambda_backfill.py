@@ -52,7 +52,7 @@ def stubbed_lambda() -> Any:
 
 def expected_invoke(partition: str) -> dict[str, object]:
     return {
-        "FunctionName": "pizza-game-pipeline",
+        "FunctionName": "pizza-game-backfill",
         "InvocationType": "Event",
         "Payload": json.dumps({"partition": partition}).encode(),
     }
@@ -71,7 +71,7 @@ def test_one_asynchronous_invoke_per_day_and_errors_do_not_stop_the_others() -> 
         )
         stubber.add_response("invoke", {"StatusCode": 202}, expected_invoke("2024-05-03"))
         results = invoke_backfill(
-            "pizza-game-pipeline",
+            "pizza-game-backfill",
             date(2024, 5, 1),
             date(2024, 5, 4),
             lambda_client=client,
@@ -92,7 +92,7 @@ def test_unexpected_status_is_reported_not_accepted() -> None:
     with Stubber(client) as stubber:
         stubber.add_response("invoke", {"StatusCode": 200}, expected_invoke("2024-05-01"))
         [result] = invoke_backfill(
-            "pizza-game-pipeline", date(2024, 5, 1), date(2024, 5, 2), lambda_client=client
+            "pizza-game-backfill", date(2024, 5, 1), date(2024, 5, 2), lambda_client=client
         )
     assert not result.accepted
     assert result.error == "expected status 202, got 200"

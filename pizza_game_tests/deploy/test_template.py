@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
 from cfnlint.decode import cfn_yaml
 
 from pizza_game import settings
@@ -14,11 +17,25 @@ from pizza_game.storage.layout import (
     DASHBOARD_PREFIX,
     MANIFEST_KEY,
     MERGED_PREFIX,
+    RAW_MATCHES_PREFIX,
     RAW_ORDERS_PREFIX,
     REPORTS_PREFIX,
 )
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
+PACKAGE = TEMPLATE.parents[1] / "pizza_game"
+FUNCTIONS = ("PipelineFunction", "BackfillFunction")
+# The IAM action each S3 client method the package may call needs. boto3's managed transfers
+# (upload_file, ...) are absent on purpose: they go multipart, which needs more actions.
+S3_ACTIONS = {
+    "put_object": "s3:PutObject",
+    "get_object": "s3:GetObject",
+    "head_object": "s3:GetObject",
+    "delete_object": "s3:DeleteObject",
+    "head_bucket": "s3:ListBucket",
+    "list_objects_v2": "s3:ListBucket",
+}
+S3_TRANSFERS = {"upload_file", "upload_fileobj", "download_file", "download_fileobj"}
 
 
 @pytest.fixture(scope="module")
@@ -113,12 +130,13 @@ def test_bucket_policy_denies_requests_without_tls(template: dict[str, Any]) -> 
     ]
 
 
-def test_function_is_an_image_with_room_to_run_one_at_a_time(template: dict[str, Any]) -> None:
-    function = template["Resources"]["PipelineFunction"]
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_functions_are_the_image_with_room_to_run(template: dict[str, Any], name: str) -> None:
+    function = template["Resources"][name]
     assert function["Type"] == "AWS::Serverless::Function"
     props = function["Properties"]
     assert props["PackageType"] == "Image"
-    assert props["ReservedConcurrentExecutions"] == 1
+    assert props["ImageUri"] == {"Ref": "ImageUri"}
     assert props["Timeout"] == 900
     assert default(template, props["MemorySize"]) >= 1024
     assert template["Parameters"]["MemorySize"]["MinValue"] >= 1024
@@ -126,7 +144,17 @@ def test_function_is_an_image_with_room_to_run_one_at_a_time(template: dict[str,
     assert props["Role"] == {"Fn::GetAtt": ["PipelineRole", "Arn"]}
 
 
-def test_function_runs_at_the_top_of_every_hour(template: dict[str, Any]) -> None:
+def test_hourly_runs_never_overlap_while_backfill_days_run_side_by_side(
+    template: dict[str, Any],
+) -> None:
+    assert resource(template, "PipelineFunction")["ReservedConcurrentExecutions"] == 1
+    backfill = resource(template, "BackfillFunction")["ReservedConcurrentExecutions"]
+    assert backfill == {"Ref": "BackfillConcurrency"}
+    assert default(template, backfill) > 1
+    assert template["Parameters"]["BackfillConcurrency"]["MinValue"] >= 1
+
+
+def test_pipeline_function_runs_at_the_top_of_every_hour(template: dict[str, Any]) -> None:
     [event] = resource(template, "PipelineFunction")["Events"].values()
     assert event["Type"] == "Schedule"
     assert event["Properties"]["Schedule"] == "cron(0 * * * ? *)"
@@ -136,8 +164,13 @@ def test_function_runs_at_the_top_of_every_hour(template: dict[str, Any]) -> Non
     }
 
 
-def test_failures_go_to_an_encrypted_dead_letter_queue(template: dict[str, Any]) -> None:
-    props = resource(template, "PipelineFunction")
+def test_backfill_function_has_no_schedule(template: dict[str, Any]) -> None:
+    assert "Events" not in resource(template, "BackfillFunction")
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_failures_go_to_an_encrypted_dead_letter_queue(template: dict[str, Any], name: str) -> None:
+    props = resource(template, name)
     assert props["DeadLetterQueue"] == {
         "Type": "SQS",
         "TargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
@@ -146,10 +179,23 @@ def test_failures_go_to_an_encrypted_dead_letter_queue(template: dict[str, Any])
     assert resource(template, "DeadLetterQueue")["SqsManagedSseEnabled"] is True
 
 
-def test_logs_go_to_a_log_group_with_retention(template: dict[str, Any]) -> None:
-    props = resource(template, "PipelineFunction")
-    assert props["LoggingConfig"]["LogGroup"] == {"Ref": "PipelineLogGroup"}
-    assert default(template, resource(template, "PipelineLogGroup")["RetentionInDays"]) > 0
+@pytest.mark.parametrize(
+    ("name", "log_group", "suffix"),
+    [
+        ("PipelineFunction", "PipelineLogGroup", "pipeline"),
+        ("BackfillFunction", "BackfillLogGroup", "backfill"),
+    ],
+)
+def test_each_function_logs_to_its_own_log_group_with_retention(
+    template: dict[str, Any], name: str, log_group: str, suffix: str
+) -> None:
+    props = resource(template, name)
+    assert props["FunctionName"] == {"Fn::Sub": f"${{AWS::StackName}}-{suffix}"}
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": log_group}
+    group = resource(template, log_group)
+    # Lambda writes to /aws/lambda/FUNCTION_NAME; the retention applies only to that name.
+    assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{suffix}"}
+    assert default(template, group["RetentionInDays"]) > 0
 
 
 def test_environment_uses_the_settings_names_and_holds_no_secret(template: dict[str, Any]) -> None:
@@ -169,6 +215,22 @@ def test_environment_uses_the_settings_names_and_holds_no_secret(template: dict[
     for secret, parameter in settings.SECRET_PARAMETERS.items():
         assert secret in settings.SECRET_NAMES
         assert variables[parameter]["Ref"] in template["Parameters"]
+
+
+def test_backfill_function_has_the_pipeline_settings_but_never_refreshes_quicksight(
+    template: dict[str, Any],
+) -> None:
+    pipeline = resource(template, "PipelineFunction")
+    backfill = resource(template, "BackfillFunction")
+    variables = backfill["Environment"]["Variables"]
+    assert variables[settings.QUICKSIGHT_DATASET_ID] == ""
+    assert {k: v for k, v in variables.items() if k != settings.QUICKSIGHT_DATASET_ID} == {
+        k: v
+        for k, v in pipeline["Environment"]["Variables"].items()
+        if k != settings.QUICKSIGHT_DATASET_ID
+    }
+    shared = ("MemorySize", "EphemeralStorage", "Architectures", "EventInvokeConfig")
+    assert {key: backfill[key] for key in shared} == {key: pipeline[key] for key in shared}
 
 
 def test_role_has_no_wildcard_resource_or_action(template: dict[str, Any]) -> None:
@@ -197,6 +259,60 @@ def test_s3_access_is_limited_to_the_bucket_and_its_layout_prefixes(
     deletes = [s for s in s3 if "s3:DeleteObject" in as_list(s["Action"])]
     assert [statement_resources(s) for s in deletes] == [
         [{"Fn::Sub": "${DataBucket.Arn}/raw-data/*"}]
+    ]
+
+
+def package_calls() -> Iterator[tuple[Path, str, ast.Call]]:
+    """(file, enclosing function, call) for every method call in the pizza_game package."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    yield path, function.name, node
+
+
+def s3_operations_called() -> dict[str, set[str]]:
+    """{S3 client method: files calling it}, paginated operations included."""
+    model = botocore.session.get_session().get_service_model("s3")
+    operations = {xform_name(name) for name in model.operation_names} | S3_TRANSFERS
+    called: dict[str, set[str]] = {}
+    for path, _, call in package_calls():
+        name = call.func.attr
+        if name == "get_paginator" and call.args and isinstance(call.args[0], ast.Constant):
+            name = call.args[0].value
+        if name in operations:
+            called.setdefault(name, set()).add(path.relative_to(PACKAGE).as_posix())
+    return called
+
+
+def test_role_grants_exactly_the_s3_actions_the_code_calls(template: dict[str, Any]) -> None:
+    called = s3_operations_called()
+    assert set(called) <= set(S3_ACTIONS), f"S3 calls without a known IAM action: {called}"
+    assert {file for files in called.values() for file in files} == {"storage/s3.py"}
+    granted = {
+        action
+        for statement in role_statements(template)
+        for action in as_list(statement["Action"])
+        if action.startswith("s3:")
+    }
+    assert granted == {S3_ACTIONS[name] for name in called}
+
+
+def test_only_raw_data_is_ever_deleted(template: dict[str, Any]) -> None:
+    """The role may delete under raw-data/ only, so nothing but RawStore may call delete."""
+    callers = {
+        (path.relative_to(PACKAGE).as_posix(), function)
+        for path, function, call in package_calls()
+        if call.func.attr in ("delete", "delete_object", "delete_objects")
+    }
+    assert callers == {("storage/partitioned.py", "write_many"), ("storage/s3.py", "delete")}
+    raw_folders = {prefix.split("/")[0] for prefix in (RAW_ORDERS_PREFIX, RAW_MATCHES_PREFIX)}
+    deletes = [s for s in role_statements(template) if "s3:DeleteObject" in as_list(s["Action"])]
+    assert [sub_text(r) for s in deletes for r in statement_resources(s)] == [
+        f"${{DataBucket.Arn}}/{folder}/*" for folder in raw_folders
     ]
 
 
@@ -234,7 +350,8 @@ def test_api_keys_are_readable_only_from_their_parameters(template: dict[str, An
 def test_logs_and_queue_permissions_name_their_own_resources(template: dict[str, Any]) -> None:
     by_sid = {s["Sid"]: s for s in role_statements(template)}
     assert statement_resources(by_sid["WriteOwnLogs"]) == [
-        {"Fn::GetAtt": ["PipelineLogGroup", "Arn"]}
+        {"Fn::GetAtt": ["PipelineLogGroup", "Arn"]},
+        {"Fn::GetAtt": ["BackfillLogGroup", "Arn"]},
     ]
     assert statement_resources(by_sid["SendToDeadLetterQueue"]) == [
         {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
@@ -250,8 +367,9 @@ def test_quicksight_data_source_reads_the_manifest_when_asked_for(
     assert location == {"Bucket": {"Ref": "DataBucket"}, "Key": MANIFEST_KEY}
 
 
-def test_outputs_name_the_bucket_function_and_queue(template: dict[str, Any]) -> None:
+def test_outputs_name_the_bucket_functions_and_queue(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     assert outputs["BucketName"]["Value"] == {"Ref": "DataBucket"}
     assert outputs["FunctionName"]["Value"] == {"Ref": "PipelineFunction"}
+    assert outputs["BackfillFunctionName"]["Value"] == {"Ref": "BackfillFunction"}
     assert outputs["DeadLetterQueueUrl"]["Value"] == {"Ref": "DeadLetterQueue"}
