@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ def _prepare_process() -> list[str]:
 
 
 _API_KEYS = _prepare_process()
+
+# Dagster flags some APIs the code location uses as beta; nobody reading the function's logs can
+# act on that, so those warnings stay out of them.
+warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
 # Imported only now: Dagster resolves HOME and DAGSTER_HOME, and the pipeline reads its settings,
 # when these modules load.

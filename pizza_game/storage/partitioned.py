@@ -41,8 +41,11 @@ class RawStore:
     def write_many(self, windows: list[Window], batch: dict[str, RawPartition]) -> list[tuple[str, int]]:
         """Write each window's partition and remove the other source's object for it, if any.
 
-        Returns (key, bytes) per window. Existing objects are found by listing, so nothing is
-        deleted that is not there (on a versioned bucket a blind delete leaves a delete marker).
+        Real data is never replaced by anything but real data: a mock or missing partition is not
+        written where a real object already exists (say, written meanwhile by a parallel backfill
+        or an import). Returns (key, bytes written) per window. Existing objects are found by
+        listing, so nothing is deleted that is not there (on a versioned bucket a blind delete
+        leaves a delete marker).
         """
         existing: set[str] = set()
         for source in SOURCES:
@@ -51,6 +54,10 @@ class RawStore:
         written = []
         for window in windows:
             part = batch[window.key]
+            real_key = self.key("real", window)
+            if not part.is_real_data and real_key in existing:
+                written.append((real_key, 0))
+                continue
             key = self.key(part.source, window)
             data = encode_raw(self.asset, window.key, window.start, window.end, part)
             self.store.put(key, data, JSON_TYPE)

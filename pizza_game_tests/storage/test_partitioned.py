@@ -77,3 +77,15 @@ def test_merged_day_round_trips(tmp_path):
     pd.testing.assert_frame_equal(back.windows, merged.windows, check_dtype=False)
     assert back.matches["winner"].tolist() == ["DRAW"]
     assert back.coverage == merged.coverage
+
+
+def test_mock_or_missing_data_never_replaces_real_data(tmp_path):
+    store = LocalStore(tmp_path)
+    raw = RawStore(store, "raw_orders")
+    real = RawPartition("real", _orders("real").rows)
+    raw.write(HOUR, real)
+    assert raw.write(HOUR, RawPartition("mock", _orders("mock").rows)) == (raw.key("real", HOUR), 0)
+    marker = RawPartition("real", _orders("real").rows.iloc[:0], notes={"missing": True})
+    assert raw.write(HOUR, marker)[1] == 0
+    assert store.list("raw-data/") == [raw.key("real", HOUR)]
+    pd.testing.assert_frame_equal(raw.read(HOUR).rows, real.rows)
