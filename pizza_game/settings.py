@@ -41,6 +41,8 @@ QUICKSIGHT_DAILY_REFRESH_QUOTA = "QUICKSIGHT_DAILY_REFRESH_QUOTA"
 
 # Observability
 PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
+# The asset checks warn when less than this share of the rows behind an asset is real data.
+PIZZA_GAME_MIN_REAL_SHARE = "PIZZA_GAME_MIN_REAL_SHARE"
 
 DEFAULTS: dict[str, str] = {
     PIZZA_GAME_DATA_DIR: "pizza-game-data",
@@ -57,6 +59,7 @@ DEFAULTS: dict[str, str] = {
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_LOG_FORMAT: "text",
+    PIZZA_GAME_MIN_REAL_SHARE: "0.5",
 }
 
 SECRET_NAMES = (FOOTBALL_API_KEY, DOMINOS_API_KEY)

@@ -28,10 +28,10 @@ def table_metadata(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def raw_metadata(batch: dict[str, RawPartition], time_column: str) -> dict[str, Any]:
-    """What a raw run collected: rows, rejected rows, real share, sources, fallback reasons."""
+def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, time_column: str) -> dict[str, Any]:
+    """What a raw run collected (``rows``: all of the batch's rows): rows, rejected rows, real
+    share, sources, fallback reasons."""
     parts = list(batch.values())
-    rows = pd.concat([p.rows for p in parts], ignore_index=True) if parts else pd.DataFrame()
     real_rows = sum(len(p.rows) for p in parts if p.source == "real")
     reasons = sorted({p.notes.get("reason", "") for p in parts if p.source == "mock"} - {""})
     rejected = pd.concat([p.rejected for p in parts], ignore_index=True) if parts else pd.DataFrame()
