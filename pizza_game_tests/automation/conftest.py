@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -40,16 +42,28 @@ def defs(clean_env: None, data_dir: Path) -> dg.Definitions:
     return make_definitions(data_dir=str(data_dir), seed=7)
 
 
+# Dagster's sqlite storage commits every event; on a memory file system that costs microseconds
+# instead of the milliseconds of a disk, which decides how long a run of many partitions takes.
+MEMORY_FS = Path("/dev/shm")
+
+
+@contextmanager
+def sqlite_instance() -> Iterator[dg.DagsterInstance]:
+    """A persistent instance (sqlite in a temporary directory), as sensors and history lookups need."""
+    base = MEMORY_FS if MEMORY_FS.is_dir() else None
+    with tempfile.TemporaryDirectory(dir=base) as folder, dg.instance_for_test(temp_dir=folder) as instance:
+        yield instance
+
+
 @pytest.fixture(scope="module")
 def instance() -> Iterator[dg.DagsterInstance]:
-    """A persistent (sqlite, temporary directory) instance, as sensors need; shared by a module's
-    tests because creating one takes a second or two."""
-    with dg.instance_for_test() as instance:
+    """Shared by a module's tests: creating an instance takes a while."""
+    with sqlite_instance() as instance:
         yield instance
 
 
 @pytest.fixture
 def fresh_instance() -> Iterator[dg.DagsterInstance]:
     """An instance of its own, for tests that read the history of materializations."""
-    with dg.instance_for_test() as instance:
+    with sqlite_instance() as instance:
         yield instance

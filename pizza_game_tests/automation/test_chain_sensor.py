@@ -47,6 +47,12 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
         instance=instance, tags=request.tags, run_config=request.run_config
     )
     assert analysis.success
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in analysis.get_asset_check_evaluations()}
+    assert checks[("quicksight_manifest", "manifest_valid")].passed
+    assert checks[("merged_dataset", "schema")].passed
+    assert checks[("raw_matches", "unique_match_ids")].passed
+    # Generated data only: the real-share checks warn, and only they fail.
+    assert {key for key, e in checks.items() if not e.passed} == {("raw_matches", "real_share"), ("merged_dataset", "real_share")}
     for day in ("2024-10-15", "2024-10-16"):
         assert (data_dir / layout.merged_keys(pd.Timestamp(day, tz="UTC"))["json"]).is_file()
     assert (data_dir / layout.MANIFEST_KEY).is_file()
