@@ -22,6 +22,7 @@ from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import OWNERS
 from pizza_game.collectors.raw import RawPartition
 from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.progress import Progress
 from pizza_game.quality import (
     real_share_verdict,
     schema_verdict,
@@ -71,6 +72,7 @@ def merged_dataset(
     order_ns = to_ns(orders["ordered_at"])
     out: dict[str, MergedDay] = {}
     days = partition_windows(daily_partitions, context.partition_keys)
+    progress = Progress("merged_dataset: days merged", len(days), context.log.info)
     for day in days:
         lo, hi = np.searchsorted(order_ns, [(day.start - pd.Timedelta(days=1)).value, (day.end + pd.Timedelta(days=1)).value])
         near_hours = hours[(hours >= day.start - pd.Timedelta(days=1)) & (hours < day.end + pd.Timedelta(days=1))]
@@ -78,6 +80,7 @@ def merged_dataset(
         if day.key not in raw_matches:
             context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
         out[day.key] = merge_day(day.start, orders.iloc[lo:hi], matches, near_hours, windows)
+        progress.advance()
     series = pd.concat([d.series for d in out.values()], ignore_index=True)
     national = series[(series["region"] == ALL_REGIONS) & series["covered"]]
     daily_orders = national.groupby(national["bin_start"].dt.floor("D"))["orders"].sum()

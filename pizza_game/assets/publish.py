@@ -79,11 +79,21 @@ def quicksight_manifest(
             "refresh_reason": dg.MetadataValue.text(refresh.reason),
             "refreshes_today": dg.MetadataValue.int(refresh.refreshes_today),
             "manifest": dg.MetadataValue.json(manifest.document),
+            "time_range": dg.MetadataValue.text(f"{_day(manifest.keys[0])} – {_day(manifest.keys[-1])} (dashboard days listed)"),
+            "dagster/row_count": dg.MetadataValue.int(len(records)),
+            "real_share": dg.MetadataValue.float(kpis.get("real_share") or 0.0),
+            "mock_share": dg.MetadataValue.float(lineage["mock_share"] or 0.0),
+            "preview": dg.MetadataValue.md("\n".join(f"- `{store.uri(key)}`" for key in manifest.keys[-5:])),
         },
         check_results=[
             check_result("manifest_valid", verdict, f"{manifest.days} days ending {dashboard_data.stamp:%Y-%m-%d}")
         ],
     )
+
+
+def _day(key: str) -> str:
+    """The day of a dashboard-data key (``.../YYYY/MM/DD/...``)."""
+    return "-".join(key.split("/")[-4:-1])
 
 
 def written_manifest_verdict(store: ObjectStore) -> Verdict:

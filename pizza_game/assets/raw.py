@@ -91,7 +91,7 @@ def raw_orders(
     judged = partitions_text(context.partition_keys)
     return dg.MaterializeResult(
         value=batch,
-        metadata={**raw_metadata(batch, rows, "ordered_at"), VOLUMES_BY_HOUR: dg.MetadataValue.json(volumes)},
+        metadata={**raw_metadata(batch, rows, windows, "ordered_at"), VOLUMES_BY_HOUR: dg.MetadataValue.json(volumes)},
         check_results=[
             check_result("schema", schema_verdict(rows, ORDER_COLUMNS), judged),
             check_result("unique_order_ids", unique_ids_verdict(rows, "order_id"), judged),
@@ -146,7 +146,7 @@ def raw_matches(
     judged = partitions_text(context.partition_keys)
     return dg.MaterializeResult(
         value=batch,
-        metadata=raw_metadata(batch, rows, "kickoff_at"),
+        metadata=raw_metadata(batch, rows, windows, "kickoff_at"),
         check_results=[
             check_result("schema", schema_verdict(rows, MATCH_COLUMNS), judged),
             check_result("unique_match_ids", unique_ids_verdict(rows, "match_id"), judged),
