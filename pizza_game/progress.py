@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 # Loops shorter than this (an hourly run, a few days) stay quiet.
@@ -16,10 +17,12 @@ class Progress:
         self.what = what
         self.total = total
         self.report = report if total >= minimum else None
-        self.every = max(1, int(total * step))
+        # The counts at which a line is due: the first count at or past each step of the total.
+        self.marks = sorted({math.ceil(total * k * step - 1e-9) for k in range(1, round(1 / step) + 1)})
         self.done = 0
 
     def advance(self, count: int = 1) -> None:
         before, self.done = self.done, self.done + count
-        if self.report and (self.done // self.every > before // self.every or self.done == self.total):
-            self.report(f"{self.what}: {self.done:,}/{self.total:,} ({self.done / self.total:.0%})")
+        if self.report and any(before < mark <= self.done for mark in self.marks):
+            # Whole percents rounded down: 100% only when done.
+            self.report(f"{self.what}: {self.done:,}/{self.total:,} ({100 * self.done // self.total}%)")

@@ -10,9 +10,10 @@ def test_a_long_loop_reports_every_tenth_and_at_the_end() -> None:
     progress = Progress("merged days", 305, lines.append)
     for _ in range(305):
         progress.advance()
-    assert len(lines) == 11
-    assert lines[0] == "merged days: 30/305 (10%)"
+    assert len(lines) == 10
+    assert lines[0] == "merged days: 31/305 (10%)"
     assert lines[-1] == "merged days: 305/305 (100%)"
+    assert lines[-2] == "merged days: 275/305 (90%)"
 
 
 def test_batches_report_each_tenth_they_cross() -> None:

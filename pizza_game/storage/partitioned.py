@@ -16,7 +16,7 @@ from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged, decode_raw, encode_merged, encode_raw
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged_days, decode_raw, encode_merged, encode_raw
 from pizza_game.storage.store import ObjectStore
 
 RAW_KEYS = {"raw_orders": layout.raw_orders_key, "raw_matches": layout.raw_matches_key}
@@ -113,8 +113,4 @@ class MergedStore:
         present: set[str] = set()
         for folder in sorted(_month_folders(keys)):
             present.update(self.store.list(folder))
-        return [
-            decode_merged(self.store.get(key), self.store.uri(key))
-            for key in sorted(keys)
-            if key in present
-        ]
+        return decode_merged_days([(self.store.get(key), self.store.uri(key)) for key in sorted(keys) if key in present])

@@ -30,6 +30,13 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
     defs: dg.Definitions, instance: dg.DagsterInstance, data_dir
 ) -> None:
     orders = defs.resolve_job_def("orders_job").execute_in_process(instance=instance, partition_key=HOUR)
+    # The freshness checks judge the instance, on their own schedule: not part of the pipeline's runs.
+    assert {e.check_name for e in orders.get_asset_check_evaluations()} == {
+        "schema",
+        "unique_order_ids",
+        "typical_volume",
+        "real_share",
+    }
     request = sensor_answer(instance, orders.dagster_run)
 
     assert isinstance(request, dg.RunRequest)

@@ -30,3 +30,13 @@ def test_collects_the_hour_that_just_ended(defs: dg.Definitions) -> None:
 def test_the_midnight_run_collects_the_last_hour_of_the_day_before(defs: dg.Definitions) -> None:
     (request,) = tick(defs, datetime(2024, 10, 16, 0, 0, tzinfo=UTC))
     assert request.partition_key == "2024-10-15-23:00"
+
+
+def test_the_pipeline_jobs_run_in_one_process(defs: dg.Definitions) -> None:
+    for name in ("orders_job", "analysis_job", "freshness_job"):
+        assert defs.resolve_job_def(name).executor_def.name == "in_process"
+
+
+def test_the_freshness_checks_run_at_half_past_every_hour(defs: dg.Definitions) -> None:
+    schedule = defs.resolve_schedule_def("freshness_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == ("30 * * * *", "UTC", "freshness_job")
