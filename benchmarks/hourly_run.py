@@ -33,10 +33,11 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-# Dagster flags some APIs the assets use as beta, when the modules are imported.
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
-from pizza_game.definitions import make_definitions  # noqa: E402
-from pizza_game.runner import INSTANCE_SETTINGS, run_pipeline  # noqa: E402
+# Dagster flags some APIs the assets use as beta when their modules are imported.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", category=dg.BetaWarning)
+    from pizza_game.definitions import make_definitions
+    from pizza_game.runner import INSTANCE_SETTINGS, run_pipeline
 
 # The hour the hourly run collects: a Saturday afternoon of the 2024-25 season.
 HOUR = pd.Timestamp("2025-03-01T14:00Z")
@@ -66,9 +67,11 @@ def instance_of(kind: str) -> Iterator[dg.DagsterInstance]:
     if kind == "memory":
         yield dg.DagsterInstance.ephemeral(settings=INSTANCE_SETTINGS)
         return
-    with tempfile.TemporaryDirectory(prefix="pizza-game-bench-instance-") as home:
-        with dg.instance_for_test(temp_dir=home, overrides=INSTANCE_SETTINGS) as instance:
-            yield instance
+    with (
+        tempfile.TemporaryDirectory(prefix="pizza-game-bench-instance-") as home,
+        dg.instance_for_test(temp_dir=home, overrides=INSTANCE_SETTINGS) as instance,
+    ):
+        yield instance
 
 
 def step_seconds(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, float]:
@@ -87,16 +90,14 @@ def hourly_after(days: int, repeat: int, kind: str) -> dict[str, object]:
         began = time.perf_counter()
         run_pipeline(BACKFILL_END - pd.Timedelta(days=days), BACKFILL_END, defs=defs, instance=instance, log_level="ERROR")
         history = time.perf_counter() - began
-        runs = []
-        for _ in range(repeat):
-            summaries = []
-            runs.append(
-                measured(
-                    lambda: summaries.append(
-                        run_pipeline(HOUR, HOUR + pd.Timedelta(hours=1), defs=defs, instance=instance, collect_margin=False, log_level="ERROR")
-                    )
-                )
+        summaries = []
+
+        def hourly_run() -> None:
+            summaries.append(
+                run_pipeline(HOUR, HOUR + pd.Timedelta(hours=1), defs=defs, instance=instance, collect_margin=False, log_level="ERROR")
             )
+
+        runs = [measured(hourly_run) for _ in range(repeat)]
         merged_files = len(list(Path(data).glob("processed-data/merged-datasets/*/*/*/*.json")))
         return {
             "scenario": f"hourly_after_{days}d",

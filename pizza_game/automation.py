@@ -81,7 +81,6 @@ freshness_job = dg.define_asset_job(
 )
 
 
-
 @dg.schedule(
     name="hourly_schedule",
     job=orders_job,
@@ -183,7 +182,10 @@ def import_sensor(context: dg.SensorEvaluationContext, storage: StorageResource)
     for key in scan.duplicates:
         context.log.info(f"{key}: the same content was imported before; moved to done/ without a new run")
     if scan.waiting:
-        context.log.info(f"{len(scan.waiting)} file(s) waiting until their size stops changing: {scan.waiting[:5]}")
+        context.log.info(
+            f"{len(scan.waiting)} file(s) wait for the next tick (new, still growing, or over this tick's "
+            f"budget): {scan.waiting[:5]}"
+        )
     return dg.SensorResult(
         run_requests=[import_request(imported) for imported in scan.imported],
         cursor=scan.cursor.to_json(),

@@ -70,11 +70,10 @@ def check_result(
     verdict: Verdict,
     partitions: str,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
-    asset: str | None = None,
 ) -> dg.AssetCheckResult:
+    """The result of check ``name`` from a verdict; ``partitions`` says which partitions it judged."""
     return dg.AssetCheckResult(
         check_name=name,
-        asset_key=asset,
         passed=verdict.passed,
         severity=severity,
         description=verdict.description,

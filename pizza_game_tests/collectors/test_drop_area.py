@@ -34,8 +34,9 @@ def put(store: LocalStore, key: str, data: bytes) -> None:
     store.put(key, data, "text/csv")
 
 
-def scan_twice(store: LocalStore, cursor: DropCursor = DropCursor(), max_files: int = 20):
-    first = scan_drop_area(store, cursor, now=NOW, max_files=max_files)
+def scan_twice(store: LocalStore, max_files: int = 20):
+    """Two scans: the first sees each file's size, the second handles the files whose size held."""
+    first = scan_drop_area(store, DropCursor(), now=NOW, max_files=max_files)
     return scan_drop_area(store, first.cursor, now=NOW, max_files=max_files)
 
 
