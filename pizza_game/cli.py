@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", help="CSV, JSON, a saved football-data.org response or an openfootball file")
     importing.add_argument("--timezone", help="IANA zone of timestamps without an offset (e.g. Europe/London)")
     importing.add_argument("--data-dir", help="local data root (default: as for run)")
+
+    backfill = commands.add_parser("backfill", help="fan a date range out to the deployed Lambda, one invocation per day")
+    backfill.add_argument("--lambda", dest="function", required=True, help="name or ARN of the backfill function")
+    backfill.add_argument("--start", type=_date, required=True, help="first day (UTC, YYYY-MM-DD)")
+    backfill.add_argument("--end", type=_date, required=True, help="last day, inclusive (UTC, YYYY-MM-DD)")
+    backfill.add_argument("--max-concurrency", type=int, default=8, help="invocations in flight at once (default 8)")
     return parser
 
 
@@ -107,7 +113,29 @@ def command_import(args: argparse.Namespace) -> int:
     return 0 if landed.rows else USAGE_ERROR
 
 
-COMMANDS = {"run": command_run, "import": command_import}
+def command_backfill(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from pizza_game.lambda_backfill import invoke_backfill
+
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    try:
+        client = boto3.client("lambda")
+        results = invoke_backfill(
+            args.function, args.start, args.end + timedelta(days=1), lambda_client=client, max_concurrency=args.max_concurrency
+        )
+    except (ValueError, BotoCoreError) as error:
+        raise CliError(str(error)) from None
+    for result in results:
+        print(f"{result.partition}: {'queued' if result.accepted else 'FAILED ' + str(result.error)}")
+    failed = [r for r in results if not r.accepted]
+    print(f"{len(results) - len(failed)} of {len(results)} days queued on {args.function}")
+    return RUN_FAILED if failed else 0
+
+
+COMMANDS = {"run": command_run, "import": command_import, "backfill": command_backfill}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from pizza_game.assets.analysis import correlation_analysis
 from pizza_game.assets.checks import FRESHNESS_CHECKS
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
+from pizza_game.assets.report import dashboard_report
 from pizza_game.assets.raw import raw_matches, raw_orders
 from pizza_game.automation import JOBS, SCHEDULES, SENSORS
 from pizza_game.log_format import default_loggers
@@ -24,7 +25,7 @@ from pizza_game.settings import env
 from pizza_game.storage.io_manager import LayoutIOManager
 from pizza_game.storage.resource import StorageResource
 
-ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest]
+ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest, dashboard_report]
 
 
 def _secret(name: str) -> dg.EnvVar | None:
@@ -68,7 +69,10 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
             seed=seed if seed is not None else int(env(settings.PIZZA_GAME_SEED)),
             fallback=env(settings.PIZZA_GAME_FALLBACK).lower() not in ("off", "false", "0", "no"),
         ),
-        "analysis_settings": AnalysisSettings(horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS))),
+        "analysis_settings": AnalysisSettings(
+            horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS)),
+            timezone=env(settings.PIZZA_GAME_ORDERS_TIMEZONE),
+        ),
     }
 
 

@@ -8,6 +8,7 @@ definitions the Dagster UI shows.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -51,6 +52,7 @@ class PipelineSummary:
     headline: str = ""
     findings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    report: str = ""
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -71,6 +73,8 @@ class PipelineSummary:
             lines.append("No significant findings after Benjamini-Hochberg adjustment (alpha 0.05).")
         lines.append("Outputs:")
         lines.extend(f"  {name}: {uri}" for name, uri in self.outputs.items())
+        if self.report:
+            lines.append(f"Report (open in a browser): {self.report}")
         lines.append(f"Done in {self.seconds:.1f} s.")
         return "\n".join(lines)
 
@@ -158,10 +162,21 @@ def _execute(defs, job_name, keys, instance, run_config, tags=None) -> dg.Execut
         raise_on_error=False,
     )
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure or e.is_failure]
-        detail = next((e.step_failure_data.error.message.strip() for e in failures if e.is_step_failure), "see the run's logs")
-        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {detail}")
+        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}")
     return result
+
+
+def _first_error(result: dg.ExecuteInProcessResult) -> str:
+    """The root cause of the first error event of a failed run, in one line."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        if error is None:
+            continue
+        while error.cause is not None:
+            error = error.cause
+        line = error.message.strip().splitlines()[-1]
+        return re.sub(r"^[\w.]+(Error|Exception): ", "", line)
+    return "see the run's logs"
 
 
 def _latest_metadata(results) -> dict[str, dict]:
@@ -186,6 +201,7 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary_meta = metadata.get("correlation_summary", {})
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
+    summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))
     for name, values in metadata.items():
         if "storage_uri" in values:
             summary.outputs[name] = str(values["storage_uri"])

@@ -349,9 +349,14 @@ def coerce(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     for name, dtype in columns.items():
         values = table[name]
         if dtype == "str":
-            out[name] = values.astype("string").astype(object).where(values.notna(), None)
+            if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+                values = values.astype("string").astype(object)
+            out[name] = values.where(values.notna(), None)
         elif dtype.startswith("datetime64"):
-            out[name] = pd.to_datetime(values, utc=True).astype(dtype)
+            if str(values.dtype) != dtype:
+                text = values.dtype == object or pd.api.types.is_string_dtype(values)
+                values = pd.to_datetime(values, utc=True, format="ISO8601" if text else None).astype(dtype)
+            out[name] = values
         else:
-            out[name] = values.astype(dtype)
+            out[name] = values if str(values.dtype) == dtype else values.astype(dtype)
     return pd.DataFrame(out).reset_index(drop=True)

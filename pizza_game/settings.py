@@ -25,6 +25,10 @@ FOOTBALL_API_KEY = "FOOTBALL_API_KEY"
 FOOTBALL_COMPETITIONS = "FOOTBALL_COMPETITIONS"
 DOMINOS_API_URL = "DOMINOS_API_URL"
 DOMINOS_API_KEY = "DOMINOS_API_KEY"
+# In AWS Lambda: names of the SSM SecureString parameters holding the two keys above. The handler
+# reads them at cold start into FOOTBALL_API_KEY / DOMINOS_API_KEY (deploy/README.md).
+FOOTBALL_API_KEY_PARAMETER = "FOOTBALL_API_KEY_PARAMETER"
+DOMINOS_API_KEY_PARAMETER = "DOMINOS_API_KEY_PARAMETER"
 MAX_REQUESTS_PER_MINUTE = "MAX_REQUESTS_PER_MINUTE"
 MAX_REQUESTS_PER_HOUR = "MAX_REQUESTS_PER_HOUR"
 PIZZA_GAME_FALLBACK = "PIZZA_GAME_FALLBACK"
@@ -33,11 +37,16 @@ PIZZA_GAME_SEED = "PIZZA_GAME_SEED"
 # Partitions and analysis
 PIZZA_GAME_START_DATE = "PIZZA_GAME_START_DATE"
 PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
+# Where the orders are placed: the baseline's weekday and time of day are local to it.
+PIZZA_GAME_ORDERS_TIMEZONE = "PIZZA_GAME_ORDERS_TIMEZONE"
 
 # Publishing
 QUICKSIGHT_ACCOUNT_ID = "QUICKSIGHT_ACCOUNT_ID"
 QUICKSIGHT_DATASET_ID = "QUICKSIGHT_DATASET_ID"
 QUICKSIGHT_DAILY_REFRESH_QUOTA = "QUICKSIGHT_DAILY_REFRESH_QUOTA"
+
+# AWS Lambda: the only writable directory there; HOME, DAGSTER_HOME, TMPDIR etc. go under it.
+PIZZA_GAME_WRITABLE_DIR = "PIZZA_GAME_WRITABLE_DIR"
 
 # Observability
 PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
@@ -56,13 +65,21 @@ DEFAULTS: dict[str, str] = {
     # Hourly partitions from 2015 let users import the real 2015 data sets in ../shared/data.
     PIZZA_GAME_START_DATE: "2015-01-01",
     PIZZA_GAME_HORIZON_DAYS: "365",
+    PIZZA_GAME_ORDERS_TIMEZONE: "Europe/London",
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
+    PIZZA_GAME_WRITABLE_DIR: "/tmp",
     PIZZA_GAME_LOG_FORMAT: "text",
     PIZZA_GAME_MIN_REAL_SHARE: "0.5",
 }
 
 SECRET_NAMES = (FOOTBALL_API_KEY, DOMINOS_API_KEY)
+
+# Secret -> the variable naming the SSM parameter it is read from in Lambda.
+SECRET_PARAMETERS: dict[str, str] = {
+    FOOTBALL_API_KEY: FOOTBALL_API_KEY_PARAMETER,
+    DOMINOS_API_KEY: DOMINOS_API_KEY_PARAMETER,
+}
 
 
 def env(name: str) -> str | None:

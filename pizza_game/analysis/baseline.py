@@ -55,10 +55,10 @@ class Baseline:
         return self.level[:, timeline.day] * self.profile_per_bin(timeline)
 
 
-def clean_bins(
+def touched_bins(
     timeline: Timeline, window_starts_ns: np.ndarray, window_ends_ns: np.ndarray
 ) -> np.ndarray:
-    """Covered bins that do not touch any of the given windows."""
+    """Bins that overlap any of the given windows (even partly)."""
     n = timeline.n_bins
     first = np.floor(timeline.position(window_starts_ns)).astype("int64")
     last = np.ceil(timeline.position(window_ends_ns)).astype("int64")
@@ -66,7 +66,14 @@ def clean_bins(
     touched = np.zeros(n + 1, dtype="int64")
     np.add.at(touched, first, 1)
     np.add.at(touched, last, -1)
-    return timeline.covered & (np.cumsum(touched[:-1]) == 0)
+    return np.cumsum(touched[:-1]) > 0
+
+
+def clean_bins(
+    timeline: Timeline, window_starts_ns: np.ndarray, window_ends_ns: np.ndarray
+) -> np.ndarray:
+    """Covered bins that do not touch any of the given windows."""
+    return timeline.covered & ~touched_bins(timeline, window_starts_ns, window_ends_ns)
 
 
 def fit_baseline(

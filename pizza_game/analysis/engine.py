@@ -11,12 +11,18 @@ Method, in order:
 3. Slots (``slots.py``): each distinct window of a kind is one slot; simultaneous kick-offs share
    it. Lift of a slot = observed / expected - 1.
 4. Window vs baseline, per window kind and region: is log(observed / expected) higher in match
-   slots than in the same wall-clock spans of clean reference days? Regression of the log ratios
-   on a slot indicator with one intercept per stratum (slots sharing one set of references),
-   cluster-robust over groups of linked local days (``stats.window_effect``). A plain paired
-   t-test of observed vs expected would treat the expected values as known, while they come from
-   a handful of clean Saturdays shared by every Saturday slot; its false-positive rate would be
-   far above alpha. Effect size: exp(mean log ratio) - 1, the typical lift, with its 95% CI.
+   slots than in the same wall-clock spans of clean reference days (same weekday, no match window
+   anywhere near)? Slots and their references are levelled on the same hours (those clean on
+   every slot day of the stratum), then the log ratios are regressed on a slot indicator with one
+   intercept per stratum (slots sharing one set of references), with CR2 cluster-robust standard
+   errors over groups of linked local days and Bell-McCaffrey degrees of freedom
+   (``stats.window_design``). A plain paired t-test of observed vs expected would treat the
+   expected values as known, while for weekend slots they rest on the handful of Saturdays and
+   Sundays without league football that every weekend slot shares; its false-positive rate is
+   far above alpha (benchmarks/analysis_calibration.py measures both). Effect size:
+   exp(mean log ratio) - 1, the typical lift, with its 95% CI. ``overlap_share`` says how much of
+   the window's time also lies in another kind of window of another match (staggered kick-offs:
+   the 15:00 during window is the 17:30 pre window), whose effects then show in this one too.
 5. Match features vs slot log lift, per window kind and region, over slots: a slot's feature is
    the mean over its matches (a 0/1 feature becomes the share of its matches). Both are centred
    within slot types (weekday, local start, length) first: slot types differ in how many matches
@@ -40,16 +46,23 @@ from pizza_game.analysis.baseline import (
     SOURCE_NAMES,
     clean_bins,
     fit_baseline,
+    touched_bins,
 )
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
 from pizza_game.analysis.merge import merge_range
 from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
 from pizza_game.analysis.spikes import find_spikes
-from pizza_game.analysis.stats import benjamini_hochberg, pearson, window_effect
+from pizza_game.analysis.stats import (
+    WindowDesign,
+    WindowEffect,
+    benjamini_hochberg,
+    pearson,
+    window_design,
+)
 from pizza_game.analysis.summary import build_summary
 from pizza_game.analysis.timeline import Timeline, build_timeline
-from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
+from pizza_game.analysis.windows import WINDOWS, split_analysable, to_ns, window_bounds
 
 MATCH_REQUIRED = (
     "match_id",
@@ -90,6 +103,7 @@ RESULT_COLUMNS = (
     "significant",
     "real_share",
     "orders",
+    "overlap_share",
 )
 METHOD_LIFT = "window vs clean reference spans: fixed-effects regression, cluster-robust t"
 
@@ -152,15 +166,14 @@ def analyse(
             )
         )
         slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
+        overlap = _overlap_share(timeline, bounds, kind, slots)
+        window_tests, window_skipped = _window_tests(
+            slots, usable, region_rows, timeline.regions, overlap
+        )
+        tests += window_tests
+        skipped += window_skipped
         for r in region_rows:
             region = timeline.regions[r]
-            effect_row = _window_test(slots, usable, r, kind, region)
-            if effect_row is None:
-                skipped.append(
-                    {"test": f"lift/{kind}/{region}", "reason": "too few slots or references"}
-                )
-            else:
-                tests.append(effect_row)
             tests_for_features, skipped_features = _feature_tests(
                 slots, usable, r, kind, region, slot_features
             )
@@ -168,7 +181,9 @@ def analyse(
             skipped += skipped_features
 
     results = _results_table(tests, config.alpha)
-    match_windows = pd.concat(per_window, ignore_index=True) if per_window else pd.DataFrame()
+    match_windows, other_bounds = _with_exact_counts(
+        pd.concat(per_window, ignore_index=True), windows
+    )
     expected_bins = baseline.expected_per_bin(timeline)
     spike_windows = bounds[["match_id", "window", "start_ns", "end_ns"]]
     spikes = find_spikes(
@@ -186,6 +201,7 @@ def analyse(
         slot_report=slot_report,
         skipped=skipped,
         spikes=spikes,
+        merged_with_other_windows=other_bounds,
     )
     significant = results[results["significant"]].reset_index(drop=True)
     return AnalysisResult(
@@ -233,30 +249,76 @@ def _log_ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
         return np.log((observed + COUNT_OFFSET) / (expected + COUNT_OFFSET))
 
 
-def _window_test(
-    slots: WindowSlots, usable: np.ndarray, r: int, kind: str, region: str
-) -> dict | None:
-    spans, refs = slots.spans, slots.references
-    take = usable & (slots.stratum >= 0) & np.isfinite(slots.matched_expected[r])
-    strata = np.unique(slots.stratum[take])
-    ref_take = np.isin(slots.reference_stratum, strata) & np.isfinite(
-        slots.reference_matched_expected[r]
+def _overlap_share(
+    timeline: Timeline, bounds: pd.DataFrame, kind: str, slots: WindowSlots
+) -> np.ndarray:
+    """Per slot: the share of its time inside a pre, during or post window of another kind.
+
+    With staggered kick-offs (Saturday 15:00 and 17:30) the during window of one match is the pre
+    window of the next, so an effect of one kind of window shows in the others too. Undefined
+    (NaN) for the extended window, which holds its own match's other windows by construction.
+    """
+    if kind not in CONTAMINATING_WINDOWS:
+        return np.full(len(slots.spans.start_ns), np.nan)
+    other = bounds["window"].isin([k for k in CONTAMINATING_WINDOWS if k != kind]).to_numpy()
+    touched = touched_bins(
+        timeline, bounds["start_ns"].to_numpy()[other], bounds["end_ns"].to_numpy()[other]
     )
-    y = np.concatenate(
-        [
-            _log_ratio(spans.observed[r, take], slots.matched_expected[r, take]),
-            _log_ratio(refs.observed[r, ref_take], slots.reference_matched_expected[r, ref_take]),
-        ]
+    prefix = np.concatenate([[0.0], np.cumsum(touched)])
+    x0 = np.clip(timeline.position(slots.spans.start_ns), 0, timeline.n_bins)
+    x1 = np.clip(timeline.position(slots.spans.end_ns), 0, timeline.n_bins)
+    length = x1 - x0
+    inside = np.interp(x1, np.arange(len(prefix)), prefix) - np.interp(
+        x0, np.arange(len(prefix)), prefix
+    )
+    return np.divide(inside, length, out=np.full(len(x0), np.nan), where=length > 0)
+
+
+def _window_tests(
+    slots: WindowSlots,
+    usable: np.ndarray,
+    region_rows: list[int],
+    regions: list[str],
+    overlap: np.ndarray,
+) -> tuple[list[dict], list[dict]]:
+    """The window-vs-reference test of one window kind for every region row."""
+    kind, spans, refs = slots.window, slots.spans, slots.references
+    take = usable & (slots.stratum >= 0)
+    ref_take = np.isin(slots.reference_stratum, np.unique(slots.stratum[take]))
+    observed = np.concatenate([spans.observed[:, take], refs.observed[:, ref_take]], axis=1)
+    real = np.concatenate([spans.real[:, take], refs.real[:, ref_take]], axis=1)
+    expected = np.concatenate(
+        [slots.matched_expected[:, take], slots.reference_matched_expected[:, ref_take]], axis=1
     )
     in_window = np.concatenate([np.ones(take.sum()), np.zeros(ref_take.sum())])
     stratum = np.concatenate([slots.stratum[take], slots.reference_stratum[ref_take]])
     first = np.concatenate([spans.first_day[take], refs.first_day[ref_take]])
     last = np.concatenate([spans.last_day[take], refs.last_day[ref_take]])
-    effect = window_effect(y, in_window, stratum, day_clusters(first, last))
-    if effect is None:
-        return None
-    observed = spans.observed[r, take].sum() + refs.observed[r, ref_take].sum()
-    real = spans.real[r, take].sum() + refs.real[r, ref_take].sum()
+    clusters = day_clusters(first, last)
+    designs: dict[bytes, WindowDesign | None] = {}
+    tests, skipped = [], []
+    for r in region_rows:
+        region = regions[r]
+        y = _log_ratio(observed[r], expected[r])
+        finite = np.isfinite(y)
+        if finite.tobytes() not in designs:
+            designs[finite.tobytes()] = window_design(in_window, stratum, clusters, finite)
+        design = designs[finite.tobytes()]
+        effect = None if design is None else design.effect(y)
+        if effect is None:
+            skipped.append(
+                {"test": f"lift/{kind}/{region}", "reason": "too few slots or references"}
+            )
+            continue
+        behind_observed = observed[r, design.keep].sum()
+        behind_real = real[r, design.keep].sum()
+        row = _lift_row(kind, region, effect, behind_observed, behind_real)
+        row["overlap_share"] = float(np.mean(overlap[take])) if take.any() else np.nan
+        tests.append(row)
+    return tests, skipped
+
+
+def _lift_row(kind: str, region: str, effect: WindowEffect, observed: float, real: float) -> dict:
     return {
         "test_id": f"lift/{kind}/{region}",
         "family": "lift",
@@ -363,6 +425,45 @@ def _slot_counts(
         "slots_reference_day_type": int((usable & (slots.reference_kind == "day type")).sum()),
         "reference_spans": len(slots.reference_stratum),
     }
+
+
+def _with_exact_counts(
+    match_windows: pd.DataFrame, windows: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """Observed orders of each match window from the merged ``windows`` table (exact order times).
+
+    The engine measures slots on the 15-minute series; the merged windows table counted every
+    order against the exact window bounds. Where it has the same window, its count is the one
+    shown (the same number whenever kick-offs fall on a quarter hour) and the lift follows it.
+    Windows merged with other lengths than the analysis uses keep the series count; how many did
+    is returned with the table.
+    """
+    if windows is None or len(windows) == 0:
+        return match_windows, 0
+    missing = [
+        c for c in ("match_id", "window", "region", "start", "end", "orders") if c not in windows
+    ]
+    if missing:
+        raise ValueError(
+            f"windows lacks columns {missing}; expected the merged_dataset windows table"
+        )
+    keys = ["match_id", "window", "region"]
+    exact = windows[[*keys, "start", "end", "orders"]].drop_duplicates(keys, keep="last")
+    joined = match_windows.merge(exact, on=keys, how="left", suffixes=("", "_merged"))
+    found = joined["orders"].notna().to_numpy()
+    same = found.copy()
+    same[found] = (
+        to_ns(joined.loc[found, "start_merged"]) == to_ns(joined.loc[found, "start"])
+    ) & (to_ns(joined.loc[found, "end_merged"]) == to_ns(joined.loc[found, "end"]))
+    observed = np.where(
+        same, joined["orders"].to_numpy(dtype="float64"), joined["observed"].to_numpy()
+    )
+    expected = joined["expected"].to_numpy()
+    joined["observed"] = observed
+    joined["lift"] = (
+        np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0) - 1.0
+    )
+    return joined.drop(columns=["start_merged", "end_merged", "orders"]), int((found & ~same).sum())
 
 
 def _match_window_rows(

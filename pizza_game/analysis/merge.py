@@ -255,42 +255,45 @@ def merge_range(
     """
     start, end = _utc_day(start), _utc_day(end)
     if end <= start:
-        raise ValueError(f"merge_range needs start < end, got {start.isoformat()} and {end.isoformat()}")
+        raise ValueError(
+            f"merge_range needs start < end, got {start.isoformat()} and {end.isoformat()}"
+        )
     reach_before, reach_after = config.reach()
     lo = _floor_minute(start.value - reach_before.value)
     hi = _floor_minute(end.value + reach_after.value + MINUTE_NS - 1)
     if hours_present is None:
         hours_ns = np.arange(lo - lo % HOUR_NS, hi, HOUR_NS, dtype="int64")
     else:
-        hours_ns = np.unique(to_ns(pd.Series(hours_present))) if len(hours_present) else np.array([], dtype="int64")
+        hours_ns = (
+            np.unique(to_ns(pd.Series(hours_present)))
+            if len(hours_present)
+            else np.array([], dtype="int64")
+        )
 
-    order_ns = to_ns(orders["ordered_at"])
-    keep = (order_ns >= lo) & (order_ns < hi)
-    order_ns = order_ns[keep]
-    codes, regions = pd.factorize(orders["region"].astype(object).to_numpy()[keep], sort=True)
-    regions = [str(r) for r in regions]
-    items = orders["items"].to_numpy(dtype="float64")[keep]
-    revenue = orders["total"].to_numpy(dtype="float64")[keep]
-    real = (orders["source"].to_numpy()[keep] == "real").astype("float64")
-
+    arrays = order_arrays(orders, lo, hi)
+    order_ns, codes, regions = arrays.ns, arrays.codes, arrays.regions
     in_range = matches[(matches["kickoff_at"] >= start) & (matches["kickoff_at"] < end)]
     analysable, excluded = split_analysable(in_range)
     bounds = window_bounds(analysable["kickoff_at"], config)
     bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
 
-    n_minutes = (hi - lo) // MINUTE_NS
-    minute = (order_ns - lo) // MINUTE_NS
-    per_minute = _minute_histograms(codes, minute, len(regions), n_minutes, items, revenue, real)
+    per_minute = minute_histograms(arrays, lo, (hi - lo) // MINUTE_NS)
     series = _range_series(start, end, lo, bin_minutes, per_minute, regions, hours_ns)
     all_analysable, _ = split_analysable(matches)
     _overlay(series, window_bounds(all_analysable["kickoff_at"], config))
     if len(bounds) and not np.any((bounds[["start_ns", "end_ns"]].to_numpy() - lo) % MINUTE_NS):
-        windows = _minute_windows(bounds, lo, per_minute, regions, hours_ns)
+        windows = count_windows(bounds, lo, per_minute, regions, hours_ns)
     else:
         order_sort = np.argsort(order_ns, kind="stable")
         windows = _windows(
-            bounds, order_ns[order_sort], np.asarray(regions, dtype=object)[codes[order_sort]], items[order_sort],
-            revenue[order_sort], real[order_sort], regions, hours_ns,
+            bounds,
+            order_ns[order_sort],
+            np.asarray(regions, dtype=object)[codes[order_sort]],
+            arrays.items[order_sort],
+            arrays.revenue[order_sort],
+            arrays.real[order_sort],
+            regions,
+            hours_ns,
         )
     range_matches = in_range.assign(analysable=True, excluded_reason=None)
     range_matches.loc[excluded.index, "analysable"] = False
@@ -320,16 +323,58 @@ def _floor_minute(ns: int) -> int:
     return ns - ns % MINUTE_NS
 
 
-def _minute_histograms(codes, minute, n_regions, n_minutes, items, revenue, real) -> dict[str, np.ndarray]:
+@dataclass
+class OrderArrays:
+    """The order columns a merge needs, as arrays: UTC ns, region codes into ``regions``, items,
+    revenue and whether the order is real (orders outside the merged span are left out)."""
+
+    ns: np.ndarray
+    codes: np.ndarray
+    regions: list[str]
+    items: np.ndarray
+    revenue: np.ndarray
+    real: np.ndarray
+
+
+def order_arrays(orders: pd.DataFrame, lo_ns: int, hi_ns: int) -> OrderArrays:
+    """The columns of the canonical orders with ``ordered_at`` in [lo_ns, hi_ns), as arrays.
+
+    Columns already in their canonical dtype are used in place (no copy of 10 M timestamps).
+    """
+    stamps = orders["ordered_at"]
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype) and stamps.dtype.unit == "ns":
+        ns = stamps.array.asi8
+    else:
+        ns = to_ns(stamps)
+    keep = (ns >= lo_ns) & (ns < hi_ns)
+    everything = bool(keep.all())
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if everything else values[keep]
+
+    codes, regions = pd.factorize(pick(orders["region"].to_numpy(dtype=object)), sort=True)
+    return OrderArrays(
+        ns=pick(ns),
+        codes=np.asarray(codes, dtype="int64"),
+        regions=[str(r) for r in regions],
+        items=pick(orders["items"].to_numpy()),
+        revenue=pick(orders["total"].to_numpy(dtype="float64")),
+        real=pick(orders["source"].to_numpy(dtype=object)) == "real",
+    )
+
+
+def minute_histograms(arrays: OrderArrays, lo_ns: int, n_minutes: int) -> dict[str, np.ndarray]:
     """Orders, items, revenue and real orders per region and minute: arrays [region, minute]."""
-    key = codes.astype("int64") * n_minutes + minute
-    size = n_regions * n_minutes
-    shape = (n_regions, n_minutes)
+    key = arrays.ns - lo_ns
+    key //= MINUTE_NS
+    key += arrays.codes * n_minutes
+    size = len(arrays.regions) * n_minutes
+    shape = (len(arrays.regions), n_minutes)
     return {
         "orders": np.bincount(key, minlength=size).reshape(shape).astype("float64"),
-        "items": np.bincount(key, weights=items, minlength=size).reshape(shape),
-        "revenue": np.bincount(key, weights=revenue, minlength=size).reshape(shape),
-        "real_orders": np.bincount(key, weights=real, minlength=size).reshape(shape),
+        "items": np.bincount(key, weights=arrays.items, minlength=size).reshape(shape),
+        "revenue": np.bincount(key, weights=arrays.revenue, minlength=size).reshape(shape),
+        "real_orders": np.bincount(key, weights=arrays.real, minlength=size).reshape(shape),
     }
 
 
@@ -341,12 +386,18 @@ def _range_series(start, end, lo, bin_minutes, per_minute, regions, hours_ns) ->
     names = [ALL_REGIONS, *regions]
 
     def binned(values: np.ndarray) -> np.ndarray:
-        window = values[:, first : first + width].reshape(len(values), n_days * per_day, bin_minutes).sum(axis=2)
+        window = (
+            values[:, first : first + width]
+            .reshape(len(values), n_days * per_day, bin_minutes)
+            .sum(axis=2)
+        )
         national = window.sum(axis=0, keepdims=True)
         stacked = np.concatenate([national, window]).reshape(len(names), n_days, per_day)
         return stacked.transpose(1, 0, 2).ravel()
 
-    bin_start_ns = start.value + bin_minutes * MINUTE_NS * np.arange(n_days * per_day, dtype="int64")
+    bin_start_ns = start.value + bin_minutes * MINUTE_NS * np.arange(
+        n_days * per_day, dtype="int64"
+    )
     bin_start_ns = np.tile(bin_start_ns.reshape(n_days, 1, per_day), (1, len(names), 1)).ravel()
     covered = np.isin(bin_start_ns - bin_start_ns % HOUR_NS, hours_ns)
     columns = {name: binned(values) for name, values in per_minute.items()}
@@ -361,7 +412,15 @@ def _range_series(start, end, lo, bin_minutes, per_minute, regions, hours_ns) ->
     )
 
 
-def _minute_windows(bounds, lo, per_minute, regions, hours_ns) -> pd.DataFrame:
+def count_windows(
+    bounds: pd.DataFrame,
+    lo_ns: int,
+    per_minute: dict[str, np.ndarray],
+    regions: list[str],
+    hours_ns: np.ndarray,
+) -> pd.DataFrame:
+    """The windows table from per-minute histograms starting at ``lo_ns`` (whole-minute bounds)."""
+    lo = lo_ns
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()
     first = np.clip((start_ns - lo) // MINUTE_NS, 0, None)

@@ -1,9 +1,10 @@
 """Order spikes: 15-minute bins far above what the baseline expected, and what was on then.
 
 The excess of a bin is observed - expected. Counts vary with volume (a 19:00 bin has several
-times the orders of a 03:00 bin), so the excess is put on one scale by dividing by
-sqrt(expected) (the Poisson standard deviation) before taking robust z-scores: (x - median) /
-(1.4826 * MAD). A bin is a spike when its robust z exceeds the threshold. Each spike lists the
+times the orders of a 03:00 bin, where one extra order is no event), so the excess is measured on
+Anscombe's variance-stabilised scale, 2 * (sqrt(observed + 3/8) - sqrt(expected + 3/8)), which
+is close to standard normal for Poisson counts even when few orders are expected, before taking
+robust z-scores: (x - median) / (1.4826 * MAD). A bin is a spike when its robust z exceeds the threshold. Each spike lists the
 match windows it falls in (``match_id:window``) and its source: the share of its orders that are
 real rather than generated, and "real", "mock" or "mixed".
 """
@@ -47,7 +48,7 @@ def find_spikes(
         if len(index) < 3:
             continue
         observed = timeline.orders[r, index]
-        scaled = (observed - expected[r, index]) / np.sqrt(expected[r, index])
+        scaled = 2.0 * (np.sqrt(observed + 0.375) - np.sqrt(expected[r, index] + 0.375))
         median = np.median(scaled)
         mad = MAD_TO_SD * np.median(np.abs(scaled - median))
         if mad <= 0:

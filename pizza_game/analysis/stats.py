@@ -6,7 +6,8 @@
   degrees of freedom, Fisher z with sqrt(n - 2 - groups)).
 - ``window_effect``: the window-vs-baseline test. A least-squares regression of log ratios on a
   window indicator with one intercept per stratum (fixed effects), bias-reduced cluster-robust
-  standard errors (CR2) and Bell-McCaffrey (Satterthwaite) degrees of freedom.
+  standard errors (CR2) and Bell-McCaffrey (Satterthwaite) degrees of freedom. With one window
+  and one reference per stratum, each pair its own cluster, it is exactly the paired t-test.
 - ``benjamini_hochberg``: step-up adjusted p-values controlling the false discovery rate.
 """
 
@@ -87,53 +88,91 @@ def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> C
     )
 
 
-def window_effect(
-    y: np.ndarray, in_window: np.ndarray, stratum: np.ndarray, cluster: np.ndarray
-) -> WindowEffect | None:
-    """Regress ``y`` on ``in_window`` (0/1) with one intercept per ``stratum``; cluster by ``cluster``.
+@dataclass(frozen=True)
+class WindowDesign:
+    """Everything of the window test that does not depend on the outcome (reused across regions)."""
 
-    Only strata holding both a window and a reference row identify the effect; the others are
-    dropped. The variance is CR2 (Bell and McCaffrey's bias-reduced cluster-robust estimator) and
-    the t reference distribution has their Satterthwaite degrees of freedom (as recommended by
-    Imbens and Kolesar 2016): with a handful of clean reference days carrying much of the
-    information, CR1 with G - 1 degrees of freedom rejects a true null far too often.
-    Returns None when fewer than two clusters or no residual variation remain.
+    keep: np.ndarray
+    in_window: np.ndarray
+    stratum: np.ndarray
+    counts: np.ndarray
+    d_within: np.ndarray
+    sdd: float
+    weights: np.ndarray  # [row, cluster]: a_g = A_g x_g / sdd on the rows of cluster g
+    df: float
+    n_clusters: int
+
+    def effect(self, y: np.ndarray) -> WindowEffect | None:
+        """The test for outcome ``y`` (one value per input row of the design)."""
+        y = np.asarray(y, dtype="float64")[self.keep]
+        if not np.isfinite(y).all():
+            raise ValueError("window test outcome has missing values on rows the design uses")
+        y_within = y - (np.bincount(self.stratum, weights=y) / self.counts)[self.stratum]
+        estimate = float(self.d_within @ y_within) / self.sdd
+        residual = y_within - estimate * self.d_within
+        variance = float(np.sum((self.weights.T @ residual) ** 2))
+        if not variance > 0:
+            return None
+        std_error = float(np.sqrt(variance))
+        statistic = estimate / std_error
+        half = sps.t.ppf(0.5 + CONFIDENCE / 2, self.df) * std_error
+        n_windows = int(self.in_window.sum())
+        return WindowEffect(
+            n_windows=n_windows,
+            n_reference=int(len(y) - n_windows),
+            n_strata=len(self.counts),
+            n_clusters=self.n_clusters,
+            estimate=estimate,
+            std_error=std_error,
+            statistic=statistic,
+            df=self.df,
+            p_value=float(2.0 * sps.t.sf(abs(statistic), self.df)),
+            ci_low=estimate - half,
+            ci_high=estimate + half,
+        )
+
+
+def window_design(
+    in_window: np.ndarray,
+    stratum: np.ndarray,
+    cluster: np.ndarray,
+    usable: np.ndarray | None = None,
+) -> WindowDesign | None:
+    """Design of the regression of an outcome on ``in_window`` (0/1), one intercept per stratum.
+
+    Only ``usable`` rows in strata holding both a window and a reference row identify the
+    effect; the others are dropped. The variance is CR2 (Bell and McCaffrey's bias-reduced
+    cluster-robust estimator) and the t reference distribution has their Satterthwaite degrees of
+    freedom (as recommended by Imbens and Kolesar 2016): with a handful of clean reference days
+    carrying much of the information, CR1 with G - 1 degrees of freedom rejects a true null far
+    too often. None when fewer than two clusters or no residual degrees of freedom remain.
     """
-    y = np.asarray(y, dtype="float64")
     d = np.asarray(in_window, dtype="float64")
+    usable = np.ones(len(d), dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
     _, stratum = np.unique(np.asarray(stratum), return_inverse=True)
-    has_window = np.bincount(stratum, weights=d) > 0
-    has_reference = np.bincount(stratum, weights=1.0 - d) > 0
-    keep = (has_window & has_reference)[stratum] & np.isfinite(y)
-    y, d = y[keep], d[keep]
+    has_window = np.bincount(stratum, weights=d * usable) > 0
+    has_reference = np.bincount(stratum, weights=(1.0 - d) * usable) > 0
+    keep = (has_window & has_reference)[stratum] & usable
+    d = d[keep]
     _, stratum = np.unique(stratum[keep], return_inverse=True)
     _, cluster = np.unique(np.asarray(cluster)[keep], return_inverse=True)
-    n, n_strata, n_clusters = (
-        len(y),
-        int(stratum.max(initial=-1)) + 1,
-        int(cluster.max(initial=-1)) + 1,
-    )
+    n, n_strata = len(d), int(stratum.max(initial=-1)) + 1
+    n_clusters = int(cluster.max(initial=-1)) + 1
     if n_clusters < 2 or n <= n_strata + 1:
         return None
     counts = np.bincount(stratum)
-    y_within = y - (np.bincount(stratum, weights=y) / counts)[stratum]
     d_within = d - (np.bincount(stratum, weights=d) / counts)[stratum]
     sdd = float(d_within @ d_within)
-    estimate = float(d_within @ y_within) / sdd
-    residual = y_within - estimate * d_within
-    # a_g = A_g x_g / sdd on the rows of cluster g, with A_g = (I - H_gg)^(-1/2) and
-    # H = P_strata + x x' / sdd the hat matrix of the full regression.
-    members = [np.flatnonzero(cluster == g) for g in range(n_clusters)]
+    # A_g = (I - H_gg)^(-1/2), with H = P_strata + x x' / sdd the hat matrix of the full regression.
     weights = np.zeros((n, n_clusters))
-    for g, rows in enumerate(members):
+    for g in range(n_clusters):
+        rows = np.flatnonzero(cluster == g)
         same = stratum[rows][:, None] == stratum[rows][None, :]
         hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
         weights[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
-    variance = float(np.sum((weights.T @ residual) ** 2))
-    if not variance > 0:
-        return None
-    # Satterthwaite degrees of freedom under a homoscedastic working model: the eigenvalues of
-    # G'G with G = (I - H) [a_1 ... a_G].
+    # Satterthwaite degrees of freedom under a homoscedastic working model:
+    # (sum of eigenvalues)^2 / (sum of squared eigenvalues) of C = G'G, G = (I - H) [a_1 ... a_G],
+    # which for the symmetric C is trace(C)^2 / ||C||_F^2 (no eigen-decomposition needed).
     stratum_means = np.zeros((n_strata, n_clusters))
     np.add.at(stratum_means, stratum, weights)
     projected = (
@@ -141,24 +180,18 @@ def window_effect(
         - (stratum_means / counts[:, None])[stratum]
         - np.outer(d_within, d_within @ weights) / sdd
     )
-    eigenvalues = np.linalg.eigvalsh(projected.T @ projected)
-    df = float(eigenvalues.sum() ** 2 / np.sum(eigenvalues**2))
-    std_error = float(np.sqrt(variance))
-    statistic = estimate / std_error
-    half = sps.t.ppf(0.5 + CONFIDENCE / 2, df) * std_error
-    return WindowEffect(
-        n_windows=int(d.sum()),
-        n_reference=int(n - d.sum()),
-        n_strata=n_strata,
-        n_clusters=n_clusters,
-        estimate=estimate,
-        std_error=std_error,
-        statistic=statistic,
-        df=df,
-        p_value=float(2.0 * sps.t.sf(abs(statistic), df)),
-        ci_low=estimate - half,
-        ci_high=estimate + half,
-    )
+    gram = projected.T @ projected
+    df = float(np.trace(gram) ** 2 / np.sum(gram**2))
+    return WindowDesign(keep, d, stratum, counts, d_within, sdd, weights, df, n_clusters)
+
+
+def window_effect(
+    y: np.ndarray, in_window: np.ndarray, stratum: np.ndarray, cluster: np.ndarray
+) -> WindowEffect | None:
+    """The window test of ``y`` (see ``window_design``), rows with a missing ``y`` left out."""
+    y = np.asarray(y, dtype="float64")
+    design = window_design(in_window, stratum, cluster, np.isfinite(y))
+    return None if design is None else design.effect(y)
 
 
 def _inverse_sqrt_psd(matrix: np.ndarray) -> np.ndarray:

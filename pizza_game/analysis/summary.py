@@ -44,6 +44,7 @@ def build_summary(
     slot_report: dict[str, dict],
     skipped: list[dict],
     spikes: pd.DataFrame,
+    merged_with_other_windows: int,
 ) -> dict:
     lifts = results[(results["family"] == "lift") & (results["region"] == ALL_REGIONS)]
     lift_by_window = [
@@ -59,6 +60,7 @@ def build_summary(
             "slots": int(row.n),
             "reference_spans": int(row.n_reference),
             "real_share": _num(row.real_share),
+            "overlap_share": _num(row.overlap_share),
         }
         for row in lifts.itertuples()
     ]
@@ -119,6 +121,7 @@ def build_summary(
             "matches_excluded": dict(Counter(excluded["excluded_reason"].astype(str))),
             "matches_analysable_unused": int(len(analysable) - len(used_matches)),
             "windows": slot_report,
+            "match_windows_merged_with_other_bounds": merged_with_other_windows,
             "orders": total_orders,
             "real_orders": real_orders,
             "real_share": _num(real_share),

@@ -87,7 +87,7 @@ def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
         raise ValueError(
             f"series lacks columns {missing}; expected the merged_dataset series table"
         )
-    regions_present = set(series["region"].astype(str))
+    regions_present = {str(r) for r in pd.unique(series["region"])}
     if len(series) and ALL_REGIONS not in regions_present:
         raise ValueError(
             f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"

@@ -76,8 +76,9 @@ def merged_dataset(
     for day in days:
         lo, hi = np.searchsorted(order_ns, [(day.start - pd.Timedelta(days=1)).value, (day.end + pd.Timedelta(days=1)).value])
         near_hours = hours[(hours >= day.start - pd.Timedelta(days=1)) & (hours < day.end + pd.Timedelta(days=1))]
-        matches = raw_matches[day.key].rows if day.key in raw_matches else empty_matches()
-        if day.key not in raw_matches:
+        known = day.key in raw_matches and not raw_matches[day.key].missing
+        matches = raw_matches[day.key].rows if known else empty_matches()
+        if not known:
             context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
         out[day.key] = merge_day(day.start, orders.iloc[lo:hi], matches, near_hours, windows)
         progress.advance()
@@ -115,7 +116,8 @@ def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame
     parts = [p.rows for p in raw_orders.values() if len(p.rows)]
     orders = pd.concat(parts, ignore_index=True) if parts else empty_orders()
     orders = orders.sort_values("ordered_at", kind="stable", ignore_index=True)
-    starts = [hourly_partitions.time_window_for_partition_key(k).start for k in raw_orders]
+    # A partition marked missing holds no knowledge of its hour: it is not an hour with data.
+    starts = [hourly_partitions.time_window_for_partition_key(k).start for k, p in raw_orders.items() if not p.missing]
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
 
 

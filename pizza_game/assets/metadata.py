@@ -38,8 +38,9 @@ def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: li
     metadata: dict[str, Any] = {
         "dagster/row_count": dg.MetadataValue.int(len(rows)),
         "partitions": dg.MetadataValue.int(len(parts)),
-        "real_partitions": dg.MetadataValue.int(sum(p.source == "real" for p in parts)),
+        "real_partitions": dg.MetadataValue.int(sum(p.is_real_data for p in parts)),
         "mock_partitions": dg.MetadataValue.int(sum(p.source == "mock" for p in parts)),
+        "missing_partitions": dg.MetadataValue.int(sum(p.missing for p in parts)),
         "real_share": dg.MetadataValue.float(real_rows / len(rows) if len(rows) else 0.0),
         "mock_share": dg.MetadataValue.float(1.0 - real_rows / len(rows) if len(rows) else 0.0),
         "time_range": dg.MetadataValue.text(

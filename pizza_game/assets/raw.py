@@ -18,6 +18,7 @@ from pizza_game.assets.checks import (
 from pizza_game.assets.metadata import raw_metadata
 from pizza_game.collectors.collect import (
     Collected,
+    NoDataError,
     fill_partitions,
     mock_matches,
     mock_orders,
@@ -34,7 +35,7 @@ from pizza_game.quality import (
     volumes_by_slot,
 )
 from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
-from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS
+from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
 from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.resource import StorageResource
@@ -84,7 +85,8 @@ def raw_orders(
         lambda run, why: mock_orders(run, seed=mock_data.seed, reason=why),
     )
     rows = _rows(batch)
-    volumes = volumes_by_slot((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows)
+    # A missing hour is unknown, not zero orders: it does not count towards the volume.
+    volumes = volumes_by_slot((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
     history = recent_volumes(
         context.instance, "raw_orders", reference_keys(hourly_partitions, windows[0].key, "h"), VOLUMES_BY_HOUR
     )
@@ -164,10 +166,10 @@ def _rows(batch: dict[str, RawPartition]) -> pd.DataFrame:
 def _real_share(batch: dict[str, RawPartition], rows: pd.DataFrame):
     """Real rows among the rows; without rows (a day without matches), real partitions among partitions."""
     if len(rows):
-        real = sum(len(p.rows) for p in batch.values() if p.source == "real")
+        real = sum(len(p.rows) for p in batch.values() if p.is_real_data)
         return real_share_verdict(real, len(rows), MIN_REAL_SHARE)
-    real = sum(p.source == "real" for p in batch.values())
-    return real_share_verdict(real, len(batch), MIN_REAL_SHARE, unit="partitions")
+    with_data = [p for p in batch.values() if not p.missing]
+    return real_share_verdict(sum(p.is_real_data for p in with_data), len(with_data), MIN_REAL_SHARE, unit="partitions")
 
 
 def _fill(context, storage, asset, windows: list[Window], collected: Collected, mock_data, generate) -> dict[str, RawPartition]:
@@ -176,14 +178,20 @@ def _fill(context, storage, asset, windows: list[Window], collected: Collected, 
     elif collected.reason:
         context.log.info(f"{asset}: no real data from an API ({collected.reason})")
     imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))
-    batch = fill_partitions(
-        windows,
-        collected=collected.partitions,
-        imported=imported,
-        generate=generate,
-        fallback=mock_data.fallback,
-        reason=collected.reason,
-    )
-    real = sum(p.source == "real" for p in batch.values())
-    context.log.info(f"{asset}: {len(batch)} partition(s), {real} real, {len(batch) - real} mock")
+    try:
+        batch = fill_partitions(
+            windows,
+            collected=collected.partitions,
+            imported=imported,
+            generate=generate,
+            empty_rows=empty_orders if asset == "raw_orders" else empty_matches,
+            fallback=mock_data.fallback,
+            reason=collected.reason,
+        )
+    except NoDataError as error:
+        # Only an API that could not answer is worth retrying; a refusal or a missing key is not.
+        raise dg.Failure(description=str(error), allow_retries=collected.transient) from None
+    real = sum(p.is_real_data for p in batch.values())
+    missing = sum(p.missing for p in batch.values())
+    context.log.info(f"{asset}: {len(batch)} partition(s): {real} real, {len(batch) - real - missing} mock, {missing} missing")
     return batch

@@ -14,7 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 
 from pizza_game.collectors.api_client import ApiResponse
-from pizza_game.collectors.errors import CollectorError, CollectorRejected
+from pizza_game.collectors.errors import (
+    CollectorBadResponse,
+    CollectorError,
+    CollectorRejected,
+    CollectorUnavailable,
+)
 from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
@@ -55,23 +60,32 @@ def fill_partitions(
     collected: dict[str, RawPartition],
     imported: dict[str, RawPartition],
     generate: Callable[[list[Window], str], dict[str, RawPartition]],
+    empty_rows: Callable[[], pd.DataFrame],
     fallback: bool,
     reason: str,
 ) -> dict[str, RawPartition]:
     """One partition per window: collected real data, else imported real data, else generated.
 
-    ``generate(windows, reason)`` is called once for the windows still missing, so a range run
-    generates in one vectorized call. Raises NoDataError when data is missing and ``fallback`` is off.
+    Real and mock data never share a run: when part of the range has real data, the partitions
+    without it are marked missing (no rows, ``missing`` in their notes: the analysis treats them
+    as hours without data, not as zero orders) instead of being generated. Only a range without
+    any real data falls back to the generator, in one vectorized ``generate(windows, reason)``
+    call per contiguous stretch. Raises NoDataError when that is needed and ``fallback`` is off.
     """
     out: dict[str, RawPartition] = {}
     for window in windows:
         if window.key in collected:
             out[window.key] = collected[window.key]
-        elif window.key in imported and imported[window.key].source == "real":
+        elif window.key in imported and imported[window.key].is_real_data:
             part = imported[window.key]
             part.notes = {**part.notes, "collector": part.notes.get("collector", "import")}
             out[window.key] = part
     missing = [w for w in windows if w.key not in out]
+    if missing and out:
+        why = f"no real data for this partition ({reason}); the rest of the range is real, so it is not generated"
+        for window in missing:
+            out[window.key] = RawPartition("real", empty_rows(), notes={"missing": True, "reason": why})
+        return {w.key: out[w.key] for w in windows}
     if missing and not fallback:
         raise NoDataError(
             f"no real data for {len(missing)} partition(s) from {missing[0].key} ({reason}) and "
@@ -97,9 +111,9 @@ def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Win
     try:
         fetch = client_factory().fetch_orders(windows[0].start.to_pydatetime(), windows[-1].end.to_pydatetime())
     except CollectorError as error:
-        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+        return Collected.failed(error)
     notes = {"collector": "orders API", "pages": len(fetch.responses)}
-    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []), "", False)
+    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []))
 
 
 def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Window]) -> Collected:
@@ -111,7 +125,7 @@ def real_matches(client_factory: Callable[[], FootballDataClient], windows: list
         client = client_factory()
         fetch = client.fetch_matches(windows[0].start.date(), (windows[-1].end - pd.Timedelta(days=1)).date())
     except CollectorError as error:
-        return Collected({}, error.reason, isinstance(error, CollectorRejected))
+        return Collected.failed(error)
     bodies = [_body(response) for response in fetch.responses]
 
     def covering(window: Window) -> list[dict]:
@@ -119,16 +133,30 @@ def real_matches(client_factory: Callable[[], FootballDataClient], windows: list
         return [b for b in bodies if b["date_from"] <= day < b["date_to"]]
 
     notes = {"collector": "football-data.org v4", "competitions": list(client.competitions)}
-    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering), "", False)
+    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering))
 
 
 @dataclass(frozen=True)
 class Collected:
-    """Partitions collected from a real API, or (when empty) the reason there are none."""
+    """Partitions collected from a real API, or (when empty) the reason there are none.
+
+    ``refused``: the API said no (4xx: key, plan). ``transient``: it could not answer (5xx,
+    timeouts); trying again later may work. Neither: no API is configured.
+    """
 
     partitions: dict[str, RawPartition]
-    reason: str
-    refused: bool
+    reason: str = ""
+    refused: bool = False
+    transient: bool = False
+
+    @classmethod
+    def failed(cls, error: CollectorError) -> "Collected":
+        return cls(
+            {},
+            error.reason,
+            refused=isinstance(error, CollectorRejected),
+            transient=isinstance(error, (CollectorUnavailable, CollectorBadResponse)),
+        )
 
 
 def _body(response: ApiResponse) -> dict:

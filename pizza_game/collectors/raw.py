@@ -27,6 +27,15 @@ class RawPartition:
     responses: list = field(default_factory=list)
     notes: dict = field(default_factory=dict)
 
+    @property
+    def missing(self) -> bool:
+        """Materialized without data: nothing is known about this partition (not zero rows)."""
+        return bool(self.notes.get("missing"))
+
+    @property
+    def is_real_data(self) -> bool:
+        return self.source == "real" and not self.missing
+
 
 @dataclass(frozen=True)
 class Window:

@@ -141,8 +141,8 @@ def _window_lifts(summary: dict) -> pd.DataFrame:
 def _match_windows(match_windows: pd.DataFrame, matches: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     if match_windows.empty:
         return match_windows
-    info = matches.drop_duplicates("match_id", keep="last").set_index("match_id")[["competition", "home_team", "away_team", "kickoff_at"]]
-    rows = match_windows.join(info, on="match_id", rsuffix="_match")
+    info = matches.drop_duplicates("match_id", keep="last")[["match_id", "competition", "home_team", "away_team", "kickoff_at"]]
+    rows = match_windows.drop(columns=[c for c in info.columns if c != "match_id"], errors="ignore").merge(info, on="match_id", how="left")
     rows = rows[(rows["kickoff_at"] >= start) & (rows["kickoff_at"] < end)]
     return pd.DataFrame(
         {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -54,12 +54,15 @@ def refresh_dataset(
     account_id: str | None,
     dataset_id: str | None,
     quota: int,
+    min_interval: timedelta | None = None,
     now: datetime | None = None,
 ) -> RefreshResult:
     """Start a FULL_REFRESH ingestion of ``dataset_id``, unless unconfigured or over today's quota.
 
     ``client`` is a boto3 QuickSight client (unused when not configured); ``now`` defaults to the
-    current UTC time, whose date is the quota's day.
+    current UTC time, whose date is the quota's day. With ``min_interval``, a refresh is skipped
+    until that long after the previous one, so hourly publishes spread the quota over the day
+    instead of spending it by breakfast.
     """
     required = {
         settings.QUICKSIGHT_ACCOUNT_ID: account_id,
@@ -78,6 +81,11 @@ def refresh_dataset(
     if len(refreshes) >= quota:
         reason = f"{len(refreshes)} of {quota} refreshes already started on {day} (UTC)"
         return RefreshResult("skipped", None, reason, len(refreshes), quota)
+    if min_interval and refreshes:
+        next_allowed = datetime.fromisoformat(refreshes[-1]["started_at"]) + min_interval
+        if now < next_allowed:
+            reason = f"the last refresh started at {refreshes[-1]['started_at']}; the next is due from {next_allowed.isoformat()}"
+            return RefreshResult("skipped", None, reason, len(refreshes), quota)
 
     ingestion_id = f"pizza-game-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     try:

@@ -21,7 +21,7 @@ from pizza_game.assets.metadata import table_metadata
 from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, table_records, to_csv, to_json
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
 from pizza_game.storage.resource import StorageResource
 
@@ -107,8 +107,7 @@ class LayoutIOManager(dg.ConfigurableIOManager):
                 table = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value)
                 data, kind = to_csv(table), CSV_TYPE
             else:
-                document = table_records(value) if isinstance(value, pd.DataFrame) else value
-                data, kind = to_json(document), JSON_TYPE
+                data, kind = to_json(value), JSON_TYPE
             store.put(key, data, kind)
             out.append((key, len(data)))
         context.add_output_metadata({"stamp": obj.stamp.isoformat(), "storage_keys": dg.MetadataValue.json([k for k, _ in out])})

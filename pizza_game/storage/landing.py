@@ -81,7 +81,7 @@ def land_import(
 def _merge(asset: str, old: RawPartition | None, new_rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str) -> RawPartition:
     id_column = ID_COLUMN[asset]
     notes = {"collector": "import", "files": [source_name]}
-    if old is None:
+    if old is None or old.missing:
         return RawPartition("real", new_rows.reset_index(drop=True), rejected, [], notes)
     kept = old.rows[~old.rows[id_column].isin(new_rows[id_column])]
     merged = pd.concat([kept, new_rows], ignore_index=True).sort_values(TIME_COLUMN[asset], kind="stable", ignore_index=True)

@@ -24,6 +24,10 @@ class StorageResource(dg.ConfigurableResource):
     s3: S3Resource
     _store: ObjectStore | None = PrivateAttr(default=None)
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Fail at the start of a run, with one clear message, if the store cannot be used."""
+        self.store().check()
+
     def store(self) -> ObjectStore:
         if self._store is None:
             if self.bucket:

@@ -127,6 +127,19 @@ def test_analyse_on_merged_days_equals_analyse_orders(world):
         weeks, matches, config, start=days[0], end=days[-1] + pd.Timedelta(days=1)
     )
     pd.testing.assert_frame_equal(from_days.results, direct.results, rtol=1e-9)
+    shown = from_days.match_windows.merge(windows, on=["match_id", "window", "region"])
+    assert len(shown) == len(from_days.match_windows)
+    assert (shown["observed"] == shown["orders"]).all()
+
+    # Windows merged with other lengths keep the series count, and are counted.
+    shifted = windows.copy()
+    pre = shifted["window"] == "pre"
+    shifted.loc[pre, "start"] -= pd.Timedelta(minutes=30)
+    shifted.loc[pre, "orders"] += 1000
+    other = analyse(series, shifted, day_matches, config)
+    national_pre = (pre & (shifted["region"] == "ALL")).sum()
+    assert other.summary["data_quality"]["match_windows_merged_with_other_bounds"] == national_pre
+    pd.testing.assert_frame_equal(other.match_windows, from_days.match_windows)
 
 
 def test_spikes_are_found_and_attributed(world):

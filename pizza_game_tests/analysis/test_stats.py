@@ -7,6 +7,7 @@ import scipy.linalg
 import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.weightstats import DescrStatsW
 
 from pizza_game.analysis.stats import benjamini_hochberg, pearson, window_effect
 
@@ -156,4 +157,20 @@ def test_window_effect_drops_strata_without_both_sides():
     assert (
         window_effect(np.array([1.0, 2.0]), np.array([1, 0]), np.array([0, 0]), np.array([0, 0]))
         is None
+    )
+
+
+def test_window_effect_with_one_window_and_one_reference_per_stratum_is_the_paired_t_test():
+    rng = np.random.default_rng(9)
+    n = 40
+    window = rng.normal(0.1, 0.2, n) + np.arange(n) * 0.05
+    reference = rng.normal(0.0, 0.2, n) + np.arange(n) * 0.05
+    pairs = np.repeat(np.arange(n), 2)
+    ours = window_effect(np.column_stack([window, reference]).ravel(), np.tile([1, 0], n), pairs, pairs)
+    paired = sps.ttest_rel(window, reference)
+    low, high = DescrStatsW(window - reference).tconfint_mean(alpha=0.05)
+    np.testing.assert_allclose(
+        [ours.statistic, ours.p_value, ours.df, ours.ci_low, ours.ci_high],
+        [paired.statistic, paired.pvalue, n - 1, low, high],
+        rtol=1e-9,
     )

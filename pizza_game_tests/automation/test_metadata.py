@@ -18,6 +18,7 @@ ASSET_NAMES = [
     "correlation_summary",
     "dashboard_data",
     "quicksight_manifest",
+    "dashboard_report",
 ]
 EVERY_ASSET = {"storage_uri", "time_range", "real_share", "mock_share"}
 PREVIEWS = {"merged_dataset": "window_preview", "correlation_summary": "lift_per_window"}

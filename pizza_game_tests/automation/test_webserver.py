@@ -114,6 +114,7 @@ def test_the_ui_loads_every_asset_check_job_schedule_and_sensor(webserver: str) 
         "correlation_summary",
         "dashboard_data",
         "quicksight_manifest",
+        "dashboard_report",
     }
     checks = {name: {c["name"] for c in node["assetChecksOrError"]["checks"]} for name, node in assets.items()}
     assert checks["raw_orders"] == {"schema", "unique_order_ids", "typical_volume", "real_share", "orders_fresh"}

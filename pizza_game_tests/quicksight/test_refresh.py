@@ -156,3 +156,16 @@ def test_an_unreadable_ledger_is_started_afresh(quicksight, store):
     assert (result.status, result.refreshes_today) == ("started", 1)
     assert "unreadable ledger" in result.reason
     assert json.loads(store.get(REFRESH_LEDGER_KEY))["day"] == "2024-05-04"
+
+
+def test_refreshes_are_spread_over_the_day(quicksight, store):
+    client, stub = quicksight
+    for _ in range(3):
+        stub.add_response("create_ingestion", STARTED, EXPECTED)
+    spaced = lambda hour: refresh_dataset(  # noqa: E731
+        client, store, account_id=ACCOUNT, dataset_id=DATASET, quota=8,
+        min_interval=timedelta(hours=3), now=MORNING + timedelta(hours=hour),
+    )
+    results = [spaced(hour) for hour in range(7)]
+    assert [r.status for r in results] == ["started", "skipped", "skipped", "started", "skipped", "skipped", "started"]
+    assert results[1].reason.endswith("the next is due from 2024-05-04T09:00:00+00:00")

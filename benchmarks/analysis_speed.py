@@ -1,0 +1,227 @@
+"""Speed and memory of the analysis: canonical orders of one season to finished correlation results.
+
+Run from the repository root:  python benchmarks/analysis_speed.py [--orders 10000000] [--seed 42]
+
+One Premier League season (2024-08-01 .. 2025-06-01, 380 mock matches) of mock orders is generated
+at the volume asked for (default effects), then, in this process:
+- prepare:   the order columns as arrays (UTC ns, region codes, items, revenue, real flag);
+- count:     window counting: per-region minute histograms and the windows table of all matches
+             (orders, items, revenue, real orders per match x window x region) from prefix sums;
+- merge:     merge_range (prepare + count + the 15-minute series with coverage and overlay);
+- analyse:   analyse() on the merged tables (baseline, slots, tests, BH, spikes, summary);
+- total:     analyse_orders() end to end;
+- naive:     the straightforward approach, a pandas filter over all orders per match and window,
+             counting orders nationally and per region; its counts are checked against ours.
+Smaller sizes are random subsets of the same orders. Memory is measured in a fresh process that
+loads the largest orders table (pickled by this one) and runs analyse_orders once: its resident
+set size with the table loaded, and its peak resident set size (VmHWM) over the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.config import AnalysisConfig
+from pizza_game.analysis.engine import analyse, analyse_orders
+from pizza_game.analysis.merge import count_windows, merge_range, minute_histograms, order_arrays
+from pizza_game.analysis.windows import MINUTE_NS, split_analysable, window_bounds
+from pizza_game.collectors.mock_matches import generate_matches
+from pizza_game.collectors.mock_orders import generate_orders, national_rate
+from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+
+SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
+CONFIG = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
+STATUS = Path("/proc/self/status")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size since the last reset (VmHWM), else since the process started."""
+    if STATUS.exists():
+        for line in STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in STATUS.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_child(path: str) -> None:
+    """Load the pickled orders and matches, run analyse_orders once, print the memory figures."""
+    with open(path, "rb") as handle:
+        orders, matches = pickle.load(handle)
+    loaded = current_rss_mb()
+    started = time.perf_counter()
+    result = analyse_orders(orders, matches, CONFIG, start=SEASON[0], end=SEASON[1])
+    seconds = time.perf_counter() - started
+    figures = {
+        "orders": len(orders),
+        "rss_with_orders_loaded_mb": round(loaded),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "analysis_seconds": round(seconds, 3),
+        "tests": len(result.results),
+    }
+    print(json.dumps(figures))
+
+
+def timed(function, repeat: int = 1) -> tuple[float, object]:
+    """Median wall seconds over ``repeat`` runs, and the last result."""
+    seconds, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds), result
+
+
+def naive_counts(orders: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
+    """The straightforward approach: filter every order for every match window."""
+    rows = []
+    stamps = orders["ordered_at"]
+    for window in bounds.itertuples():
+        start = pd.Timestamp(window.start_ns, tz="UTC")
+        end = pd.Timestamp(window.end_ns, tz="UTC")
+        inside = orders[(stamps >= start) & (stamps < end)]
+        rows.append(
+            {
+                "match_id": window.match_id,
+                "window": window.window,
+                "region": "ALL",
+                "orders": len(inside),
+            }
+        )
+        for region, count in inside["region"].value_counts().items():
+            rows.append(
+                {
+                    "match_id": window.match_id,
+                    "window": window.window,
+                    "region": region,
+                    "orders": count,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def stages(orders: pd.DataFrame, matches: pd.DataFrame, repeat: int) -> dict:
+    start, end = SEASON
+    reach_before, reach_after = CONFIG.windows.reach()
+    lo = (start - reach_before).value
+    hi = (end + reach_after).value
+    n_minutes = (hi - lo) // MINUTE_NS
+    analysable, _ = split_analysable(matches)
+    bounds = window_bounds(analysable["kickoff_at"], CONFIG.windows)
+    bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
+    hours = np.arange(lo, hi, 3_600 * 1_000_000_000)
+
+    prepare, arrays = timed(lambda: order_arrays(orders, lo, hi), repeat)
+
+    def count() -> pd.DataFrame:
+        per_minute = minute_histograms(arrays, lo, n_minutes)
+        return count_windows(bounds, lo, per_minute, arrays.regions, hours)
+
+    counting, windows = timed(count, repeat)
+    merging, merged = timed(
+        lambda: merge_range(orders, matches, start, end, config=CONFIG.windows), repeat
+    )
+    analysing, _ = timed(
+        lambda: analyse(merged.series, merged.windows, merged.matches, CONFIG), repeat
+    )
+    total, result = timed(
+        lambda: analyse_orders(orders, matches, CONFIG, start=start, end=end), repeat
+    )
+    naive, straightforward = timed(lambda: naive_counts(orders, bounds))
+    ours = windows[["match_id", "window", "region", "orders"]]
+    compared = straightforward.merge(
+        ours, on=["match_id", "window", "region"], how="left", suffixes=("_naive", "")
+    )
+    if not (compared["orders"].fillna(0) == compared["orders_naive"]).all():
+        raise AssertionError("window counts differ from the straightforward approach")
+    return {
+        "orders": len(orders),
+        "match_windows": len(bounds),
+        "seconds": {
+            "prepare": round(prepare, 3),
+            "count": round(counting, 3),
+            "merge": round(merging, 3),
+            "analyse": round(analysing, 3),
+            "total": round(total, 3),
+            "naive_count": round(naive, 3),
+        },
+        "count_speedup_vs_naive": round(naive / counting, 1),
+        "prepare_and_count_speedup_vs_naive": round(naive / (prepare + counting), 1),
+        "tests": len(result.results),
+        "significant": int(result.results["significant"].sum()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000_000, help="orders of the largest run")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 2_000_000, 5_000_000])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per fast stage (median)")
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+
+    minutes = pd.date_range(*SEASON, freq="min", inclusive="left")
+    scale = args.orders / national_rate(minutes).sum()
+    matches = generate_matches(*SEASON, seed=args.seed, now=SEASON[1] + pd.Timedelta(days=30))
+    started = time.perf_counter()
+    orders = generate_orders(*SEASON, seed=args.seed, matches=matches, scale=scale)
+    print(
+        f"generated {len(orders):,} orders, {len(matches)} matches in {time.perf_counter() - started:.1f} s"
+    )
+
+    report = {"season": [str(SEASON[0]), str(SEASON[1])], "runs": []}
+    rng = np.random.default_rng(args.seed)
+    for size in sorted(args.sizes):
+        subset = orders[rng.random(len(orders)) < size / len(orders)].reset_index(drop=True)
+        report["runs"].append(stages(subset, matches, args.repeat))
+        del subset
+    largest = stages(orders, matches, args.repeat)
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as handle:
+        pickle.dump((orders, matches), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.flush()
+        del orders
+        command = [sys.executable, __file__, "--memory-child", handle.name]
+        child = subprocess.run(command, capture_output=True, text=True, check=True)
+    largest["memory"] = json.loads(child.stdout.strip().splitlines()[-1])
+    report["runs"].append(largest)
+    print(json.dumps(report, indent=2))
+    header = ("orders", "prepare", "count", "merge", "analyse", "total", "naive", "speedup")
+    print("".join(f"{h:>11}" for h in header))
+    for run in report["runs"]:
+        s = run["seconds"]
+        cells = [f"{run['orders']:,}"] + [
+            f"{s[k]:.3f}" for k in ("prepare", "count", "merge", "analyse", "total")
+        ]
+        cells += [f"{s['naive_count']:.2f}", f"{run['count_speedup_vs_naive']:.0f}x"]
+        print("".join(f"{c:>11}" for c in cells))
+    memory = largest["memory"]
+    print(
+        f"fresh process, {memory['orders']:,} orders: RSS with the orders table loaded "
+        f"{memory['rss_with_orders_loaded_mb']} MB, peak RSS over analyse_orders {memory['peak_rss_mb']} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

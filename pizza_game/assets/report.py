@@ -1,0 +1,64 @@
+"""The offline HTML dashboard of a run: what QuickSight shows, in one file anyone can open."""
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.assets.raw import OWNERS
+from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
+from pizza_game.report.html import render_report
+from pizza_game.resources import AnalysisSettings
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import records_table
+from pizza_game.storage.io_manager import Stamped
+from pizza_game.storage.resource import StorageResource
+
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+@dg.asset(
+    ins={"dashboard_data": dg.AssetIn(), "correlation_summary": dg.AssetIn()},
+    group_name="publish",
+    kinds={"html", "plotly"},
+    owners=OWNERS,
+)
+def dashboard_report(
+    dashboard_data: Stamped,
+    correlation_summary: Stamped,
+    storage: StorageResource,
+    analysis_settings: AnalysisSettings,
+) -> dg.MaterializeResult:
+    """reports/YYYY/MM/DD/YYYYMMDD_HHMMSS_dashboard.html and reports/latest.html: the dashboard data
+    and the summary of one analysis as a self-contained page (KPIs, orders with match windows, lift
+    per window with CIs, significant relationships, data quality, filters), readable offline.
+    The analysis settings give the window lengths, to draw each match's windows."""
+    if dashboard_data.stamp != correlation_summary.stamp:
+        raise dg.Failure(
+            f"dashboard_data ({dashboard_data.stamp:%Y-%m-%d}) and correlation_summary "
+            f"({correlation_summary.stamp:%Y-%m-%d}) describe different days; "
+            "materialize correlation_analysis again"
+        )
+    table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
+    page = render_report(
+        table, correlation_summary.value, windows=analysis_settings.windows()
+    ).encode("utf-8")
+    quality = correlation_summary.value.get("data_quality", {})
+    real_share = quality.get("real_share") or 0.0
+    store = storage.store()
+    key = layout.report_key(dashboard_data.stamp)
+    for target in (key, layout.REPORT_LATEST_KEY):
+        store.put(target, page, HTML_TYPE)
+    return dg.MaterializeResult(
+        metadata={
+            "storage_uri": dg.MetadataValue.path(store.uri(key)),
+            "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
+            "bytes_written": dg.MetadataValue.int(len(page)),
+            "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
+            "dagster/row_count": dg.MetadataValue.int(len(table)),
+            "time_range": dg.MetadataValue.text(
+                f"{dashboard_data.stamp - pd.Timedelta(days=DASHBOARD_DAYS - 1):%Y-%m-%d} – {dashboard_data.stamp:%Y-%m-%d} (UTC days)"
+            ),
+            "real_share": dg.MetadataValue.float(real_share),
+            "mock_share": dg.MetadataValue.float(1.0 - real_share if quality.get("orders") else 0.0),
+            "preview": dg.MetadataValue.md(f"**{correlation_summary.value.get('headline', '')}**"),
+        }
+    )

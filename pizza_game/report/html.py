@@ -1,0 +1,365 @@
+"""The offline HTML dashboard: one self-contained page showing what the QuickSight dashboard shows.
+
+The page embeds Plotly's JavaScript, its own small script and style, and the data, so it opens from
+a file with no network. A Content-Security-Policy lets only those two scripts run (by their hashes)
+and forbids every request, so even a value that slipped past escaping could not run or fetch.
+Every value from the data is escaped: HTML text and attributes with ``html.escape``, the embedded
+JSON with ``<``, ``>`` and ``&`` as ``\\u`` escapes, so no value can close its ``<script>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from html import escape
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from plotly.offline import get_plotlyjs
+from plotly.utils import PlotlyJSONEncoder
+
+from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.analysis.windows import WindowConfig
+from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
+from pizza_game.report.figures import (
+    WINDOW_ORDER,
+    Facets,
+    build_facets,
+    lift_figure,
+    orders_figure,
+    quality_figure,
+)
+
+DEFAULT_TITLE = "Do football matches move pizza orders?"
+STATIC = files("pizza_game.report") / "static"
+
+
+def render_report(
+    dashboard: pd.DataFrame,
+    summary: dict,
+    *,
+    title: str = DEFAULT_TITLE,
+    windows: WindowConfig = WindowConfig(),
+) -> str:
+    """The report page for a dashboard table (quicksight.dashboard) and the analysis summary.
+
+    ``windows`` are the match windows the analysis used (the table gives each window's start only).
+    """
+    missing = [c for c in DASHBOARD_COLUMNS if c not in dashboard.columns]
+    if missing:
+        raise ValueError(
+            f"the dashboard table lacks columns {missing}; build it with build_dashboard_data"
+        )
+    dashboard = dashboard.reset_index(drop=True)
+    facets = build_facets(dashboard, windows)
+    figures = {
+        "orders-chart": orders_figure(dashboard, facets, windows),
+        "lift-chart": lift_figure(dashboard),
+        "quality-chart": quality_figure(summary),
+    }
+    data = script_json(
+        {
+            "facets": facets.to_json(),
+            "figures": [{"id": key, **f.to_plotly_json()} for key, f in figures.items()],
+        }
+    )
+    plotly_js, page_js = get_plotlyjs(), (STATIC / "report.js").read_text()
+    policy = (
+        "default-src 'none'; connect-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; "
+        f"script-src {script_hash(plotly_js)} {script_hash(page_js)}"
+    )
+    main = "\n".join(
+        [
+            filter_form(facets),
+            kpi_tiles(dashboard),
+            section(
+                "Orders over time",
+                "Orders per hour; shaded: match windows (pre, during, post); "
+                "triangles: kick-offs. The region, date and source filters change the line, "
+                "team and competition the matches shown.",
+                '<div id="orders-chart"></div>',
+            ),
+            section(
+                "Lift per match window",
+                "Bars: the tested lift over all matches with its 95% confidence interval (red: "
+                "significant after Benjamini-Hochberg adjustment). Points: each match's own lift, "
+                "following the filters.",
+                '<div id="lift-chart"></div>',
+            ),
+            relationships(summary),
+            match_table(dashboard, facets),
+            data_quality(summary),
+        ]
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<title>{escape(title)}</title>
+<style>{(STATIC / "report.css").read_text()}</style>
+</head>
+<body>
+{header(title, summary)}
+<main>
+{main}
+</main>
+<footer>Made by pizza_game from the dashboard data of {escape(str(summary.get("as_of", "")))}.
+Plotly.js is embedded: the page needs no network.</footer>
+<script type="application/json" id="report-data">{data}</script>
+<script>{plotly_js}</script>
+<script>{page_js}</script>
+</body>
+</html>
+"""
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element: no <, > or & that could end or open a tag."""
+    text = json.dumps(value, cls=PlotlyJSONEncoder, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_hash(source: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+def section(title: str, how: str, content: str) -> str:
+    return f'<section><h2>{escape(title)}</h2><p class="how">{escape(how)}</p>{content}</section>'
+
+
+def percent(value: Any, signed: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def number(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.3g}"
+
+
+def plain(value: Any) -> str:
+    """A summary value in words: numbers formatted, mappings as "key: value" pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value) or "none"
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, int | float):
+        return number(value)
+    return "–" if value is None else str(value)
+
+
+def header(title: str, summary: dict) -> str:
+    period = summary.get("period") or {}
+    facts = []
+    if period:
+        facts.append(f"analysed {period.get('start', '?')} to {period.get('end', '?')}")
+    if summary.get("as_of"):
+        facts.append(f"as of {summary['as_of']}")
+    if summary.get("days_analysed") is not None:
+        facts.append(
+            f"{summary['days_analysed']} of {summary.get('horizon_days', '?')} days with data"
+        )
+    headline = summary.get("headline") or "No headline: the analysis gave none."
+    return (
+        f'<header><h1>{escape(title)}</h1><p class="headline">{escape(str(headline))}</p>'
+        f'<p class="muted">{escape(", ".join(facts))}</p></header>'
+    )
+
+
+def select(key: str, label: str, names: list[str], everything: str | None) -> str:
+    """A filter: one option per category, valued by its code; ``everything`` (code -1) first."""
+    first = f'<option value="-1">{escape(everything)}</option>' if everything else ""
+    choices = "".join(
+        f'<option value="{i}">{escape(name)}</option>' for i, name in enumerate(names)
+    )
+    return f'<label>{label}<select id="f-{key}">{first}{choices}</select></label>'
+
+
+def filter_form(facets: Facets) -> str:
+    """Team, competition, data source, region (national first) and the kick-off/hour date range."""
+    timed = facets.t[~np.isnan(facets.t)]
+    days = (
+        [f"{pd.Timestamp(t, unit='ms'):%Y-%m-%d}" for t in (timed.min(), timed.max())]
+        if len(timed)
+        else []
+    )
+    limits = f' min="{days[0]}" max="{days[1]}"' if days else ""
+    names = facets.names
+    regions = [f"national ({name})" if name == ALL_REGIONS else name for name in names["region"]]
+    return "\n".join(
+        [
+            '<form id="filters" class="filters" autocomplete="off">',
+            select("team", "Team", names["team"], "all teams"),
+            select("competition", "Competition", names["competition"], "all competitions"),
+            select("source", "Data source", names["source"], "all sources"),
+            select("region", "Region", regions, None if regions else "no regions"),
+            f'<label>From<input type="date" id="f-from"{limits}></label>',
+            f'<label>To<input type="date" id="f-to"{limits}></label>',
+            '<button type="reset">Reset</button><output id="shown"></output>',
+            "</form>",
+        ]
+    )
+
+
+def kpi_tiles(dashboard: pd.DataFrame) -> str:
+    """The headline numbers (kpi rows) and the tested lift of each window (window_lift rows)."""
+    kpi = dashboard[dashboard["record_type"] == "kpi"].set_index("metric")["value"].get
+    tiles = [
+        tile("Orders analysed", number(kpi("orders")), ""),
+        tile("Matches used", number(kpi("matches_used")), f"of {number(kpi('matches'))} matches"),
+        tile("Real-data share", percent(kpi("real_share")), "of the orders behind the results"),
+        tile(
+            "Significant tests", number(kpi("significant_tests")), f"of {number(kpi('tests'))} run"
+        ),
+    ]
+    lifts = dashboard[dashboard["record_type"] == "window_lift"]
+    order = {name: i for i, name in enumerate(WINDOW_ORDER)}
+    for row in sorted(lifts.itertuples(), key=lambda r: order.get(r.window, len(order))):
+        significant = bool(row.significant) if pd.notna(row.significant) else False
+        note = f"95% CI {percent(row.ci_low, True)} to {percent(row.ci_high, True)}, "
+        note += "significant" if significant else "not significant"
+        tiles.append(tile(f"Lift, {row.window} window", percent(row.lift, True), note, significant))
+    return f'<div class="tiles">{"".join(tiles)}</div>'
+
+
+def tile(label: str, value: str, note: str, significant: bool = False) -> str:
+    css = "tile significant" if significant else "tile"
+    return (
+        f'<div class="{css}"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{escape(value)}</div><div class="note">{escape(note)}</div></div>'
+    )
+
+
+def td(text: str, css: str = "") -> str:
+    return f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
+
+
+def table(columns: list[tuple[str, str]], rows: list[str]) -> str:
+    """A scrolling table: ``columns`` are (heading, css class), ``rows`` finished <tr> elements."""
+    head = "".join(f'<th class="{css}">{escape(name)}</th>' for name, css in columns)
+    body = "".join(rows)
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def relationships(summary: dict) -> str:
+    """The significant relationships as the engine words them, then all the strongest ones."""
+    strongest = summary.get("strongest_relationships") or []
+    found = [escape(str(r.get("sentence", ""))) for r in strongest if r.get("significant")]
+    content = (
+        "<ul>" + "".join(f"<li>{sentence}</li>" for sentence in found) + "</ul>"
+        if found
+        else "<p>No relationship between a match and orders is significant after adjustment.</p>"
+    )
+    tests = summary.get("tests") or {}
+    if tests:
+        words = (
+            f"{plain(tests.get('run'))} tests run, {plain(tests.get('significant'))} significant "
+            f"at alpha {plain(tests.get('alpha'))} after {plain(tests.get('adjustment'))}; "
+            f"not run: {plain(tests.get('not_run'))}."
+        )
+        content += f'<p class="muted">{escape(words)}</p>'
+    rows = [
+        "<tr>"
+        + "".join(td(plain(r.get(k))) for k in ("window", "region", "feature", "method"))
+        + td(number(r.get("r")), "num")
+        + td(f"{number(r.get('ci_low'))} to {number(r.get('ci_high'))}", "num")
+        + td(number(r.get("n")), "num")
+        + td(number(r.get("p_adjusted")), "num")
+        + td("significant" if r.get("significant") else "")
+        + "</tr>"
+        for r in strongest
+    ]
+    if rows:
+        content += table(RELATIONSHIP_COLUMNS, rows)
+    return section(
+        "What moves orders",
+        "The significant relationships in plain words, then the strongest relationships tested "
+        "(r: correlation with its 95% CI; p adjusted by Benjamini-Hochberg).",
+        content,
+    )
+
+
+RELATIONSHIP_COLUMNS = [
+    *((name, "") for name in ("window", "region", "feature", "method")),
+    *((name, "num") for name in ("r", "95% CI", "n", "p adjusted")),
+    ("", ""),
+]
+
+
+def match_table(dashboard: pd.DataFrame, facets: Facets) -> str:
+    """One row per match and region: its lift in each window; the row follows the filters."""
+    rows = dashboard[dashboard["record_type"] == "match_window"]
+    if rows.empty:
+        return section("Matches", "", "<p>No match in the dashboard period.</p>")
+    present = [w for w in WINDOW_ORDER if (rows["window"] == w).any()]
+    # The filters judge a row by its match's "during" row (else its first): kick-off, teams, source.
+    rank = {name: i for i, name in enumerate(facets.names["region"])}
+    rows = rows.assign(
+        row=rows.index,
+        kickoff=facets.t[rows.index],
+        region_rank=rows["region"].map(rank),
+        later=rows["window"] != "during",
+    )
+    keys = rows.sort_values("later", kind="stable").drop_duplicates(["match_id", "region"])
+    keys = keys.sort_values(["kickoff", "region_rank", "match_id"], kind="stable")
+    lifts = rows.pivot(index=["match_id", "region"], columns="window", values="lift").reindex(
+        index=pd.MultiIndex.from_frame(keys[["match_id", "region"]]), columns=present
+    )
+    body = [
+        f'<tr data-row="{key.row}">'
+        + td(f"{pd.Timestamp(key.kickoff, unit='ms'):%Y-%m-%d %H:%M}", "when")
+        + td(str(key.competition))
+        + td(f"{key.home_team} v {key.away_team}")
+        + td(str(key.region))
+        + "".join(td(percent(v, True), f"num {trend(v)}") for v in lift)
+        + td(number(key.observed), "num")
+        + td(number(key.expected), "num")
+        + td(str(key.data_source or "–"))
+        + "</tr>"
+        for key, lift in zip(keys.itertuples(index=False), lifts.itertuples(index=False))
+    ]
+    columns = [("kick-off (UTC)", ""), ("competition", ""), ("match", ""), ("region", "")]
+    columns += [(f"lift {w}", "num") for w in present]
+    columns += [("orders during", "num"), ("expected", "num"), ("source", "")]
+    return section(
+        "Matches",
+        "Each match's orders against its no-match baseline, per window. Follows every filter.",
+        table(columns, body),
+    )
+
+
+def trend(value: Any) -> str:
+    if value is None or pd.isna(value) or value == 0:
+        return ""
+    return "up" if value > 0 else "down"
+
+
+def data_quality(summary: dict) -> str:
+    """Every figure of the summary's data_quality (rejected rows included) and its order spikes."""
+    quality = dict(summary.get("data_quality") or {})
+    if summary.get("spikes"):
+        quality["order spikes"] = summary["spikes"]
+    facts = "".join(
+        f"<dt>{escape(str(key).replace('_', ' '))}</dt>"
+        f"<dd>{escape(percent(value) if str(key).endswith('share') else plain(value))}</dd>"
+        for key, value in quality.items()
+    )
+    return section(
+        "Data quality",
+        "Where the numbers come from: real or mock orders, rows rejected on input, matches left "
+        "out and why, and order spikes (robust outliers of observed minus expected).",
+        f'<div id="quality-chart"></div><dl class="quality">{facts}</dl>',
+    )

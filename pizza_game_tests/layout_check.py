@@ -1,0 +1,45 @@
+"""What a data root must look like after a run: every key of the bucket layout, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DATE = r"\d{4}/\d{2}/\d{2}/\d{8}_\d{6}"
+FOLDER_AND_STAMP = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{8})_\d{6}_")
+
+KEY_FAMILIES = {
+    "raw_orders": rf"raw-data/dominos-orders/(real/{DATE}_orders|mock/{DATE}_mock_orders)\.json",
+    "raw_matches": rf"raw-data/football-data/(real/{DATE}_matches|mock/{DATE}_mock_matches)\.json",
+    "merged_dataset": rf"processed-data/merged-datasets/{DATE}_merged_data\.(csv|json)",
+    "correlation_results": rf"processed-data/correlation-analysis/{DATE}_correlation_results\.csv",
+    "significant_correlations": rf"processed-data/correlation-analysis/{DATE}_significant_correlations\.csv",
+    "correlation_summary": rf"processed-data/correlation-analysis/{DATE}_correlation_summary\.json",
+    "dashboard_data": rf"quicksight-ready/dashboard-data/{DATE}_dashboard_data\.(json|csv)",
+    "quicksight_manifest": r"quicksight-ready/metadata/manifest\.json",
+    "lineage": rf"quicksight-ready/metadata/lineage/{DATE}_[0-9a-f]{{8}}\.json",
+    "dashboard_report": rf"reports/({DATE}_dashboard|latest)\.html",
+}
+
+
+def family_of(key: str) -> str | None:
+    """The layout family of ``key``; None if it matches none or its folder is not its stamp's day."""
+    dated = FOLDER_AND_STAMP.search(key)
+    if dated and "".join(dated.groups()[:3]) != dated.group(4):
+        return None
+    for name, pattern in KEY_FAMILIES.items():
+        if re.fullmatch(pattern, key):
+            return name
+    return None
+
+
+def keys_under(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def families(keys: list[str]) -> dict[str, list[str]]:
+    """Keys grouped by layout family; keys matching no family are under None."""
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        grouped.setdefault(family_of(key), []).append(key)
+    return grouped

@@ -1,0 +1,147 @@
+"""The report in a real browser: it renders offline, without errors, and its filters work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page
+
+from pizza_game.report.html import render_report
+from pizza_game_tests.report.browser import chromium
+from pizza_game_tests.report.synthetic import HOSTILE_TEAM, Synthetic
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Per chart, per trace name: the number of points drawn (a null y is a gap, not a point).
+POINTS = """() => Object.fromEntries(
+    Array.from(document.querySelectorAll('.js-plotly-plot')).map((plot) => [
+        plot.id,
+        Object.fromEntries(plot.data.map((t) => [t.name, t.y.filter((y) => y !== null).length])),
+    ]))"""
+TABLE_ROWS = "() => document.querySelectorAll('tr[data-row]:not([hidden])').length"
+
+
+@dataclass
+class Loaded:
+    page: Page
+    url: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def drawn(self) -> dict[str, dict[str, int]]:
+        return self.page.evaluate(POINTS)
+
+    def redraw(self, action: Callable[[], object]) -> None:
+        """Does ``action`` and waits until the page has redrawn its charts for it."""
+        draws = int(self.page.evaluate("document.documentElement.dataset.draws"))
+        action()
+        # A selector, not wait_for_function: the page's CSP forbids the eval that one needs.
+        self.page.wait_for_selector(f"html[data-draws='{draws + 1}']", state="attached")
+
+
+@pytest.fixture(scope="module")
+def loaded(week: Synthetic, tmp_path_factory) -> Iterator[Loaded]:
+    path = tmp_path_factory.mktemp("report") / "dashboard.html"
+    path.write_text(render_report(week.dashboard, week.summary), encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        seen = Loaded(page, path.as_uri())
+        page.on("request", lambda request: seen.requests.append(request.url))
+        page.on(
+            "console", lambda message: message.type == "error" and seen.errors.append(message.text)
+        )
+        page.on("pageerror", lambda error: seen.errors.append(str(error)))
+        page.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(seen.url)
+        page.wait_for_selector("html[data-rendered]", timeout=60_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+        yield seen
+
+
+@pytest.fixture
+def report(loaded: Loaded) -> Iterator[Loaded]:
+    yield loaded
+    loaded.redraw(lambda: loaded.page.click("button[type=reset]"))
+
+
+def national(week: Synthetic, kind: str) -> pd.DataFrame:
+    table = week.dashboard
+    return table[(table["record_type"] == kind) & (table["region"] == "ALL")]
+
+
+def test_the_page_renders_offline_without_errors(report):
+    assert report.errors == []
+    assert report.dialogs == []  # the hostile team name ran no script
+    assert [
+        url for url in report.requests if url != report.url and not url.startswith("data:")
+    ] == []
+    assert report.page.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_every_chart_is_drawn_with_data(report, week):
+    drawn = report.drawn()
+    assert set(drawn) == {"orders-chart", "lift-chart", "quality-chart"}
+    assert all(sum(traces.values()) > 0 for traces in drawn.values())
+    matches = national(week, "match_window")
+    kickoffs = (matches["window"] == "during").sum()
+    assert drawn["orders-chart"]["orders per hour"] == len(national(week, "orders"))
+    assert (
+        drawn["orders-chart"]["kick-off"] == drawn["orders-chart"]["during window"] == kickoffs > 0
+    )
+    assert drawn["lift-chart"]["each match's lift"] == len(matches)
+    assert report.page.evaluate(TABLE_ROWS) == kickoffs
+
+
+def test_the_team_filter_keeps_that_teams_matches(report, week):
+    matches = national(week, "match_window")
+    playing = matches[
+        (matches["home_team"] == HOSTILE_TEAM) | (matches["away_team"] == HOSTILE_TEAM)
+    ]
+    before = report.drawn()
+    report.redraw(lambda: report.page.select_option("#f-team", label=HOSTILE_TEAM))
+    after = report.drawn()
+    games = (playing["window"] == "during").sum()
+    assert 0 < games < (matches["window"] == "during").sum()
+    assert after["orders-chart"]["kick-off"] == after["orders-chart"]["pre window"] == games
+    assert after["lift-chart"]["each match's lift"] == len(playing)
+    assert report.page.evaluate(TABLE_ROWS) == games
+    assert after["orders-chart"]["orders per hour"] == before["orders-chart"]["orders per hour"]
+
+
+def test_the_date_range_narrows_the_series_and_the_matches(report, week):
+    day = pd.Timestamp("2024-09-15", tz="UTC")
+    report.redraw(lambda: report.page.fill("#f-from", f"{day:%Y-%m-%d}"))
+    report.redraw(lambda: report.page.fill("#f-to", f"{day:%Y-%m-%d}"))
+    drawn = report.drawn()
+    kicked_off = (
+        national(week, "match_window").query("window == 'during'")["time"].dt.floor("D") == day
+    )
+    assert drawn["orders-chart"]["orders per hour"] == 24
+    assert drawn["orders-chart"]["kick-off"] == kicked_off.sum() > 0
+    assert report.page.evaluate(TABLE_ROWS) == kicked_off.sum()
+
+
+def test_the_source_filter_keeps_real_hours_only(report, week):
+    orders = national(week, "orders")
+    report.redraw(lambda: report.page.select_option("#f-source", label="real"))
+    drawn = report.drawn()
+    assert drawn["orders-chart"]["orders per hour"] == (orders["data_source"] == "real").sum() == 24
+    assert (
+        drawn["lift-chart"]["lift with 95% CI (all matches, tested)"] == 0
+    )  # the lifts rest on mixed data
+
+
+def test_the_region_filter_switches_the_series(report, week):
+    table = week.dashboard
+    london = table[(table["record_type"] == "orders") & (table["region"] == "London")]
+    report.redraw(lambda: report.page.select_option("#f-region", label="London"))
+    drawn = report.drawn()
+    assert drawn["orders-chart"]["orders per hour"] == len(london)
+    lines = report.page.evaluate("document.getElementById('orders-chart').data[0].y.slice(0, 3)")
+    assert lines == london["value"].head(3).tolist()
