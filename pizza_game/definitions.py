@@ -7,11 +7,13 @@ from dagster_aws.s3 import S3Resource
 
 from pizza_game import settings
 from pizza_game.assets.analysis import correlation_analysis
+from pizza_game.assets.checks import FRESHNESS_CHECKS
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
 from pizza_game.assets.report import dashboard_report
 from pizza_game.assets.raw import raw_matches, raw_orders
-from pizza_game.automation import analysis_job, orders_job
+from pizza_game.automation import JOBS, SCHEDULES, SENSORS
+from pizza_game.log_format import default_loggers
 from pizza_game.resources import (
     AnalysisSettings,
     FootballDataResource,
@@ -77,8 +79,12 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
 def make_definitions(**overrides: object) -> dg.Definitions:
     return dg.Definitions(
         assets=ASSETS,
-        jobs=[orders_job, analysis_job],
+        asset_checks=FRESHNESS_CHECKS,
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources=make_resources(**overrides),
+        loggers=default_loggers(),
     )
 
 

@@ -16,12 +16,19 @@ from datetime import datetime
 import dagster as dg
 import pandas as pd
 
-from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
+from pizza_game.partitions import (
+    RANGE_END,
+    RANGE_START,
+    daily_partitions,
+    day_range,
+    hour_range,
+    hourly_partitions,
+)
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-HOUR = pd.Timedelta(hours=1)
-DAY = pd.Timedelta(days=1)
+# Our modules' Python loggers (e.g. the API clients' retries) go through the run's loggers, with
+# the run id; dagster.yaml says the same for instances under DAGSTER_HOME.
+INSTANCE_SETTINGS = {"python_logs": {"managed_python_loggers": ["pizza_game"]}}
 
 
 class PipelineError(RuntimeError):
@@ -72,18 +79,6 @@ class PipelineSummary:
         return "\n".join(lines)
 
 
-def hour_range(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:
-    """First and last hourly partition keys of [start, end)."""
-    return hourly_partitions.get_partition_key_for_timestamp(start.timestamp()), (
-        hourly_partitions.get_partition_key_for_timestamp((end - HOUR).timestamp())
-    )
-
-
-def day_range(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, str]:
-    """First and last daily partition keys of the days that [start, end) touches."""
-    return f"{start:%Y-%m-%d}", f"{end - pd.Timedelta(1, 'ns'):%Y-%m-%d}"
-
-
 def validate_range(start: datetime, end: datetime, now: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """[start, end) as whole UTC hours within the partitions that exist; ValueError otherwise."""
     start, end = (pd.Timestamp(t).tz_localize("UTC") if pd.Timestamp(t).tzinfo is None else pd.Timestamp(t).tz_convert("UTC") for t in (start, end))
@@ -122,22 +117,27 @@ def run_pipeline(
     began = time.monotonic()
     defs = defs or default_defs
     start, end = validate_range(start, end)
-    instance = instance or (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral())
-    before, after = defs.resources["analysis_settings"].windows().reach()
+    instance = instance or (
+        dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral(settings=INSTANCE_SETTINGS)
+    )
+    analysis_settings = defs.resources["analysis_settings"]
     now = pd.Timestamp.now(tz="UTC")
     if collect_margin:
+        before, after = analysis_settings.windows().reach()
         first_hour = pd.Timestamp(hourly_partitions.start).tz_convert("UTC")
-        collect_start = max(start.floor("D") - before.ceil("h"), first_hour)
-        collect_end = min(end.ceil("D") + after.ceil("h"), now.floor("h"))
+        hours = hour_range(
+            max(start.floor("D") - before.ceil("h"), first_hour), min(end.ceil("D") + after.ceil("h"), now.floor("h"))
+        )
         days = day_range(start, end)
     else:
-        # Only [start, end) is collected; refresh every day whose match windows reach into it.
-        collect_start, collect_end = start, end
-        days = day_range(max(start - after, pd.Timestamp(daily_partitions.start).tz_convert("UTC")), min(end + before, now.ceil("D")))
-    hours = hour_range(collect_start, collect_end)
+        # Only [start, end) is collected; refresh every day whose match windows reach into it
+        # (the rule the analysis_after_orders sensor applies to scheduled runs).
+        hours = hour_range(start, end)
+        days = days_after_orders(hours, analysis_settings, now)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
-    orders_run = _execute(defs, "orders_job", hours, instance, run_config)
+    # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.
+    orders_run = _execute(defs, "orders_job", hours, instance, run_config, {ANALYSIS_STAGE_TAG: IN_PROCESS})
     analysis_config = {**run_config, "ops": {"correlation_analysis": {"config": {"as_of": days[1]}}}}
     analysis_run = _execute(defs, "analysis_job", days, instance, analysis_config)
 
@@ -153,12 +153,12 @@ def run_pipeline(
     return summary
 
 
-def _execute(defs, job_name, keys, instance, run_config) -> dg.ExecuteInProcessResult:
+def _execute(defs, job_name, keys, instance, run_config, tags=None) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=instance,
         run_config=run_config,
-        tags={RANGE_START: keys[0], RANGE_END: keys[1]},
+        tags={RANGE_START: keys[0], RANGE_END: keys[1], **(tags or {})},
         raise_on_error=False,
     )
     if not result.success:

@@ -50,6 +50,8 @@ PIZZA_GAME_WRITABLE_DIR = "PIZZA_GAME_WRITABLE_DIR"
 
 # Observability
 PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
+# The asset checks warn when less than this share of the rows behind an asset is real data.
+PIZZA_GAME_MIN_REAL_SHARE = "PIZZA_GAME_MIN_REAL_SHARE"
 
 DEFAULTS: dict[str, str] = {
     PIZZA_GAME_DATA_DIR: "pizza-game-data",
@@ -68,6 +70,7 @@ DEFAULTS: dict[str, str] = {
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_WRITABLE_DIR: "/tmp",
     PIZZA_GAME_LOG_FORMAT: "text",
+    PIZZA_GAME_MIN_REAL_SHARE: "0.5",
 }
 
 SECRET_NAMES = (FOOTBALL_API_KEY, DOMINOS_API_KEY)

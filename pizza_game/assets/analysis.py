@@ -84,21 +84,26 @@ def correlation_analysis(
     result = analyse(series, windows, matches, analysis_settings.config())
     summary = {**result.summary, "as_of": f"{as_of:%Y-%m-%d}", "days_analysed": len(days), "horizon_days": len(horizon)}
     dashboard = build_dashboard_data(days, summary, result.match_windows, matches, as_of)
+    shared = horizon_metadata(summary)
     yield dg.Output(
         Stamped(as_of, result.results),
         output_name="correlation_results",
-        metadata={"tests": len(result.results), "preview": preview(result.results, 10)},
+        metadata={**shared, "tests": len(result.results), "preview": preview(result.results, 10)},
     )
     yield dg.Output(
         Stamped(as_of, result.significant),
         output_name="significant_correlations",
-        metadata={"significant": len(result.significant), "preview": preview(result.significant, 10)},
+        metadata={**shared, "significant": len(result.significant), "preview": preview(result.significant, 10)},
     )
-    yield dg.Output(Stamped(as_of, summary), output_name="correlation_summary", metadata=summary_metadata(summary))
+    yield dg.Output(Stamped(as_of, summary), output_name="correlation_summary", metadata={**shared, **summary_metadata(summary)})
     yield dg.Output(
         Stamped(as_of, dashboard),
         output_name="dashboard_data",
-        metadata={"records": dg.MetadataValue.json(dashboard["record_type"].value_counts().to_dict())},
+        metadata={
+            **shared,
+            "time_range": dg.MetadataValue.text(f"{(as_of - pd.Timedelta(days=DASHBOARD_DAYS - 1)):%Y-%m-%d} – {as_of:%Y-%m-%d} (UTC days)"),
+            "records": dg.MetadataValue.json(dashboard["record_type"].value_counts().to_dict()),
+        },
     )
 
 
@@ -151,12 +156,30 @@ def lift_chart(summary: dict) -> str:
     return "\n".join(rows) + "\n\n\\* significant after Benjamini-Hochberg adjustment (alpha 0.05)"
 
 
+def horizon_metadata(summary: dict) -> dict:
+    """What every analysis output rests on: the days analysed and how much of their data is real."""
+    period = summary.get("period", {})
+    quality = summary.get("data_quality", {})
+    real_share = quality.get("real_share") or 0.0
+    if period.get("start") and period.get("end"):
+        first, end = pd.Timestamp(period["start"]), pd.Timestamp(period["end"]) - pd.Timedelta(days=1)
+        time_range = f"{first:%Y-%m-%d} – {end:%Y-%m-%d} (horizon ending {summary['as_of']})"
+    else:
+        time_range = f"no data in the horizon ending {summary['as_of']}"
+    return {
+        "time_range": dg.MetadataValue.text(time_range),
+        "days_analysed": dg.MetadataValue.int(summary["days_analysed"]),
+        "orders_analysed": dg.MetadataValue.int(int(quality.get("orders") or 0)),
+        "real_share": dg.MetadataValue.float(real_share),
+        "mock_share": dg.MetadataValue.float(1.0 - real_share if quality.get("orders") else 0.0),
+    }
+
+
 def summary_metadata(summary: dict) -> dict:
     return {
         "headline": dg.MetadataValue.text(summary.get("headline", "")),
         "findings": dg.MetadataValue.json(findings(summary)),
         "lift_per_window": dg.MetadataValue.md(lift_chart(summary)),
-        "real_share": dg.MetadataValue.float(summary.get("data_quality", {}).get("real_share") or 0.0),
         "as_of": dg.MetadataValue.text(summary["as_of"]),
-        "days_analysed": dg.MetadataValue.int(summary["days_analysed"]),
+        "tests_run": dg.MetadataValue.int(summary.get("tests", {}).get("run", 0)),
     }

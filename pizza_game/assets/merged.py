@@ -5,15 +5,36 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import ALL_REGIONS, MergedDay, merge_day
+from pizza_game.analysis.merge import ALL_REGIONS, SERIES_COLUMNS, MergedDay, merge_day
 from pizza_game.analysis.windows import to_ns
+from pizza_game.assets.checks import (
+    MIN_REAL_SHARE,
+    VOLUME_TOLERANCE,
+    check_result,
+    partitions_text,
+    real_share_spec,
+    recent_volumes,
+    reference_keys,
+    schema_spec,
+    typical_volume_spec,
+)
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import OWNERS
 from pizza_game.collectors.raw import RawPartition
 from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.progress import Progress
+from pizza_game.quality import (
+    real_share_verdict,
+    schema_verdict,
+    typical_volume_verdict,
+    volumes_by_slot,
+)
 from pizza_game.resources import AnalysisSettings
 from pizza_game.schema import empty_matches, empty_orders
 from pizza_game.storage.io_manager import partition_windows
+
+# Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
+VOLUMES_BY_WEEKDAY = "orders_by_weekday"
 
 # Match windows cross midnight (up to 12 h either side by default), so day D reads the order hours
 # of D-1, D and D+1. Hours that do not exist yet (the future) are simply not read.
@@ -32,20 +53,27 @@ ORDER_HOURS_AROUND_DAY = dg.TimeWindowPartitionMapping(
     group_name="merged",
     kinds={"pandas", "csv", "json"},
     owners=OWNERS,
+    check_specs=[
+        schema_spec("merged_dataset"),
+        typical_volume_spec("merged_dataset", "the orders per day"),
+        real_share_spec("merged_dataset"),
+    ],
 )
 def merged_dataset(
     context: dg.AssetExecutionContext,
     analysis_settings: AnalysisSettings,
     raw_orders: dict[str, RawPartition],
     raw_matches: dict[str, RawPartition],
-) -> dg.MaterializeResult:
+):  # see VALUE_WITH_CHECKS
     """Per day: orders per 15 minutes (national and per region) with match windows overlaid, and
     the orders observed in every window of every match that kicked off that day."""
     windows = analysis_settings.windows()
     orders, hours = _orders_and_hours(raw_orders)
     order_ns = to_ns(orders["ordered_at"])
     out: dict[str, MergedDay] = {}
-    for day in partition_windows(daily_partitions, context.partition_keys):
+    days = partition_windows(daily_partitions, context.partition_keys)
+    progress = Progress("merged_dataset: days merged", len(days), context.log.info)
+    for day in days:
         lo, hi = np.searchsorted(order_ns, [(day.start - pd.Timedelta(days=1)).value, (day.end + pd.Timedelta(days=1)).value])
         near_hours = hours[(hours >= day.start - pd.Timedelta(days=1)) & (hours < day.end + pd.Timedelta(days=1))]
         known = day.key in raw_matches and not raw_matches[day.key].missing
@@ -53,7 +81,35 @@ def merged_dataset(
         if not known:
             context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
         out[day.key] = merge_day(day.start, orders.iloc[lo:hi], matches, near_hours, windows)
-    return dg.MaterializeResult(value=out, metadata=_metadata(out))
+        progress.advance()
+    series = pd.concat([d.series for d in out.values()], ignore_index=True)
+    national = series[(series["region"] == ALL_REGIONS) & series["covered"]]
+    daily_orders = national.groupby(national["bin_start"].dt.floor("D"))["orders"].sum()
+    volumes = volumes_by_slot((f"{day:%A}", daily_orders.get(day, 0)) for day in (w.start for w in days))
+    history = recent_volumes(
+        context.instance, "merged_dataset", reference_keys(daily_partitions, days[0].key, "D"), VOLUMES_BY_WEEKDAY
+    )
+    orders = float(national["orders"].sum())
+    judged = partitions_text(context.partition_keys)
+    return dg.MaterializeResult(
+        value=out,
+        metadata={**_metadata(out, series, national), VOLUMES_BY_WEEKDAY: dg.MetadataValue.json(volumes)},
+        check_results=[
+            check_result("schema", schema_verdict(series, SERIES_COLUMNS), judged),
+            check_result(
+                "typical_volume",
+                typical_volume_verdict(volumes, history, tolerance=VOLUME_TOLERANCE, unit="orders"),
+                judged,
+                dg.AssetCheckSeverity.WARN,
+            ),
+            check_result(
+                "real_share",
+                real_share_verdict(float(national["real_orders"].sum()), orders, MIN_REAL_SHARE, unit="orders"),
+                judged,
+                dg.AssetCheckSeverity.WARN,
+            ),
+        ],
+    )
 
 
 def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
@@ -65,17 +121,17 @@ def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
 
 
-def _metadata(days: dict[str, MergedDay]) -> dict:
+def _metadata(days: dict[str, MergedDay], series: pd.DataFrame, national_series: pd.DataFrame) -> dict:
     coverage = [d.coverage for d in days.values()]
     windows = pd.concat([d.windows for d in days.values()], ignore_index=True)
     national = windows[windows["region"] == ALL_REGIONS]
-    series = pd.concat([d.series for d in days.values()], ignore_index=True)
-    national_series = series[(series["region"] == ALL_REGIONS) & series["covered"]]
     orders = float(national_series["orders"].sum())
+    real_share = float(national_series["real_orders"].sum()) / orders if orders else 0.0
     return {
         "days": dg.MetadataValue.int(len(days)),
         "orders": dg.MetadataValue.int(int(orders)),
-        "real_share": dg.MetadataValue.float(float(national_series["real_orders"].sum()) / orders if orders else 0.0),
+        "real_share": dg.MetadataValue.float(real_share),
+        "mock_share": dg.MetadataValue.float(1.0 - real_share if orders else 0.0),
         "matches": dg.MetadataValue.int(sum(c["matches"] for c in coverage)),
         "matches_analysable": dg.MetadataValue.int(sum(c["matches_analysable"] for c in coverage)),
         "matches_excluded": dg.MetadataValue.int(sum(c["matches_excluded"] for c in coverage)),

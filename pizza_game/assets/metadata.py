@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition
+from pizza_game.collectors.raw import RawPartition, Window
 
 PREVIEW_ROWS = 5
 
@@ -28,10 +28,10 @@ def table_metadata(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def raw_metadata(batch: dict[str, RawPartition], time_column: str) -> dict[str, Any]:
-    """What a raw run collected: rows, rejected rows, real share, sources, fallback reasons."""
+def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: list[Window], time_column: str) -> dict[str, Any]:
+    """What a raw run collected over ``windows`` (``rows``: all of the batch's rows): rows,
+    rejected rows, real and mock shares, sources, fallback reasons."""
     parts = list(batch.values())
-    rows = pd.concat([p.rows for p in parts], ignore_index=True) if parts else pd.DataFrame()
     real_rows = sum(len(p.rows) for p in parts if p.source == "real")
     reasons = sorted({p.notes.get("reason", "") for p in parts if p.source == "mock"} - {""})
     rejected = pd.concat([p.rejected for p in parts], ignore_index=True) if parts else pd.DataFrame()
@@ -42,12 +42,16 @@ def raw_metadata(batch: dict[str, RawPartition], time_column: str) -> dict[str, 
         "mock_partitions": dg.MetadataValue.int(sum(p.source == "mock" for p in parts)),
         "missing_partitions": dg.MetadataValue.int(sum(p.missing for p in parts)),
         "real_share": dg.MetadataValue.float(real_rows / len(rows) if len(rows) else 0.0),
+        "mock_share": dg.MetadataValue.float(1.0 - real_rows / len(rows) if len(rows) else 0.0),
+        "time_range": dg.MetadataValue.text(
+            f"{windows[0].start:%Y-%m-%d %H:%M} – {windows[-1].end:%Y-%m-%d %H:%M} UTC ({len(windows):,} partitions)"
+        ),
         "rejected_rows": dg.MetadataValue.int(len(rejected)),
         "fallback_reasons": dg.MetadataValue.json(reasons),
         "preview": preview(rows),
     }
     if len(rows):
-        metadata["time_range"] = dg.MetadataValue.text(
+        metadata["rows_time_range"] = dg.MetadataValue.text(
             f"{rows[time_column].min():%Y-%m-%d %H:%M} – {rows[time_column].max():%Y-%m-%d %H:%M} UTC"
         )
     if len(rejected):

@@ -1,17 +1,22 @@
 """Publishing: the QuickSight manifest over the recent dashboard data, then a dataset refresh."""
 
+import json
 from importlib.metadata import PackageNotFoundError, version
 
 import dagster as dg
 import pandas as pd
 
+from pizza_game.assets.checks import MANIFEST_VALID, check_result
 from pizza_game.assets.raw import OWNERS
+from pizza_game.quality import Verdict, manifest_verdict
+from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES
 from pizza_game.quicksight.publish import build_dashboard_manifest, lineage_key
 from pizza_game.resources import QuickSightResource
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import JSON_TYPE, to_json
 from pizza_game.storage.io_manager import Stamped
 from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.store import LocalStore, ObjectStore
 
 
 def code_version() -> str:
@@ -26,6 +31,7 @@ def code_version() -> str:
     group_name="publish",
     kinds={"quicksight", "json", "s3"},
     owners=OWNERS,
+    check_specs=[MANIFEST_VALID],
 )
 def quicksight_manifest(
     context: dg.AssetExecutionContext,
@@ -59,6 +65,7 @@ def quicksight_manifest(
         "upstream_keys": manifest.keys,
     }
     store.put(lineage_key(published_at, context.run.run_id), to_json(lineage), JSON_TYPE)
+    verdict = written_manifest_verdict(store)
     refresh = quicksight.refresh(store)
     if refresh.status == "failed":
         context.log.warning(f"QuickSight refresh failed (the published data stands): {refresh.reason}")
@@ -72,5 +79,28 @@ def quicksight_manifest(
             "refresh_reason": dg.MetadataValue.text(refresh.reason),
             "refreshes_today": dg.MetadataValue.int(refresh.refreshes_today),
             "manifest": dg.MetadataValue.json(manifest.document),
-        }
+            "time_range": dg.MetadataValue.text(f"{_day(manifest.keys[0])} – {_day(manifest.keys[-1])} (dashboard days listed)"),
+            "dagster/row_count": dg.MetadataValue.int(len(records)),
+            "real_share": dg.MetadataValue.float(kpis.get("real_share") or 0.0),
+            "mock_share": dg.MetadataValue.float(lineage["mock_share"] or 0.0),
+            "preview": dg.MetadataValue.md("\n".join(f"- `{store.uri(key)}`" for key in manifest.keys[-5:])),
+        },
+        check_results=[
+            check_result("manifest_valid", verdict, f"{manifest.days} days ending {dashboard_data.stamp:%Y-%m-%d}")
+        ],
     )
+
+
+def _day(key: str) -> str:
+    """The day of a dashboard-data key (``.../YYYY/MM/DD/...``)."""
+    return "-".join(key.split("/")[-4:-1])
+
+
+def written_manifest_verdict(store: ObjectStore) -> Verdict:
+    """The manifest as stored (read back, not as built): valid, and every listed file present."""
+    document = json.loads(store.get(layout.MANIFEST_KEY))
+    root = store.uri("").rstrip("/") + "/"
+    listed = [uri for loc in document.get("fileLocations", []) if isinstance(loc, dict) for uri in loc.get("URIs", [])]
+    missing = [uri for uri in listed if not (uri.startswith(root) and store.exists(uri[len(root):]))]
+    schemes = LOCAL_SCHEMES if isinstance(store, LocalStore) else URI_SCHEMES
+    return manifest_verdict(document, schemes=schemes, missing_files=missing)

@@ -1,7 +1,20 @@
 """Raw assets: pizza orders per hour and football matches per day, as collected."""
 
 import dagster as dg
+import pandas as pd
 
+from pizza_game.assets.checks import (
+    MIN_REAL_SHARE,
+    VOLUME_TOLERANCE,
+    check_result,
+    partitions_text,
+    real_share_spec,
+    recent_volumes,
+    reference_keys,
+    schema_spec,
+    typical_volume_spec,
+    unique_ids_spec,
+)
 from pizza_game.assets.metadata import raw_metadata
 from pizza_game.collectors.collect import (
     Collected,
@@ -14,13 +27,22 @@ from pizza_game.collectors.collect import (
 )
 from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.quality import (
+    real_share_verdict,
+    schema_verdict,
+    typical_volume_verdict,
+    unique_ids_verdict,
+    volumes_by_slot,
+)
 from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
-from pizza_game.schema import empty_matches, empty_orders
+from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
 from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.resource import StorageResource
 
 OWNERS = ["team:pizza-game"]
+# Metadata: [orders, hours] per hour of day, what the typical_volume check compares runs by.
+VOLUMES_BY_HOUR = "orders_by_hour_of_day"
 
 # The API clients already retry each request; this retries the whole step later (e.g. after an
 # outage), with growing, jittered delays.
@@ -34,13 +56,19 @@ COLLECTOR_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXP
     kinds={"python", "json"},
     owners=OWNERS,
     retry_policy=COLLECTOR_RETRY,
+    check_specs=[
+        schema_spec("raw_orders"),
+        unique_ids_spec("raw_orders", "order_id"),
+        typical_volume_spec("raw_orders", "the orders per hour"),
+        real_share_spec("raw_orders"),
+    ],
 )
 def raw_orders(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
     orders_api: OrdersApiResource,
     mock_data: MockDataResource,
-) -> dg.MaterializeResult:
+):  # see VALUE_WITH_CHECKS
     """Pizza orders per hour (canonical: order_id, ordered_at UTC, store, region, items, total, source).
 
     From the orders API when DOMINOS_API_URL and DOMINOS_API_KEY are set; else real orders imported
@@ -56,7 +84,28 @@ def raw_orders(
         mock_data,
         lambda run, why: mock_orders(run, seed=mock_data.seed, reason=why),
     )
-    return dg.MaterializeResult(value=batch, metadata=raw_metadata(batch, "ordered_at"))
+    rows = _rows(batch)
+    # A missing hour is unknown, not zero orders: it does not count towards the volume.
+    volumes = volumes_by_slot((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
+    history = recent_volumes(
+        context.instance, "raw_orders", reference_keys(hourly_partitions, windows[0].key, "h"), VOLUMES_BY_HOUR
+    )
+    judged = partitions_text(context.partition_keys)
+    return dg.MaterializeResult(
+        value=batch,
+        metadata={**raw_metadata(batch, rows, windows, "ordered_at"), VOLUMES_BY_HOUR: dg.MetadataValue.json(volumes)},
+        check_results=[
+            check_result("schema", schema_verdict(rows, ORDER_COLUMNS), judged),
+            check_result("unique_order_ids", unique_ids_verdict(rows, "order_id"), judged),
+            check_result(
+                "typical_volume",
+                typical_volume_verdict(volumes, history, tolerance=VOLUME_TOLERANCE, unit="orders"),
+                judged,
+                dg.AssetCheckSeverity.WARN,
+            ),
+            check_result("real_share", _real_share(batch, rows), judged, dg.AssetCheckSeverity.WARN),
+        ],
+    )
 
 
 @dg.asset(
@@ -66,13 +115,18 @@ def raw_orders(
     kinds={"python", "json"},
     owners=OWNERS,
     retry_policy=COLLECTOR_RETRY,
+    check_specs=[
+        schema_spec("raw_matches"),
+        unique_ids_spec("raw_matches", "match_id"),
+        real_share_spec("raw_matches"),
+    ],
 )
 def raw_matches(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
     football_data: FootballDataResource,
     mock_data: MockDataResource,
-) -> dg.MaterializeResult:
+):  # see VALUE_WITH_CHECKS
     """Football matches per kick-off day (canonical: teams, kick-off UTC, status, scores, source).
 
     From football-data.org v4 when FOOTBALL_API_KEY is set (the response bodies are kept as
@@ -90,7 +144,32 @@ def raw_matches(
         # The generated world is one league: the Premier League.
         lambda run, why: mock_matches(run, seed=mock_data.seed, competitions=["PL"], reason=why),
     )
-    return dg.MaterializeResult(value=batch, metadata=raw_metadata(batch, "kickoff_at"))
+    rows = _rows(batch)
+    judged = partitions_text(context.partition_keys)
+    return dg.MaterializeResult(
+        value=batch,
+        metadata=raw_metadata(batch, rows, windows, "kickoff_at"),
+        check_results=[
+            check_result("schema", schema_verdict(rows, MATCH_COLUMNS), judged),
+            check_result("unique_match_ids", unique_ids_verdict(rows, "match_id"), judged),
+            check_result("real_share", _real_share(batch, rows), judged, dg.AssetCheckSeverity.WARN),
+        ],
+    )
+
+
+def _rows(batch: dict[str, RawPartition]) -> pd.DataFrame:
+    """Every row of a batch in one table (the canonical columns even when there are none)."""
+    parts = [p.rows for p in batch.values() if len(p.rows)]
+    return pd.concat(parts, ignore_index=True) if parts else next(iter(batch.values())).rows
+
+
+def _real_share(batch: dict[str, RawPartition], rows: pd.DataFrame):
+    """Real rows among the rows; without rows (a day without matches), real partitions among partitions."""
+    if len(rows):
+        real = sum(len(p.rows) for p in batch.values() if p.is_real_data)
+        return real_share_verdict(real, len(rows), MIN_REAL_SHARE)
+    with_data = [p for p in batch.values() if not p.missing]
+    return real_share_verdict(sum(p.is_real_data for p in with_data), len(with_data), MIN_REAL_SHARE, unit="partitions")
 
 
 def _fill(context, storage, asset, windows: list[Window], collected: Collected, mock_data, generate) -> dict[str, RawPartition]:

@@ -1,9 +1,10 @@
 """The offline HTML dashboard of a run: what QuickSight shows, in one file anyone can open."""
 
 import dagster as dg
+import pandas as pd
 
 from pizza_game.assets.raw import OWNERS
-from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
+from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
 from pizza_game.report.html import render_report
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
@@ -40,6 +41,8 @@ def dashboard_report(
     page = render_report(
         table, correlation_summary.value, windows=analysis_settings.windows()
     ).encode("utf-8")
+    quality = correlation_summary.value.get("data_quality", {})
+    real_share = quality.get("real_share") or 0.0
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
     for target in (key, layout.REPORT_LATEST_KEY):
@@ -50,5 +53,12 @@ def dashboard_report(
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
             "bytes_written": dg.MetadataValue.int(len(page)),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
+            "dagster/row_count": dg.MetadataValue.int(len(table)),
+            "time_range": dg.MetadataValue.text(
+                f"{dashboard_data.stamp - pd.Timedelta(days=DASHBOARD_DAYS - 1):%Y-%m-%d} – {dashboard_data.stamp:%Y-%m-%d} (UTC days)"
+            ),
+            "real_share": dg.MetadataValue.float(real_share),
+            "mock_share": dg.MetadataValue.float(1.0 - real_share if quality.get("orders") else 0.0),
+            "preview": dg.MetadataValue.md(f"**{correlation_summary.value.get('headline', '')}**"),
         }
     )

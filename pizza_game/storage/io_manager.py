@@ -19,6 +19,7 @@ import pandas as pd
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import table_metadata
 from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.progress import Progress
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
@@ -84,14 +85,17 @@ class LayoutIOManager(dg.ConfigurableIOManager):
         missing = [w.key for w in windows if w.key not in batch]
         if missing:
             raise dg.DagsterInvariantViolationError(f"{name} produced no data for partitions {missing[:5]}")
-        return raw.write_many(windows, batch)
+        return raw.write_many(windows, batch, Progress(f"{name}: partitions written", len(windows), context.log.info))
 
     def _write_merged(self, context: dg.OutputContext, days: dict[str, MergedDay]) -> list:
         merged = MergedStore(self.storage.store())
+        keys = list(context.asset_partition_keys)
+        progress = Progress("merged_dataset: days written", len(keys), context.log.info)
         out = []
-        for key in context.asset_partition_keys:
+        for key in keys:
             written = merged.write(days[key])
             out.extend([written["json"], written["csv"]])
+            progress.advance()
         return out
 
     def _write_stamped(self, context: dg.OutputContext, name: str, obj: Stamped) -> list:
@@ -116,7 +120,8 @@ class LayoutIOManager(dg.ConfigurableIOManager):
         store = self.storage.store()
         if name in RAW_KEYS:
             windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
-            return RawStore(store, name).read_many(windows)
+            progress = Progress(f"{name}: partitions read", len(windows), context.log.info)
+            return RawStore(store, name).read_many(windows, progress=progress)
         if name == "merged_dataset":
             windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
             return {day.day.strftime("%Y-%m-%d"): day for day in MergedStore(store).read_days(w.start for w in windows)}

@@ -85,7 +85,8 @@ def _merge(asset: str, old: RawPartition | None, new_rows: pd.DataFrame, rejecte
         return RawPartition("real", new_rows.reset_index(drop=True), rejected, [], notes)
     kept = old.rows[~old.rows[id_column].isin(new_rows[id_column])]
     merged = pd.concat([kept, new_rows], ignore_index=True).sort_values(TIME_COLUMN[asset], kind="stable", ignore_index=True)
-    files = [*old.notes.get("files", []), source_name]
+    # The same file landed again changes nothing, not even the list of files.
+    files = [*(f for f in old.notes.get("files", []) if f != source_name), source_name]
     old_rejected = [r for r in (old.rejected, rejected) if len(r)]
     return RawPartition(
         "real",

@@ -18,6 +18,10 @@ MANIFEST_KEY = "quicksight-ready/metadata/manifest.json"
 # Which QuickSight refreshes were started today, so hourly runs stay within the daily quota.
 REFRESH_LEDGER_KEY = "quicksight-ready/metadata/refresh_ledger.json"
 REPORTS_PREFIX = "reports"
+# Files users drop for import (the import sensor's drop area), and where they go once handled.
+IMPORTS_PREFIX = "imports"
+IMPORTS_DONE_PREFIX = "imports/done"
+IMPORTS_FAILED_PREFIX = "imports/failed"
 REPORT_LATEST_KEY = "reports/latest.html"
 
 

@@ -13,9 +13,10 @@ import pandas as pd
 
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged, decode_raw, encode_merged, encode_raw
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged_days, decode_raw, encode_merged, encode_raw
 from pizza_game.storage.store import ObjectStore
 
 RAW_KEYS = {"raw_orders": layout.raw_orders_key, "raw_matches": layout.raw_matches_key}
@@ -38,7 +39,9 @@ class RawStore:
     def key(self, source: str, window: Window) -> str:
         return RAW_KEYS[self.asset](source, window.start)
 
-    def write_many(self, windows: list[Window], batch: dict[str, RawPartition]) -> list[tuple[str, int]]:
+    def write_many(
+        self, windows: list[Window], batch: dict[str, RawPartition], progress: Progress | None = None
+    ) -> list[tuple[str, int]]:
         """Write each window's partition and remove the other source's object for it, if any.
 
         Real data is never replaced by anything but real data: a mock or missing partition is not
@@ -65,12 +68,16 @@ class RawStore:
                 if other != part.source and self.key(other, window) in existing:
                     self.store.delete(self.key(other, window))
             written.append((key, len(data)))
+            if progress:
+                progress.advance()
         return written
 
     def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
         return self.write_many([window], {window.key: part})[0]
 
-    def read_many(self, windows: list[Window], sources: tuple[str, ...] = SOURCES) -> dict[str, RawPartition]:
+    def read_many(
+        self, windows: list[Window], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
+    ) -> dict[str, RawPartition]:
         """The stored partitions among ``windows`` (real preferred), keyed by partition key.
 
         Missing partitions are simply absent. Folders are listed once per month rather than probing
@@ -82,10 +89,12 @@ class RawStore:
             for folder in sorted(_month_folders(wanted[source])):
                 present.update(self.store.list(folder))
         out: dict[str, RawPartition] = {}
-        for source in sources:
-            for key, window in wanted[source].items():
-                if key in present and window.key not in out:
-                    out[window.key] = decode_raw(self.asset, self.store.get(key), self.store.uri(key))
+        for window in windows:
+            key = next((self.key(source, window) for source in sources if self.key(source, window) in present), None)
+            if key is not None:
+                out[window.key] = decode_raw(self.asset, self.store.get(key), self.store.uri(key))
+            if progress:
+                progress.advance()
         return out
 
     def read(self, window: Window) -> RawPartition | None:
@@ -111,8 +120,4 @@ class MergedStore:
         present: set[str] = set()
         for folder in sorted(_month_folders(keys)):
             present.update(self.store.list(folder))
-        return [
-            decode_merged(self.store.get(key), self.store.uri(key))
-            for key in sorted(keys)
-            if key in present
-        ]
+        return decode_merged_days([(self.store.get(key), self.store.uri(key)) for key in sorted(keys) if key in present])
