@@ -302,13 +302,19 @@ def test_role_grants_exactly_the_s3_actions_the_code_calls(template: dict[str, A
 
 
 def test_only_raw_data_is_ever_deleted(template: dict[str, Any]) -> None:
-    """The role may delete under raw-data/ only, so nothing but RawStore may call delete."""
+    """The role may delete under raw-data/ only, so nothing the Lambda runs but RawStore may call
+    delete. The import drop area (imports/) also moves files, but only the Dagster import sensor
+    does that; the Lambda never runs sensors, so its role has no delete there."""
     callers = {
         (path.relative_to(PACKAGE).as_posix(), function)
         for path, function, call in package_calls()
         if call.func.attr in ("delete", "delete_object", "delete_objects")
     }
-    assert callers == {("storage/partitioned.py", "write_many"), ("storage/s3.py", "delete")}
+    assert callers == {
+        ("storage/partitioned.py", "write_many"),
+        ("storage/s3.py", "delete"),
+        ("collectors/drop_area.py", "_move"),
+    }
     raw_folders = {prefix.split("/")[0] for prefix in (RAW_ORDERS_PREFIX, RAW_MATCHES_PREFIX)}
     deletes = [s for s in role_statements(template) if "s3:DeleteObject" in as_list(s["Action"])]
     assert [sub_text(r) for s in deletes for r in statement_resources(s)] == [
