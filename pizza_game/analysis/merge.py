@@ -207,31 +207,44 @@ def _overlay(series: pd.DataFrame, bounds: pd.DataFrame) -> None:
     series["window"] = label
 
 
-def _windows(bounds, order_ns, region, items, revenue, real, regions, hours_ns) -> pd.DataFrame:
+def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, list[np.ndarray]], names: list[str]) -> pd.DataFrame:
+    """The windows table: one block of rows per region in ``names``, sums[column][i] for block i."""
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()
     coverage = (covered_ns(hours_ns, end_ns) - covered_ns(hours_ns, start_ns)) / (end_ns - start_ns)
-    frames = []
-    for name in [ALL_REGIONS, *regions]:
+    frames = [
+        pd.DataFrame(
+            {
+                "match_id": bounds["match_id"].to_numpy(),
+                "window": bounds["window"].to_numpy(),
+                "region": name,
+                "start": pd.to_datetime(start_ns, utc=True),
+                "end": pd.to_datetime(end_ns, utc=True),
+                "coverage": coverage,
+                "orders": np.rint(sums["orders"][i]).astype("int64"),
+                "items": np.rint(sums["items"][i]).astype("int64"),
+                "revenue": np.round(sums["revenue"][i], 2),
+                "real_orders": np.rint(sums["real_orders"][i]).astype("int64"),
+            }
+        )
+        for i, name in enumerate(names)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _windows(bounds, order_ns, region, items, revenue, real, regions, hours_ns) -> pd.DataFrame:
+    """Window sums from sorted order times, region by region (exact for any window bounds)."""
+    start_ns = bounds["start_ns"].to_numpy()
+    end_ns = bounds["end_ns"].to_numpy()
+    names = [ALL_REGIONS, *regions]
+    sums: dict[str, list[np.ndarray]] = {"orders": [], "items": [], "revenue": [], "real_orders": []}
+    for name in names:
         pick = slice(None) if name == ALL_REGIONS else region == name
         times = order_ns[pick]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "match_id": bounds["match_id"].to_numpy(),
-                    "window": bounds["window"].to_numpy(),
-                    "region": name,
-                    "start": pd.to_datetime(start_ns, utc=True),
-                    "end": pd.to_datetime(end_ns, utc=True),
-                    "coverage": coverage,
-                    "orders": count_in_windows(times, start_ns, end_ns),
-                    "items": sum_in_windows(times, items[pick], start_ns, end_ns).astype("int64"),
-                    "revenue": np.round(sum_in_windows(times, revenue[pick], start_ns, end_ns), 2),
-                    "real_orders": sum_in_windows(times, real[pick], start_ns, end_ns).astype("int64"),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+        sums["orders"].append(count_in_windows(times, start_ns, end_ns))
+        for column, values in (("items", items), ("revenue", revenue), ("real_orders", real)):
+            sums[column].append(sum_in_windows(times, values[pick], start_ns, end_ns))
+    return _window_table(bounds, hours_ns, sums, names)
 
 
 def merge_range(
@@ -425,7 +438,6 @@ def count_windows(
     end_ns = bounds["end_ns"].to_numpy()
     first = np.clip((start_ns - lo) // MINUTE_NS, 0, None)
     last = np.clip((end_ns - lo) // MINUTE_NS, 0, None)
-    coverage = (covered_ns(hours_ns, end_ns) - covered_ns(hours_ns, start_ns)) / (end_ns - start_ns)
     sums = {}
     for name, values in per_minute.items():
         prefix = np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
@@ -433,23 +445,5 @@ def count_windows(
         first_c = np.minimum(first, prefix.shape[1] - 1)
         per_region = prefix[:, last_c] - prefix[:, first_c]
         sums[name] = np.concatenate([per_region.sum(axis=0, keepdims=True), per_region])
-    frames = []
-    for r, name in enumerate([ALL_REGIONS, *regions]):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "match_id": bounds["match_id"].to_numpy(),
-                    "window": bounds["window"].to_numpy(),
-                    "region": name,
-                    "start": pd.to_datetime(start_ns, utc=True),
-                    "end": pd.to_datetime(end_ns, utc=True),
-                    "coverage": coverage,
-                    "orders": np.rint(sums["orders"][r]).astype("int64"),
-                    "items": np.rint(sums["items"][r]).astype("int64"),
-                    "revenue": np.round(sums["revenue"][r], 2),
-                    "real_orders": np.rint(sums["real_orders"][r]).astype("int64"),
-                }
-            )
-        )
-    table = pd.concat(frames, ignore_index=True)
+    table = _window_table(bounds, hours_ns, sums, [ALL_REGIONS, *regions])
     return table.astype(WINDOW_COLUMNS | {"match_id": object, "window": object, "region": object})

@@ -41,7 +41,6 @@ STAMPED_OUTPUTS = {
     "dashboard_data": (
         lambda s: {"json": layout.dashboard_data_key(s, "json"), "csv": layout.dashboard_data_key(s, "csv")}
     ),
-    "quicksight_manifest": (lambda s: {"json": layout.MANIFEST_KEY}),
 }
 
 
