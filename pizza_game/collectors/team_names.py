@@ -32,7 +32,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Crystal Palace FC": ("Crystal Palace",),
     "Everton FC": ("Everton",),
     "Fulham FC": ("Fulham",),
-    "Hull City AFC": ("Hull City", "Hull"),
+    "Hull City AFC": ("Hull City",),  # not "Hull": Hull FC is a rugby league club
     "Leeds United FC": ("Leeds United", "Leeds"),
     "Leicester City FC": ("Leicester City", "Leicester"),
     "Liverpool FC": ("Liverpool",),

@@ -183,6 +183,7 @@ def test_no_two_clubs_share_a_canonical_name():
         ("West Ham", "West Brom"),
         ("Bristol City", "Bristol Rovers"),
         ("Manchester City FC", "Manchester"),
+        ("Hull City", "Hull FC"),
     ]
     for one, other in apart:
         assert canonical_team(one) != canonical_team(other), (one, other)
