@@ -90,6 +90,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_import(args: argparse.Namespace) -> int:
     from pizza_game.collectors.file_import import import_matches, import_orders
+    from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
     from pizza_game.definitions import make_definitions
     from pizza_game.storage.landing import land_import
     from pizza_game.storage.store import StorageError
@@ -109,6 +110,8 @@ def command_import(args: argparse.Namespace) -> int:
         print(f"  {len(landed.rejected):,} rows rejected and kept with their reasons:")
         for reason, count in landed.rejected["reason"].value_counts().items():
             print(f"    {count:,} × {reason}")
+    if args.kind == "matches" and (unknown := unknown_teams(normalized.rows)):
+        print(f"  {unknown_teams_text(unknown)}")
     if landed.partitions:
         first, last = landed.partitions[0][:10], landed.partitions[-1][:10]
         print(f"next: pizza-game run --start {first} --end {last}")

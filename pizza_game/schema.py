@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pizza_game.collectors.team_names import canonical_teams
+
 SOURCES = ("real", "mock")
 
 ORDER_COLUMNS: dict[str, str] = {
@@ -253,7 +255,8 @@ def normalize_matches(
     ``kickoff_known`` defaults to True except for SCHEDULED matches at T00:00:00Z (football-data.org
     puts unknown kick-off times at midnight UTC). ``winner`` is derived from the score of finished
     matches when the source does not give it. Unknown statuses, kick-offs before 1990, scores
-    that are not whole non-negative numbers and rows without teams are rejected.
+    that are not whole non-negative numbers and rows without teams are rejected. Team names are
+    made canonical (``collectors.team_names``); names the alias table does not know are kept.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
@@ -274,7 +277,7 @@ def normalize_matches(
     kickoff_at, time_problem = parse_utc(records["kickoff_at"], naive_timezone=naive_timezone)
     status = col("status", "FINISHED").astype("string").str.strip().str.upper().fillna("FINISHED")
     match_id = records["match_id"].astype("string").str.strip()
-    home, away = (records[c].astype("string").str.strip() for c in ("home_team", "away_team"))
+    home, away = (canonical_teams(records[c].astype("string").str.strip()) for c in ("home_team", "away_team"))
     scores = {}
     problems: list[tuple[str, np.ndarray]] = [
         ("missing match_id", (match_id.isna() | (match_id == "")).to_numpy()),

@@ -4,7 +4,9 @@ Continuous: ``total_goals`` and ``goal_difference`` (the winning margin, home mi
 absolute value). Binary (0/1): ``home_win``, ``away_win``, ``draw``, ``big_match`` (both teams in
 the configured big-match list), ``derby`` (a configured pair), ``important`` (a knock-out stage,
 a listed competition or the run-in of a season). Scores and results exist only for finished
-matches; other matches get missing values there and drop out of those tests only.
+matches; other matches get missing values there and drop out of those tests only. Clubs are
+compared by canonical name (``collectors.team_names``), so an alias in the configuration or in a
+row stored before the alias table counts as its club.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.config import AnalysisConfig
+from pizza_game.collectors.team_names import canonical_team, canonical_teams
+from pizza_game.collectors.teams import big_match_mask, derby_mask
 
 CONTINUOUS_FEATURES = ("total_goals", "goal_difference")
 BINARY_FEATURES = ("home_win", "away_win", "draw", "big_match", "derby", "important")
@@ -34,11 +38,11 @@ def match_features(matches: pd.DataFrame, config: AnalysisConfig) -> pd.DataFram
     def binary(values: np.ndarray, known: np.ndarray) -> np.ndarray:
         return np.where(known, values.astype("float64"), np.nan)
 
-    home_team = matches["home_team"].astype(str).to_numpy()
-    away_team = matches["away_team"].astype(str).to_numpy()
-    big = set(config.big_match_teams)
-    derbies = {frozenset(pair) for pair in config.derbies}
-    pairs = [frozenset((h, a)) for h, a in zip(home_team, away_team)]
+    home_team, away_team = (
+        canonical_teams(matches[side].astype(str)) for side in ("home_team", "away_team")
+    )
+    big = tuple(canonical_team(team) for team in config.big_match_teams)
+    derbies = tuple((canonical_team(a), canonical_team(b)) for a, b in config.derbies)
     important = (
         matches["stage"].astype(object).isin(config.important_stages).to_numpy()
         | matches["competition"].astype(object).isin(config.important_competitions).to_numpy()
@@ -54,10 +58,8 @@ def match_features(matches: pd.DataFrame, config: AnalysisConfig) -> pd.DataFram
             "home_win": binary(result == "HOME_TEAM", scored),
             "away_win": binary(result == "AWAY_TEAM", scored),
             "draw": binary(result == "DRAW", scored),
-            "big_match": np.array(
-                [h in big and a in big for h, a in zip(home_team, away_team)], dtype="float64"
-            ),
-            "derby": np.array([pair in derbies for pair in pairs], dtype="float64"),
+            "big_match": big_match_mask(home_team, away_team, big).astype("float64"),
+            "derby": derby_mask(home_team, away_team, derbies).astype("float64"),
             "important": important.astype("float64"),
         },
         index=matches.index,

@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
 
 PREVIEW_ROWS = 5
 
@@ -56,4 +57,16 @@ def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: li
         )
     if len(rejected):
         metadata["rejected_preview"] = preview(rejected[["where", "reason"]])
+    return metadata
+
+
+def unknown_teams_metadata(matches: pd.DataFrame) -> dict[str, Any]:
+    """How many team names of ``matches`` the alias table does not know, and which."""
+    names = unknown_teams(matches)
+    metadata: dict[str, Any] = {
+        "unknown_team_names": dg.MetadataValue.int(len(names)),
+        "unknown_team_names_list": dg.MetadataValue.json(names),
+    }
+    if names:
+        metadata["unknown_team_names_note"] = dg.MetadataValue.text(unknown_teams_text(names))
     return metadata

@@ -15,7 +15,7 @@ from pizza_game.assets.checks import (
     typical_volume_spec,
     unique_ids_spec,
 )
-from pizza_game.assets.metadata import raw_metadata
+from pizza_game.assets.metadata import raw_metadata, unknown_teams_metadata
 from pizza_game.collectors.collect import (
     Collected,
     NoDataError,
@@ -148,7 +148,7 @@ def raw_matches(
     judged = partitions_text(context.partition_keys)
     return dg.MaterializeResult(
         value=batch,
-        metadata=raw_metadata(batch, rows, windows, "kickoff_at"),
+        metadata={**raw_metadata(batch, rows, windows, "kickoff_at"), **unknown_teams_metadata(rows)},
         check_results=[
             check_result("schema", schema_verdict(rows, MATCH_COLUMNS), judged),
             check_result("unique_match_ids", unique_ids_verdict(rows, "match_id"), judged),

@@ -1,8 +1,10 @@
 """Premier League clubs, the UK region each one's fans live in, and which matches are special.
 
-Club names are spelled as football-data.org v4 spells ``homeTeam.name`` (2025-26 season), so these
-defaults apply to real API data as well as to the mock fixtures. Regions are England's nine ITL1
-regions; the mock stores sit in the same regions, so "the teams' regions" are where their fans order.
+Club names are spelled as football-data.org v4 spells ``homeTeam.name`` (2025-26 season): the
+canonical names of ``team_names.ALIASES``, to which every source's names are normalized, so these
+defaults apply to real API data, imported files and the mock fixtures alike. Regions are
+England's nine ITL1 regions; the mock stores sit in the same regions, so "the teams' regions" are
+where their fans order.
 """
 
 from __future__ import annotations

@@ -140,10 +140,12 @@ def test_openfootball_uk_local_times_cross_the_october_clock_change():
         FIXTURES / "openfootball__2014-15__en.1.json", timezone="Europe/London"
     ).rows
     kickoffs = rows.set_index(["home_team", "away_team"])["kickoff_at"]
-    assert kickoffs["West Ham United", "Manchester City"] == pd.Timestamp(
+    assert kickoffs["West Ham United FC", "Manchester City FC"] == pd.Timestamp(
         "2014-10-25T11:45:00Z"
     )  # 12:45 BST
-    assert kickoffs["Manchester United", "Swansea City"] == pd.Timestamp("2014-08-16T11:45:00Z")
+    assert kickoffs["Manchester United FC", "Swansea City AFC"] == pd.Timestamp(
+        "2014-08-16T11:45:00Z"
+    )
     november = rows[rows["kickoff_at"].dt.strftime("%Y-%m-%d") == "2014-11-01"]
     assert (november["kickoff_at"].dt.strftime("%H:%M") == "15:00").any()  # 15:00 GMT
 
@@ -181,9 +183,9 @@ def test_openfootball_oddities_become_rejected_or_unknown_times(tmp_path):
     result = import_matches(path, timezone="Europe/London")
     rows = result.rows.set_index("home_team")
     assert (
-        rows.loc["Arsenal", "stage"],
-        rows.loc["Arsenal", "winner"],
-        rows.loc["Arsenal", "home_score"],
+        rows.loc["Arsenal FC", "stage"],
+        rows.loc["Arsenal FC", "winner"],
+        rows.loc["Arsenal FC", "home_score"],
     ) == ("Final", "HOME_TEAM", 1)
     assert (rows.loc["Reading", "kickoff_known"], rows.loc["Reading", "winner"]) == (
         False,
