@@ -13,8 +13,7 @@ from pizza_game.analysis.windows import WindowConfig
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.collectors.football_data import FootballDataClient, football_data_client, parse_competitions
 from pizza_game.collectors.orders_api import OrdersApiClient, orders_api_client
-from pizza_game.quicksight.refresh import RefreshResult, refresh_dataset
-from pizza_game.storage.store import ObjectStore
+from pizza_game.quicksight.refresh import RefreshResult, dataset_id, refresh_dataset
 
 
 class FootballDataResource(dg.ConfigurableResource):
@@ -108,10 +107,11 @@ class AnalysisSettings(dg.ConfigurableResource):
 
 
 class QuickSightResource(dg.ConfigurableResource):
-    """The QuickSight dataset refreshed after each publish, when an account and dataset are set.
+    """The QuickSight datasets refreshed after each publish, when an account and dataset are set.
 
-    Refreshes are spaced at least a day / ``daily_quota`` apart (every 3 h with the Standard
-    edition's 8), so the dashboard stays fresh all day instead of until the quota runs out.
+    ``dataset_id`` is the prefix of the datasets' ids (``<prefix>-orders-hourly`` and so on, as
+    the template creates them). Refreshes are spaced at least a day / ``daily_quota`` apart
+    (every 3 h with the Standard edition's 8), counted from QuickSight's own ingestions.
     """
 
     account_id: str | None = None
@@ -119,7 +119,7 @@ class QuickSightResource(dg.ConfigurableResource):
     daily_quota: int = 8
     region_name: str | None = None
 
-    def refresh(self, store: ObjectStore) -> RefreshResult:
+    def refresh(self, datasets: list[str]) -> dict[str, RefreshResult]:
         client = None
         if self.account_id and self.dataset_id:
             client = boto3.client(
@@ -127,11 +127,13 @@ class QuickSightResource(dg.ConfigurableResource):
                 region_name=self.region_name,
                 config=Config(retries={"mode": "standard", "max_attempts": 4}),
             )
-        return refresh_dataset(
-            client,
-            store,
-            account_id=self.account_id,
-            dataset_id=self.dataset_id,
-            quota=self.daily_quota,
-            min_interval=timedelta(days=1) / self.daily_quota,
-        )
+        return {
+            name: refresh_dataset(
+                client,
+                account_id=self.account_id,
+                data_set_id=dataset_id(self.dataset_id, name) if self.dataset_id else None,
+                quota=self.daily_quota,
+                min_interval=timedelta(days=1) / self.daily_quota,
+            )
+            for name in datasets
+        }

@@ -16,7 +16,8 @@ KEY_FAMILIES = {
     "significant_correlations": rf"processed-data/correlation-analysis/{DATE}_significant_correlations\.csv",
     "correlation_summary": rf"processed-data/correlation-analysis/{DATE}_correlation_summary\.json",
     "dashboard_data": rf"quicksight-ready/dashboard-data/{DATE}_dashboard_data\.(json|csv)",
-    "quicksight_manifest": r"quicksight-ready/metadata/manifest\.json",
+    "quicksight_datasets": rf"quicksight-ready/dashboard-data/{DATE}_(orders_hourly|match_windows|lift_by_window|relationships|kpis)\.csv",
+    "quicksight_manifest": r"quicksight-ready/metadata/((orders_hourly|match_windows|lift_by_window|relationships|kpis)_)?manifest\.json",
     "lineage": rf"quicksight-ready/metadata/lineage/{DATE}_[0-9a-f]{{8}}\.json",
     "dashboard_report": rf"reports/({DATE}_dashboard|latest)\.html",
 }

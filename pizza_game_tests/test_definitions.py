@@ -34,5 +34,5 @@ def test_the_lineage_graph_is_the_design():
     assert parents("correlation_results") == {"merged_dataset"}
     assert parents("significant_correlations") == {"correlation_results"}
     assert parents("dashboard_data") == {"correlation_results", "correlation_summary"}
-    assert parents("quicksight_manifest") == {"dashboard_data"}
+    assert parents("quicksight_manifest") == {"dashboard_data", "correlation_summary", "dashboard_report"}
     assert parents("dashboard_report") == {"dashboard_data", "correlation_summary"}

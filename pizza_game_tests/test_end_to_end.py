@@ -97,8 +97,9 @@ def test_manifest_lists_existing_dashboard_files_in_the_documented_format(run):
     manifest = json.loads((root / "quicksight-ready/metadata/manifest.json").read_text())
     assert validate_manifest(manifest, schemes=LOCAL_SCHEMES) == []
     uris = [uri for location in manifest["fileLocations"] for uri in location.get("URIs", [])]
-    assert uris == [(root / k).as_uri() for k in families(keys_under(root))["dashboard_data"] if k.endswith(".json")]
-    assert manifest["globalUploadSettings"] == {"format": "JSON"}
+    days = [k for k in families(keys_under(root))["quicksight_datasets"] if k.endswith("_orders_hourly.csv")]
+    assert uris == [(root / k).as_uri() for k in days] and len(days) == 7
+    assert manifest["globalUploadSettings"] == {"format": "CSV", "delimiter": ",", "textqualifier": '"', "containsHeader": "true"}
 
 
 def test_a_second_run_over_the_same_dates_rewrites_the_same_keys(run, tmp_path):

@@ -61,7 +61,7 @@ def typical_volume_spec(asset: str, what: str) -> dg.AssetCheckSpec:
 MANIFEST_VALID = dg.AssetCheckSpec(
     "manifest_valid",
     asset="quicksight_manifest",
-    description="The manifest as written is a valid QuickSight manifest and every file it lists exists.",
+    description="Every dataset's manifest as written is a valid QuickSight manifest and every file it lists exists.",
 )
 
 

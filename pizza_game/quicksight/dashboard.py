@@ -8,6 +8,7 @@ Each row has a ``record_type``:
 - ``match_window``: one match's window, per region: observed and expected orders and the lift.
 Columns a record type does not use are empty. ``data_source`` is real, mock or mixed, so the
 dashboard can filter on where the numbers come from. Timestamps are ISO 8601 UTC.
+This table feeds the offline report; QuickSight reads it split by grain (``quicksight.datasets``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ DASHBOARD_COLUMNS: dict[str, str] = {
     "home_team": "str",
     "away_team": "str",
     "window": "str",
+    "kickoff_at": "datetime64[ns, UTC]",
+    "window_end": "datetime64[ns, UTC]",
     "observed": "float64",
     "expected": "float64",
     "lift": "float64",
+    "items": "Int64",
+    "revenue": "float64",
     "in_window": "str",
     "matches_live": "Int64",
     "real_share": "float64",
@@ -56,12 +61,12 @@ def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
     series = pd.concat([d.series for d in days], ignore_index=True)
     series = series[series["covered"]]
     if series.empty:
-        return pd.DataFrame(columns=["time", "region", "value", "real_share", "in_window", "matches_live"])
+        return pd.DataFrame(columns=["time", "region", "value", "items", "revenue", "real_share", "in_window", "matches_live"])
     hour = series["bin_start"].dt.floor("h")
     rank = series["window"].map({name: i for i, name in enumerate(WINDOW_PRIORITY)}).fillna(len(WINDOW_PRIORITY))
     grouped = series.assign(time=hour, rank=rank).groupby(["time", "region"], sort=True)
     table = grouped.agg(
-        value=("orders", "sum"), real=("real_orders", "sum"), rank=("rank", "min"), matches_live=("matches_live", "max")
+        value=("orders", "sum"), items=("items", "sum"), revenue=("revenue", "sum"), real=("real_orders", "sum"), rank=("rank", "min"), matches_live=("matches_live", "max")
     ).reset_index()
     labels = np.array([*WINDOW_PRIORITY, ""], dtype=object)
     table["in_window"] = labels[table["rank"].astype(int)]
@@ -148,6 +153,8 @@ def _match_windows(match_windows: pd.DataFrame, matches: pd.DataFrame, start: pd
         {
             "record_type": "match_window",
             "time": rows["start"],
+            "window_end": rows["end"],
+            "kickoff_at": rows["kickoff_at"],
             "region": rows["region"],
             "metric": "lift",
             "match_id": rows["match_id"].astype(str),

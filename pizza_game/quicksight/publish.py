@@ -1,56 +1,144 @@
-"""Publishing to QuickSight: the manifest over the recent dashboard data, and a lineage record.
+"""Publishing the QuickSight datasets: files first, manifests last, never backwards.
 
-QuickSight imports the files the manifest lists. It lists the dashboard-data JSON objects of a
-rolling window of days (default 30) ending on the published day: only objects that exist, one
-schema, at most 1,000 files and none over 1 GB (``build_manifest`` enforces the format and limits).
+Each dataset (``quicksight.datasets``) has its own manifest. The union of the files a manifest
+lists never repeats a row:
+- ``orders_hourly`` is written one file per UTC day (re-publishing a day replaces its file); its
+  manifest lists the day files of the ``ROLLING_DAYS`` days ending on the newest day published;
+- the analysis results are written one file per analysis day; their manifests list the newest.
+
+Order: every dataset file, then the lineage record, then the manifests (the primary one,
+``manifest.json``, last). A write that fails raises before any manifest is written, so the
+previous manifests stay in place, still pointing at complete files. A publish older than what a
+manifest points to (a backfill of old days) rewrites its day files but moves no manifest back:
+where a manifest points is read from the manifest itself (the days in its file names), so no
+second copy of that state is kept.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pizza_game.quicksight.datasets import DATASETS, PRIMARY, Dataset, daily_slices, encode
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_manifest
 from pizza_game.storage import layout
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, to_json
 from pizza_game.storage.store import LocalStore, ObjectStore
 
 ROLLING_DAYS = 30
 LINEAGE_PREFIX = "quicksight-ready/metadata/lineage"
-_DASHBOARD_JSON = re.compile(r"/(\d{8})_\d{6}_dashboard_data\.json$")
+_STAMP = re.compile(r"/(\d{8})_\d{6}_([a-z_]+)\.csv$")
 
 
-@dataclass(frozen=True)
-class Manifest:
-    document: dict
-    keys: list[str]
-    days: int
+@dataclass
+class Published:
+    """One dataset after a publish: what its manifest lists, and whether this publish moved it."""
+
+    dataset: str
+    manifest_key: str
+    uris: list[str]
+    last_day: pd.Timestamp
+    moved: bool
+    rows_written: int
+    document: dict = field(default_factory=dict)
 
 
-def dashboard_keys(store: ObjectStore, last_day: pd.Timestamp, days: int = ROLLING_DAYS) -> list[str]:
-    """The dashboard-data JSON keys dated within the ``days`` days ending on ``last_day``."""
+def manifest_key(dataset: str) -> str:
+    return layout.MANIFEST_KEY if dataset == PRIMARY else layout.dataset_manifest_key(dataset)
+
+
+def listed_uris(document: dict) -> list[str]:
+    return [uri for loc in document.get("fileLocations", []) if isinstance(loc, dict) for uri in loc.get("URIs", [])]
+
+
+def uri_day(uri: str) -> pd.Timestamp | None:
+    match = _STAMP.search(uri)
+    return pd.Timestamp(match.group(1), tz="UTC") if match else None
+
+
+def current_day(store: ObjectStore, dataset: str) -> pd.Timestamp | None:
+    """The newest day the dataset's manifest points to (None without a manifest of ours)."""
+    try:
+        document = json.loads(store.get(manifest_key(dataset)))
+    except (KeyError, ValueError):
+        return None
+    days = [uri_day(uri) for uri in listed_uris(document) if _dataset_of(uri) == dataset]
+    return max(days, default=None)
+
+
+def _dataset_of(uri: str) -> str | None:
+    match = _STAMP.search(uri)
+    return match.group(2) if match else None
+
+
+def day_keys(store: ObjectStore, dataset: str, last_day: pd.Timestamp, days: int = ROLLING_DAYS) -> list[str]:
+    """The dataset's day files dated within the ``days`` days ending on ``last_day``."""
     first_day = last_day.normalize() - pd.Timedelta(days=days - 1)
     months = pd.period_range(first_day.tz_localize(None), last_day.tz_localize(None), freq="M")
     keys = []
     for month in months:
         for key in store.list(f"{layout.DASHBOARD_PREFIX}/{month.year:04d}/{month.month:02d}/"):
-            match = _DASHBOARD_JSON.search(key)
-            if match and first_day <= pd.Timestamp(match.group(1), tz="UTC") <= last_day:
+            match = _STAMP.search(key)
+            if match and match.group(2) == dataset and first_day <= pd.Timestamp(match.group(1), tz="UTC") <= last_day:
                 keys.append(key)
     return sorted(keys)
 
 
-def build_dashboard_manifest(store: ObjectStore, last_day: pd.Timestamp, days: int = ROLLING_DAYS) -> Manifest:
-    """The manifest of the recent dashboard data in ``store`` (file:// URIs for a local store)."""
-    keys = dashboard_keys(store, last_day, days)
-    if not keys:
-        raise ValueError(f"no dashboard data in the {days} days ending {last_day:%Y-%m-%d}: materialize dashboard_data first")
+def publish_datasets(
+    store: ObjectStore,
+    tables: dict[str, pd.DataFrame],
+    as_of: pd.Timestamp,
+    lineage: tuple[str, dict] | None = None,
+) -> dict[str, Published]:
+    """Write every dataset's files, then ``lineage`` (key, record), then the manifests."""
+    as_of = as_of.normalize()
+    before = {name: current_day(store, name) for name in DATASETS}
+    written: dict[str, int] = {}
+    for name, dataset in DATASETS.items():
+        written[name] = _write_files(store, dataset, tables[name], as_of)
+    schemes = LOCAL_SCHEMES if isinstance(store, LocalStore) else URI_SCHEMES
+    plans = {name: _plan(store, DATASETS[name], as_of, before[name], written[name], schemes) for name in DATASETS}
+    if lineage is not None:
+        key, record = lineage
+        record = {**record, "manifests": {p.dataset: p.uris for p in plans.values()}}
+        store.put(key, to_json(record), JSON_TYPE)
+    for name in sorted(plans, key=lambda n: n == PRIMARY):
+        store.put(plans[name].manifest_key, to_json(plans[name].document), JSON_TYPE)
+    return plans
+
+
+def _write_files(store: ObjectStore, dataset: Dataset, table: pd.DataFrame, as_of: pd.Timestamp) -> int:
+    if dataset.slicing == "daily":
+        slices = daily_slices(dataset, table)
+        for day, rows in slices.items():
+            store.put(layout.dataset_key(dataset.name, day), encode(dataset, rows), CSV_TYPE)
+        return len(table)
+    rows = table.sort_values(list(dataset.key)).reset_index(drop=True)
+    store.put(layout.dataset_key(dataset.name, as_of), encode(dataset, rows), CSV_TYPE)
+    return len(rows)
+
+
+def _plan(
+    store: ObjectStore,
+    dataset: Dataset,
+    as_of: pd.Timestamp,
+    before: pd.Timestamp | None,
+    rows: int,
+    schemes: tuple[str, ...],
+) -> Published:
+    """The manifest this publish leaves for ``dataset``: moved to ``as_of``, or kept where it was."""
+    last_day = as_of if before is None or as_of >= before else before
+    if dataset.slicing == "daily":
+        keys = day_keys(store, dataset.name, last_day)
+    else:
+        keys = [layout.dataset_key(dataset.name, last_day)]
     uris = [store.uri(key) for key in keys]
     sizes = {store.uri(key): store.size(key) for key in keys}
-    schemes = LOCAL_SCHEMES if isinstance(store, LocalStore) else URI_SCHEMES
-    document = build_manifest(uris, fmt="JSON", sizes=sizes, schemes=schemes)
-    return Manifest(document=document, keys=keys, days=days)
+    document = build_manifest(uris, fmt="CSV", sizes=sizes, schemes=schemes)
+    return Published(dataset.name, manifest_key(dataset.name), uris, last_day, last_day == as_of, rows, document)
 
 
 def lineage_key(published_at: pd.Timestamp, run_id: str) -> str:

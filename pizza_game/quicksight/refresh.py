@@ -1,114 +1,135 @@
-"""Refresh the QuickSight dataset (CreateIngestion) after publishing, within the daily quota.
+"""Refresh the QuickSight datasets (CreateIngestion) after publishing, within the refresh quota.
 
-QuickSight allows a fixed number of manual dataset refreshes per day (8 on Standard edition,
-32 on Enterprise). Hourly runs would exhaust that, and every run may be a fresh Lambda, so the
-refreshes started today are counted in a small JSON ledger kept in the object store beside the
-manifest. A refresh never fails the run: problems come back as a RefreshResult.
+QuickSight allows a fixed number of dataset refreshes in any 24 hours (8 on Standard edition, 32
+on Enterprise). How many were started is QuickSight's own state: ``ListIngestions`` gives every
+ingestion with its creation time, so the count is over a rolling 24 hours and no copy of it is
+kept anywhere else. Refreshes are spaced ``min_interval`` apart, so hourly publishes keep the
+dashboard fresh all day. One ingestion runs at a time, so a refresh is skipped while the last
+one is still running. The outcome of the ingestion concerned (``DescribeIngestion``: the one
+started, else the latest) comes back with the result. A refresh never fails the run.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pizza_game import settings
-from pizza_game.storage.layout import REFRESH_LEDGER_KEY
-from pizza_game.storage.store import ObjectStore, StorageError
 
 Status = Literal["started", "skipped", "failed", "not_configured"]
+WINDOW = timedelta(hours=24)
+RUNNING = ("INITIALIZED", "QUEUED", "RUNNING")
+MAX_PAGES = 20
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    """What became of this run's refresh; ``refreshes_today`` counts started ones, this included."""
+    """What became of this run's refresh of one dataset.
+
+    ``refreshes_24h`` counts the ingestions QuickSight lists in the last 24 hours, this one
+    included; ``ingestion`` is DescribeIngestion's account of the ingestion concerned."""
 
     status: Status
     ingestion_id: str | None
     reason: str
-    refreshes_today: int
+    refreshes_24h: int
     quota: int
+    ingestion: dict = field(default_factory=dict)
 
 
-def _read_ledger(store: ObjectStore, day: str) -> tuple[list[dict[str, str]], str]:
-    """Today's started refreshes, and a note when the ledger could not be used as it was."""
+def dataset_id(prefix: str, dataset: str) -> str:
+    """The QuickSight DataSetId of a dataset (the template creates them under the same ids)."""
+    return f"{prefix}-{dataset.replace('_', '-')}"
+
+
+def _error(call: str, error: Exception) -> str:
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"{call} failed: {details.get('Code', 'Unknown')}: {details.get('Message', '')}"
+    return f"{call} failed: {type(error).__name__}: {error}"
+
+
+def list_ingestions(client: Any, account_id: str, data_set_id: str) -> list[dict]:
+    """Every ingestion QuickSight lists for the dataset, newest first."""
+    ingestions: list[dict] = []
+    request = {"AwsAccountId": account_id, "DataSetId": data_set_id}
+    for _ in range(MAX_PAGES):
+        page = client.list_ingestions(**request)
+        ingestions.extend(page.get("Ingestions", []))
+        if not page.get("NextToken"):
+            break
+        request["NextToken"] = page["NextToken"]
+    return sorted(ingestions, key=lambda i: i["CreatedTime"], reverse=True)
+
+
+def describe(client: Any, account_id: str, data_set_id: str, ingestion_id: str) -> dict:
+    """DescribeIngestion, reduced to what the asset's metadata shows."""
     try:
-        ledger = json.loads(store.get(REFRESH_LEDGER_KEY))
-    except KeyError:
-        return [], ""
-    except ValueError as error:
-        return [], f"the unreadable ledger {REFRESH_LEDGER_KEY} was started afresh ({error})"
-    if not isinstance(ledger, dict) or not isinstance(ledger.get("refreshes"), list):
-        return [], f"the ledger {REFRESH_LEDGER_KEY} had an unknown shape and was started afresh"
-    return (ledger["refreshes"] if ledger.get("day") == day else []), ""
+        ingestion = client.describe_ingestion(AwsAccountId=account_id, DataSetId=data_set_id, IngestionId=ingestion_id)["Ingestion"]
+    except (ClientError, BotoCoreError) as error:
+        return {"ingestion_id": ingestion_id, "error": _error("DescribeIngestion", error)}
+    rows = ingestion.get("RowInfo", {})
+    error = ingestion.get("ErrorInfo", {})
+    outcome = {
+        "ingestion_id": ingestion_id,
+        "status": ingestion.get("IngestionStatus"),
+        "created": ingestion["CreatedTime"].astimezone(UTC).isoformat() if ingestion.get("CreatedTime") else None,
+        "seconds": ingestion.get("IngestionTimeInSeconds"),
+        "rows_ingested": rows.get("RowsIngested"),
+        "rows_dropped": rows.get("RowsDropped"),
+    }
+    if error:
+        outcome["error"] = f"{error.get('Type', 'UNKNOWN')}: {error.get('Message', '')}"
+    return {k: v for k, v in outcome.items() if v is not None}
 
 
 def refresh_dataset(
     client: Any,
-    store: ObjectStore,
     *,
     account_id: str | None,
-    dataset_id: str | None,
+    data_set_id: str | None,
     quota: int,
     min_interval: timedelta | None = None,
     now: datetime | None = None,
 ) -> RefreshResult:
-    """Start a FULL_REFRESH ingestion of ``dataset_id``, unless unconfigured or over today's quota.
-
-    ``client`` is a boto3 QuickSight client (unused when not configured); ``now`` defaults to the
-    current UTC time, whose date is the quota's day. With ``min_interval``, a refresh is skipped
-    until that long after the previous one, so hourly publishes spread the quota over the day
-    instead of spending it by breakfast.
-    """
-    required = {
-        settings.QUICKSIGHT_ACCOUNT_ID: account_id,
-        settings.QUICKSIGHT_DATASET_ID: dataset_id,
-    }
+    """Start a FULL_REFRESH ingestion of ``data_set_id`` unless unconfigured, busy or over quota."""
+    required = {settings.QUICKSIGHT_ACCOUNT_ID: account_id, settings.QUICKSIGHT_DATASET_ID: data_set_id}
     missing = [name for name, value in required.items() if not value]
     if missing:
         return RefreshResult("not_configured", None, f"{' and '.join(missing)} not set", 0, quota)
-
+    assert account_id and data_set_id
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    day = now.date().isoformat()
     try:
-        refreshes, note = _read_ledger(store, day)
-    except StorageError as error:
-        return RefreshResult("skipped", None, f"cannot count today's refreshes: {error}", 0, quota)
-    if len(refreshes) >= quota:
-        reason = f"{len(refreshes)} of {quota} refreshes already started on {day} (UTC)"
-        return RefreshResult("skipped", None, reason, len(refreshes), quota)
-    if min_interval and refreshes:
-        next_allowed = datetime.fromisoformat(refreshes[-1]["started_at"]) + min_interval
+        ingestions = list_ingestions(client, account_id, data_set_id)
+    except (ClientError, BotoCoreError) as error:
+        return RefreshResult("skipped", None, f"cannot count the last 24 hours' refreshes: {_error('ListIngestions', error)}", 0, quota)
+    recent = [i for i in ingestions if i["CreatedTime"].astimezone(UTC) > now - WINDOW]
+    latest = ingestions[0] if ingestions else None
+
+    def skipped(reason: str) -> RefreshResult:
+        outcome = describe(client, account_id, data_set_id, latest["IngestionId"]) if latest else {}
+        return RefreshResult("skipped", None, reason, len(recent), quota, outcome)
+
+    if latest and latest.get("IngestionStatus") in RUNNING:
+        return skipped(f"ingestion {latest['IngestionId']} is still {latest['IngestionStatus']}")
+    if len(recent) >= quota:
+        return skipped(f"{len(recent)} of {quota} refreshes already started in the last 24 hours")
+    if min_interval and recent:
+        next_allowed = recent[0]["CreatedTime"].astimezone(UTC) + min_interval
         if now < next_allowed:
-            reason = f"the last refresh started at {refreshes[-1]['started_at']}; the next is due from {next_allowed.isoformat()}"
-            return RefreshResult("skipped", None, reason, len(refreshes), quota)
+            return skipped(f"the last refresh started at {recent[0]['CreatedTime'].astimezone(UTC).isoformat()}; the next is due from {next_allowed.isoformat()}")
 
     ingestion_id = f"pizza-game-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     try:
         client.create_ingestion(
-            AwsAccountId=account_id,
-            DataSetId=dataset_id,
-            IngestionId=ingestion_id,
-            IngestionType="FULL_REFRESH",
+            AwsAccountId=account_id, DataSetId=data_set_id, IngestionId=ingestion_id, IngestionType="FULL_REFRESH"
         )
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        code, message = details.get("Code", "Unknown"), details.get("Message", "")
-        reason = f"CreateIngestion failed: {code}: {message}"
-        return RefreshResult("failed", ingestion_id, reason, len(refreshes), quota)
-    except BotoCoreError as error:
-        reason = f"CreateIngestion failed: {type(error).__name__}: {error}"
-        return RefreshResult("failed", ingestion_id, reason, len(refreshes), quota)
-
-    refreshes = [*refreshes, {"ingestion_id": ingestion_id, "started_at": now.isoformat()}]
-    ledger = json.dumps({"day": day, "refreshes": refreshes}, indent=2).encode()
-    try:
-        store.put(REFRESH_LEDGER_KEY, ledger, "application/json")
-    except StorageError as error:
-        note = f"today's refresh count was not saved: {error}"
-    reason = "; ".join(filter(None, [f"refresh {len(refreshes)} of {quota} on {day} (UTC)", note]))
-    return RefreshResult("started", ingestion_id, reason, len(refreshes), quota)
+    except (ClientError, BotoCoreError) as error:
+        return RefreshResult("failed", ingestion_id, _error("CreateIngestion", error), len(recent), quota)
+    outcome = describe(client, account_id, data_set_id, ingestion_id)
+    reason = f"refresh {len(recent) + 1} of {quota} in the last 24 hours"
+    return RefreshResult("started", ingestion_id, reason, len(recent) + 1, quota, outcome)

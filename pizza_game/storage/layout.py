@@ -14,9 +14,9 @@ RAW_MATCHES_PREFIX = "raw-data/football-data"
 MERGED_PREFIX = "processed-data/merged-datasets"
 CORRELATION_PREFIX = "processed-data/correlation-analysis"
 DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
-MANIFEST_KEY = "quicksight-ready/metadata/manifest.json"
-# Which QuickSight refreshes were started today, so hourly runs stay within the daily quota.
-REFRESH_LEDGER_KEY = "quicksight-ready/metadata/refresh_ledger.json"
+METADATA_PREFIX = "quicksight-ready/metadata"
+# The manifest of the primary QuickSight dataset; the others are <dataset>_manifest.json beside it.
+MANIFEST_KEY = f"{METADATA_PREFIX}/manifest.json"
 REPORTS_PREFIX = "reports"
 # Files users drop for import (the import sensor's drop area), and where they go once handled.
 IMPORTS_PREFIX = "imports"
@@ -57,6 +57,15 @@ def correlation_summary_key(stamp: datetime) -> str:
 
 def dashboard_data_key(stamp: datetime, ext: str = "json") -> str:
     return _dated(DASHBOARD_PREFIX, stamp, f"dashboard_data.{ext}")
+
+
+def dataset_key(dataset: str, stamp: datetime) -> str:
+    """One file of a QuickSight dataset (a day's slice, or one analysis), beside the dashboard data."""
+    return _dated(DASHBOARD_PREFIX, stamp, f"{dataset}.csv")
+
+
+def dataset_manifest_key(dataset: str) -> str:
+    return f"{METADATA_PREFIX}/{dataset}_manifest.json"
 
 
 def report_key(stamp: datetime) -> str:

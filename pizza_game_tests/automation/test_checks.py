@@ -64,12 +64,12 @@ def test_raw_orders_checks_fail_on_bad_data_and_pass_on_good_data(
 def test_the_manifest_check_reads_the_manifest_back_and_finds_a_listed_file_missing(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     stamp = pd.Timestamp("2024-10-15", tz="UTC")
-    listed = layout.dashboard_data_key(stamp, "json")
-    store.put(listed, b"[]", "application/json")
-    manifest = {"fileLocations": [{"URIs": [store.uri(listed)]}], "globalUploadSettings": {"format": "JSON"}}
+    listed = layout.dataset_key("orders_hourly", stamp)
+    store.put(listed, b"hour\n", "text/csv")
+    manifest = {"fileLocations": [{"URIs": [store.uri(listed)]}], "globalUploadSettings": {"format": "CSV"}}
     store.put(layout.MANIFEST_KEY, json.dumps(manifest).encode(), "application/json")
-    assert written_manifest_verdict(store).passed
+    assert written_manifest_verdict(store, layout.MANIFEST_KEY).passed
 
     store.delete(listed)
-    verdict = written_manifest_verdict(store)
+    verdict = written_manifest_verdict(store, layout.MANIFEST_KEY)
     assert not verdict.passed and "does not exist" in verdict.description

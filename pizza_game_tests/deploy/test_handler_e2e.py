@@ -25,7 +25,9 @@ import boto3
 import pandas as pd
 import pytest
 
+from pizza_game.quicksight.datasets import DATASETS
 from pizza_game.quicksight.manifest import validate_manifest
+from pizza_game.quicksight.publish import manifest_key
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.deploy.runtime_api import FakeRuntimeApi
@@ -196,7 +198,8 @@ def expected_day_keys(day: str) -> set[str]:
         layout.correlation_summary_key(start),
         layout.dashboard_data_key(start, "json"),
         layout.dashboard_data_key(start, "csv"),
-        layout.MANIFEST_KEY,
+        *(layout.dataset_key(name, start) for name in DATASETS),
+        *(manifest_key(name) for name in DATASETS),
         layout.report_key(start),
         layout.REPORT_LATEST_KEY,
     }
@@ -301,7 +304,7 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     assert validate_manifest(manifest) == []
     start = pd.Timestamp(DAY, tz="UTC")
     assert [uri for location in manifest["fileLocations"] for uri in location["URIs"]] == [
-        f"s3://{bucket}/{layout.dashboard_data_key(start, 'json')}"
+        f"s3://{bucket}/{layout.dataset_key('orders_hourly', start)}"
     ]
 
     assert SECRET not in done.stdout and SECRET not in done.stderr

@@ -324,7 +324,7 @@ def test_only_raw_data_is_ever_deleted(template: dict[str, Any]) -> None:
 
 def test_quicksight_access_is_the_configured_dataset_only(template: dict[str, Any]) -> None:
     dataset = (
-        "arn:${AWS::Partition}:quicksight:${AWS::Region}:${Account}:dataset/${QuickSightDatasetId}"
+        "arn:${AWS::Partition}:quicksight:${AWS::Region}:${Account}:dataset/${QuickSightDatasetId}-*"
     )
     quicksight = [s for s in role_statements(template) if "quicksight:" in str(s["Action"])]
     actions = {action for s in quicksight for action in as_list(s["Action"])}
@@ -332,6 +332,7 @@ def test_quicksight_access_is_the_configured_dataset_only(template: dict[str, An
         "quicksight:CreateIngestion",
         "quicksight:DescribeIngestion",
         "quicksight:DescribeDataSet",
+        "quicksight:ListIngestions",
     }
     for statement in quicksight:
         for item in statement_resources(statement):
@@ -368,7 +369,7 @@ def test_quicksight_data_source_reads_the_manifest_when_asked_for(
     template: dict[str, Any],
 ) -> None:
     source = template["Resources"]["QuickSightDataSource"]
-    assert source["Condition"] == "CreateQuickSightDataSource"
+    assert source["Condition"] == "CreateQuickSightDashboard"
     location = source["Properties"]["DataSourceParameters"]["S3Parameters"]["ManifestFileLocation"]
     assert location == {"Bucket": {"Ref": "DataBucket"}, "Key": MANIFEST_KEY}
 
