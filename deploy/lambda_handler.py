@@ -30,6 +30,7 @@ from pizza_game.lambda_budget import (
     Throughput,
     check_fits,
     combined,
+    first_chunk_seconds,
     run_in_chunks,
 )
 from pizza_game.lambda_event import time_range_from_event
@@ -138,11 +139,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         log("INFO", "run started", scheduled=time_range.scheduled, **fields)
         if not time_range.scheduled:
             check_fits(time_range.start, time_range.end, _remaining_ms(context), Throughput())
-        with _run_lock(request_id, context):
+        first_chunk = first_chunk_seconds(time_range.start, time_range.end, Throughput())
+        with _run_lock(request_id, context, first_chunk):
             run_in_chunks(
                 time_range.start,
                 time_range.end,
-                context,
+                lambda: _remaining_ms(context),
                 lambda start, end: run_pipeline(
                     start,
                     end,
@@ -155,7 +157,10 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 progress=progress,
             )
     except Exception as error:
-        message = "bad event" if "start" not in fields else "run refused" if isinstance(error, RangeTooLong) else "run failed"
+        if "start" not in fields:
+            message = "bad event"
+        else:
+            message = "run refused" if isinstance(error, RangeTooLong) else "run failed"
         result = combined(progress, time_range.start, time_range.end) if progress.done else None
         _finish(
             "ERROR",
@@ -198,9 +203,11 @@ def _remaining_ms(context: Any) -> int:
 
 
 @contextmanager
-def _run_lock(request_id: str | None, context: Any) -> Iterator[None]:
-    """Hold the bucket's run lock (PIZZA_GAME_RUN_LOCK=on, the hourly function) around the run."""
-    if env(PIZZA_GAME_RUN_LOCK) != "on":
+def _run_lock(request_id: str | None, context: Any, first_chunk: float) -> Iterator[None]:
+    """Hold the bucket's run lock (PIZZA_GAME_RUN_LOCK=on, the hourly function) around the run,
+    waiting for it at most while the first chunk would still fit. Only S3 has the lock: a local
+    store (no S3_BUCKET_NAME, e.g. the image run by hand) runs without it."""
+    if env(PIZZA_GAME_RUN_LOCK) != "on" or not env(S3_BUCKET_NAME):
         yield
         return
     import boto3
@@ -211,7 +218,7 @@ def _run_lock(request_id: str | None, context: Any) -> Iterator[None]:
         str(env(S3_BUCKET_NAME)),
         owner=f"{FUNCTION_NAME} request {request_id}",
         ttl=timedelta(seconds=left + SAFETY_SECONDS),
-        wait_seconds=max(0.0, min(LOCK_WAIT_SECONDS, left - Throughput().estimate(1) - SAFETY_SECONDS)),
+        wait_seconds=max(0.0, min(LOCK_WAIT_SECONDS, left - first_chunk)),
     )
     try:
         yield

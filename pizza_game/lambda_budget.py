@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 DAY = timedelta(days=1)
 CHUNK_DAYS = 7
@@ -27,10 +27,6 @@ MAX_DAYS = 62
 # Kept free at the end of an invocation: logging, the metrics line, returning the result.
 SAFETY_SECONDS = 30.0
 BACKFILL_HINT = "send it as one invocation per day: pizza-game backfill --lambda FUNCTION --start START --end END"
-
-
-class LambdaContext(Protocol):
-    def get_remaining_time_in_millis(self) -> int: ...
 
 
 class RangeTooLong(ValueError):
@@ -67,6 +63,12 @@ def range_days(start: datetime, end: datetime) -> int:
     return max(1, -(-(end - start) // DAY))
 
 
+def first_chunk_seconds(start: datetime, end: datetime, throughput: Throughput) -> float:
+    """What the first chunk of ``[start, end)`` needs, the end's safety margin included."""
+    first_start, first_end = chunks(start, end)[0]
+    return throughput.estimate(range_days(first_start, first_end)) + SAFETY_SECONDS
+
+
 def check_fits(start: datetime, end: datetime, remaining_ms: int, throughput: Throughput) -> None:
     """Raise RangeTooLong when ``[start, end)`` cannot be processed in the time left."""
     days = range_days(start, end)
@@ -101,22 +103,23 @@ class Progress:
 def run_in_chunks(
     start: datetime,
     end: datetime,
-    context: LambdaContext,
+    remaining_ms: Callable[[], int],
     run: Callable[[datetime, datetime], Any],
     *,
     clock: Callable[[], float],
     throughput: Throughput | None = None,
     progress: Progress | None = None,
 ) -> Progress:
-    """``run`` each chunk of ``[start, end)`` while the next one fits in the time left; the chunks
+    """``run`` each chunk of ``[start, end)`` while the next one (the first too) fits in the time left
+    (``remaining_ms``: the Lambda context's ``get_remaining_time_in_millis``); the chunks
     done are recorded in ``progress`` as they finish, so a caller still has them when one raises."""
     throughput = throughput or Throughput()
     progress = progress if progress is not None else Progress()
     for chunk_start, chunk_end in chunks(start, end):
         days = range_days(chunk_start, chunk_end)
         needed = throughput.estimate(days) + SAFETY_SECONDS
-        left = context.get_remaining_time_in_millis() / 1000
-        if progress.done and needed > left:
+        left = remaining_ms() / 1000
+        if needed > left:
             progress.stopped_at = chunk_start
             progress.reason = (
                 f"stopped before {chunk_start:%Y-%m-%d %H:%M} UTC: the next {days} day(s) need about "

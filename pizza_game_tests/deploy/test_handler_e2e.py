@@ -72,15 +72,19 @@ import json, os, sys, sysconfig
 import lambda_handler
 
 class Context:
-    aws_request_id = "e2e-direct"
+    """A Lambda context whose remaining time follows a script: one value per call, the last kept."""
+
+    def __init__(self, request_id, remaining):
+        self.aws_request_id = request_id
+        self.remaining = remaining
 
     def get_remaining_time_in_millis(self):
-        return 900_000
+        return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
 
 results, errors = [], []
-for event in json.loads(sys.argv[1]):
+for request_id, event, remaining in json.loads(sys.argv[1]):
     try:
-        results.append(lambda_handler.handler(event, Context()))
+        results.append(lambda_handler.handler(event, Context(request_id, remaining)))
     except Exception as error:
         errors.append([type(error).__name__, str(error)])
 import boto3, dagster, pandas, pizza_game
@@ -262,7 +266,12 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     started = time.time()
 
     done = subprocess.run(
-        isolated_command(python, "-c", DRIVER, json.dumps([{"partition": DAY}, LONG_RANGE])),
+        isolated_command(
+            python,
+            "-c",
+            DRIVER,
+            json.dumps([["e2e-direct", {"partition": DAY}, [900_000]], ["e2e-direct", LONG_RANGE, [900_000]]]),
+        ),
         check=False,
         cwd=task_root,
         env=environ,
@@ -347,6 +356,39 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     assert succeeded["OrdersRealShare"] == 0.0 and succeeded["ApiFallbacks"] == 0
     assert "OrdersCollected" not in refused  # nothing ran
     assert_nothing_written_outside(user, sandbox, started, trees)
+
+
+def test_handler_stops_a_range_between_chunks_when_the_time_runs_out(
+    python: str, user: User, task_root: Path, sandbox: Sandbox, moto_s3: MotoS3
+) -> None:
+    """Eight days are two chunks (7 + 1). The fake context has 85 s left for the handler's checks
+    (range fits, lock, first chunk), then 10 s: the second chunk is not started, the first stands."""
+    bucket = moto_s3.new_bucket()
+    environ = child_environ(task_root, sandbox, moto_s3, bucket)
+    event = {"start": "2024-09-01", "end": "2024-09-09"}
+    done = subprocess.run(
+        isolated_command(python, "-c", DRIVER, json.dumps([["e2e-short", event, [85_000, 85_000, 85_000, 10_000]]])),
+        check=False,
+        cwd=task_root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        **user.popen_kwargs(),
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    [report] = [json.loads(line[len(REPORT) :]) for line in done.stdout.splitlines() if line.startswith(REPORT)]
+    [result] = report["results"]
+    assert (result["complete"], result["days"], result["done_until"]) == (False, 7, "2024-09-08T00:00:00+00:00")
+    assert result["remaining"] == {"start": "2024-09-08T00:00:00+00:00", "end": "2024-09-09T00:00:00+00:00"}
+    [stopped] = [line for line in json_lines(done.stdout) if line.get("message") == "run stopped"]
+    assert stopped["level"] == "ERROR" and stopped["request_id"] == "e2e-short"
+    assert "stopped before 2024-09-08 00:00 UTC" in stopped["error"] and "10 s are left" in stopped["error"]
+    assert "pizza-game backfill --lambda" in stopped["error"]
+    assert emf_errors(stopped) == [] and stopped["RunSuccess"] == 0
+    assert stopped["OrdersCollected"] == result["orders"] > 0
+    merged_days = families(bucket_keys(moto_s3, bucket))["merged_dataset"]
+    assert merged_days and not any("2024/09/08" in key for key in merged_days)
 
 
 def test_awslambdaric_runs_the_image_cmd_against_the_runtime_api(

@@ -95,7 +95,7 @@ def test_run_stops_between_chunks_when_the_remaining_time_runs_out() -> None:
         return part(start, end, days, 100 * days, 0.5)
 
     end = START + timedelta(days=21)
-    progress = run_in_chunks(START, end, context, run, clock=clock)
+    progress = run_in_chunks(START, end, context.get_remaining_time_in_millis, run, clock=clock)
     assert ran == chunks(START, end)[:2]
     assert not progress.complete
     assert progress.stopped_at == START + timedelta(days=14)
@@ -110,7 +110,7 @@ def test_run_stops_between_chunks_when_the_remaining_time_runs_out() -> None:
     assert result["run_ids"] == ["o01", "a01", "o08", "a08"]
 
 
-def test_the_first_chunk_always_runs_and_a_fast_range_completes() -> None:
+def test_a_fast_range_completes_in_chunks() -> None:
     clock = Clock()
     context = FakeContext(clock, 900)
 
@@ -120,7 +120,7 @@ def test_the_first_chunk_always_runs_and_a_fast_range_completes() -> None:
         return part(start, end, days, 10 * days, 1.0 if start == START else 0.0)
 
     end = START + timedelta(days=10)
-    progress = run_in_chunks(START, end, context, run, clock=clock)
+    progress = run_in_chunks(START, end, context.get_remaining_time_in_millis, run, clock=clock)
     assert progress.complete and len(progress.done) == 2
     result = combined(progress, START, end)
     assert result["remaining"] is None
@@ -139,5 +139,21 @@ def test_a_failing_chunk_leaves_the_chunks_done_in_progress() -> None:
         return part(start, end, 7, 7, 0.0)
 
     with pytest.raises(RuntimeError):
-        run_in_chunks(START, START + timedelta(days=9), FakeContext(clock, 900), run, clock=clock, progress=progress)
+        run_in_chunks(
+            START, START + timedelta(days=9), FakeContext(clock, 900).get_remaining_time_in_millis, run,
+            clock=clock, progress=progress,
+        )
     assert progress.done == [(START, START + timedelta(days=7))]
+
+
+def test_nothing_runs_when_not_even_the_first_chunk_fits() -> None:
+    """After waiting for the run lock, say: the run stops before its first chunk."""
+    clock = Clock()
+    clock.now = 880
+    ran: list[datetime] = []
+    progress = run_in_chunks(
+        START, START + timedelta(hours=1), FakeContext(clock, 900).get_remaining_time_in_millis,
+        lambda start, end: ran.append(start), clock=clock,
+    )  # fmt: skip
+    assert ran == [] and not progress.complete and progress.stopped_at == START
+    assert combined(progress, START, START + timedelta(hours=1))["run_ids"] == []
