@@ -86,7 +86,12 @@ def _prepare_process() -> list[str]:
     return sorted(parameters)
 
 
-_API_KEYS = _prepare_process()
+try:
+    _API_KEYS = _prepare_process()
+except Exception as error:
+    # Lambda's init phase has no request id yet; the line names the root cause.
+    log("ERROR", "cold start failed", error_type=type(error).__name__, error=" ".join(str(error).split()))
+    raise
 
 # Dagster flags some APIs the code location uses as beta; nobody reading the function's logs can
 # act on that, so those warnings stay out of them.
