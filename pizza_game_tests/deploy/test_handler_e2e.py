@@ -71,8 +71,8 @@ DRIVER = f"""
 import json, os, sys, sysconfig
 import lambda_handler
 
+# A Lambda context whose remaining time follows a script: one value per call, the last kept.
 class Context:
-    """A Lambda context whose remaining time follows a script: one value per call, the last kept."""
 
     def __init__(self, request_id, remaining):
         self.aws_request_id = request_id

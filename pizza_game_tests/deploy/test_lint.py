@@ -49,14 +49,15 @@ VARIANTS = ("as-written", "no-reserved-concurrency")
 
 
 def without_reserved_concurrency() -> dict[str, Any]:
-    """The template with both functions' ReservedConcurrentExecutions (and the conditions that
-    only they use) gone, as the defaults make it."""
+    """The template with both functions' ReservedConcurrentExecutions (and the conditions and
+    parameters that only they use) gone, as the defaults make it."""
     template = cfn_yaml.load(str(TEMPLATE))
     for name in FUNCTIONS:
         reserved = template["Resources"][name]["Properties"].pop("ReservedConcurrentExecutions")
-        condition, _, otherwise = reserved["Fn::If"]
+        condition, parameter, otherwise = reserved["Fn::If"]
         assert otherwise == {"Ref": "AWS::NoValue"}
         del template["Conditions"][condition]
+        del template["Parameters"][parameter["Ref"]]
     return template
 
 
