@@ -1,14 +1,15 @@
 # The two set-up commands of the README:
 #   make run    install, then run the main job on the embedded default (no AWS, no API keys)
 #   make test   install with the test tools, then run the whole test suite
-# `make ui` starts the Dagster UI on this repository's instance (dagster.yaml).
+# `make ui` installs the UI extra (dagster-webserver) and starts the Dagster UI on this
+# repository's instance (dagster.yaml).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test ui install install-dev system-deps
+.PHONY: run test ui install install-ui install-dev system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +32,8 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(ARGS)
 
-ui: install
+install-ui: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[ui]'
+
+ui: install-ui
 	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev -w workspace.yaml

@@ -1,5 +1,9 @@
 from setuptools import find_packages, setup
 
+# The Dagster UI (`make ui`, `dagster dev`): an extra, so the Lambda image (deploy/requirements.lock,
+# made from install_requires) carries neither it nor the packages only it needs.
+UI = ["dagster-webserver==1.13.27"]
+
 setup(
     name="pizza-game",
     version="0.1.0",
@@ -9,7 +13,6 @@ setup(
     python_requires=">=3.11",
     install_requires=[
         "dagster==1.13.27",
-        "dagster-webserver==1.13.27",
         "dagster-aws==0.29.27",
         "pandas>=2.2",
         "numpy>=1.26",
@@ -19,7 +22,9 @@ setup(
         "plotly>=7.1,<8",
     ],
     extras_require={
+        "ui": UI,
         "dev": [
+            *UI,
             "pytest>=8",
             "pytest-httpserver>=1.0",
             "moto[server]>=5.0",

@@ -84,7 +84,8 @@ for label, event, traced in json.loads(sys.argv[1]):
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
     results.append({{
         "label": label, "seconds": seconds, "rss_mb": rss(), "traced_peak_mb": peak,
-        "hours": summary["hours"], "days": summary["days"], "orders": summary["orders"],
+        "hours": sum(part["hours"] for part in summary["parts"]), "days": summary["days"],
+        "orders": summary["orders"],
     }})
 print({MARK!r} + json.dumps(results), flush=True)
 """

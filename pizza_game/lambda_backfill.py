@@ -3,8 +3,9 @@
 Each day is sent as ``{"partition": "YYYY-MM-DD"}`` with ``InvocationType="Event"``: Lambda
 queues it and answers 202 at once, so a result here means "accepted", not "processed". Processing
 outcomes land in the function's logs and dead-letter queue. Send them to the template's backfill
-function (stack output BackfillFunctionName), which runs up to ``BackfillConcurrency`` days at once
-and never refreshes QuickSight; the hourly pipeline function runs one invocation at a time, so days
+function (stack output BackfillFunctionName), which runs several days at once (up to
+``BackfillConcurrency`` when that is set) and never refreshes QuickSight; the hourly pipeline
+function runs one invocation at a time (its run lock), so days
 sent there would queue ahead of the hourly runs (see deploy/README.md).
 """
 

@@ -32,7 +32,11 @@ INSTANCE_SETTINGS = {"python_logs": {"managed_python_loggers": ["pizza_game"]}}
 
 
 class PipelineError(RuntimeError):
-    """A run of the pipeline failed; the message says which stage and why."""
+    """A run of the pipeline failed; the message says which stage and why, ``run_id`` which run."""
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
 
 
 @dataclass
@@ -54,6 +58,11 @@ class PipelineSummary:
     outputs: dict[str, str] = field(default_factory=dict)
     report: str = ""
     seconds: float = 0.0
+    # For the Lambda's metrics (pizza_game/metrics.py): the headline window's lift (a share), the
+    # QuickSight refresh status, and per raw asset the reasons its partitions were generated.
+    headline_lift: float | None = None
+    quicksight_refresh: str = ""
+    fallback_reasons: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,6 +112,7 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     collect_margin: bool = True,
     log_level: str = "INFO",
+    tags: dict[str, str] | None = None,
 ) -> PipelineSummary:
     """Materialize every asset for [start, end) (UTC, whole hours) and summarise the outcome.
 
@@ -110,6 +120,7 @@ def run_pipeline(
     match windows reach into, so the first and last days' windows are complete. Without it (the
     hourly run) only [start, end) is collected and every day whose windows reach into it is merged
     and analysed again.
+    ``tags`` go on both Dagster runs (the Lambda handler adds its request id).
     Raises PipelineError when a run fails.
     """
     from pizza_game.definitions import defs as default_defs
@@ -137,9 +148,9 @@ def run_pipeline(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
     # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.
-    orders_run = _execute(defs, "orders_job", hours, instance, run_config, {ANALYSIS_STAGE_TAG: IN_PROCESS})
+    orders_run = _execute(defs, "orders_job", hours, instance, run_config, {**(tags or {}), ANALYSIS_STAGE_TAG: IN_PROCESS})
     analysis_config = {**run_config, "ops": {"correlation_analysis": {"config": {"as_of": days[1]}}}}
-    analysis_run = _execute(defs, "analysis_job", days, instance, analysis_config)
+    analysis_run = _execute(defs, "analysis_job", days, instance, analysis_config, tags)
 
     summary = PipelineSummary(
         start=f"{start:%Y-%m-%d %H:%M}",
@@ -162,7 +173,7 @@ def _execute(defs, job_name, keys, instance, run_config, tags=None) -> dg.Execut
         raise_on_error=False,
     )
     if not result.success:
-        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}")
+        raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}", result.run_id)
     return result
 
 
@@ -202,6 +213,12 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
     summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))
+    lift = summary_meta.get("headline_lift")
+    summary.headline_lift = None if lift is None else float(lift)
+    summary.quicksight_refresh = str(metadata.get("quicksight_manifest", {}).get("refresh_status", ""))
+    summary.fallback_reasons = {
+        asset: list(metadata[asset].get("fallback_reasons", [])) for asset in ("raw_orders", "raw_matches") if asset in metadata
+    }
     for name, values in metadata.items():
         if "storage_uri" in values:
             summary.outputs[name] = str(values["storage_uri"])

@@ -47,6 +47,8 @@ QUICKSIGHT_DAILY_REFRESH_QUOTA = "QUICKSIGHT_DAILY_REFRESH_QUOTA"
 
 # AWS Lambda: the only writable directory there; HOME, DAGSTER_HOME, TMPDIR etc. go under it.
 PIZZA_GAME_WRITABLE_DIR = "PIZZA_GAME_WRITABLE_DIR"
+# AWS Lambda: "on" makes each run hold the bucket's run lock (pizza_game/lambda_lock.py).
+PIZZA_GAME_RUN_LOCK = "PIZZA_GAME_RUN_LOCK"
 
 # Observability
 PIZZA_GAME_LOG_FORMAT = "PIZZA_GAME_LOG_FORMAT"
@@ -69,6 +71,7 @@ DEFAULTS: dict[str, str] = {
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_WRITABLE_DIR: "/tmp",
+    PIZZA_GAME_RUN_LOCK: "off",
     PIZZA_GAME_LOG_FORMAT: "text",
     PIZZA_GAME_MIN_REAL_SHARE: "0.5",
 }

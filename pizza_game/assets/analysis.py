@@ -182,4 +182,12 @@ def summary_metadata(summary: dict) -> dict:
         "lift_per_window": dg.MetadataValue.md(lift_chart(summary)),
         "as_of": dg.MetadataValue.text(summary["as_of"]),
         "tests_run": dg.MetadataValue.int(summary.get("tests", {}).get("run", 0)),
+        **({} if (lift := headline_lift(summary)) is None else {"headline_lift": dg.MetadataValue.float(lift)}),
     }
+
+
+def headline_lift(summary: dict) -> float | None:
+    """The lift the headline reports: the largest significant one, else the largest estimate."""
+    lifts = [w for w in summary.get("lift_by_window", []) if w.get("lift") is not None]
+    chosen = [w for w in lifts if w.get("significant")] or lifts
+    return max((w["lift"] for w in chosen), key=abs, default=None)

@@ -179,6 +179,7 @@ def lambda_environ(
         "S3_ENDPOINT_URL": endpoint_url,
         "S3_SSE": "AES256",
         "PIZZA_GAME_WRITABLE_DIR": str(writable),
+        "PIZZA_GAME_RUN_LOCK": "on",
     }
 
 

@@ -30,6 +30,7 @@ from pizza_game.quicksight.manifest import validate_manifest
 from pizza_game.quicksight.publish import manifest_key
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
+from pizza_game_tests.deploy.emf import emf_errors
 from pizza_game_tests.deploy.runtime_api import FakeRuntimeApi
 from pizza_game_tests.deploy.task_root import (
     User,
@@ -63,6 +64,8 @@ SCHEDULED_EVENT = {
 }
 SECRET = "e2e-d0m1n05-k3y-v4lu3"
 CHILD_TIMEOUT = 600
+# Longer than one invocation may take (lambda_budget.MAX_DAYS): refused before anything runs.
+LONG_RANGE = {"start": "2024-01-01", "end": "2024-06-01"}
 REPORT = "E2E-REPORT "
 
 # Runs in the child: call the handler once per event, then report what was imported from where.
@@ -70,13 +73,30 @@ DRIVER = f"""
 import json, os, sys, sysconfig
 import lambda_handler
 
+# A Lambda context whose remaining time follows a script: one value per call, the last kept.
 class Context:
-    aws_request_id = "e2e-direct"
 
-results = [lambda_handler.handler(event, Context()) for event in json.loads(sys.argv[1])]
+    def __init__(self, request_id, remaining):
+        self.aws_request_id = request_id
+        self.remaining = remaining
+
+    def get_remaining_time_in_millis(self):
+        return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
+
+results, errors = [], []
+for request_id, event, remaining in json.loads(sys.argv[1]):
+    try:
+        results.append(lambda_handler.handler(event, Context(request_id, remaining)))
+    except Exception as error:
+        errors.append([type(error).__name__, str(error)])
 import boto3, dagster, pandas, pizza_game
 report = {{
     "results": results,
+    "errors": errors,
+    "run_tags": [
+        lambda_handler.INSTANCE.get_run_by_id(run_id).tags
+        for result in results for run_id in result["run_ids"]
+    ],
     "modules": [m.__file__ for m in (lambda_handler, pizza_game, dagster, pandas, boto3)],
     "sys_path": sys.path,
     "stdlib": [sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")],
@@ -249,7 +269,12 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     started = time.time()
 
     done = subprocess.run(
-        isolated_command(python, "-c", DRIVER, json.dumps([{"partition": DAY}])),
+        isolated_command(
+            python,
+            "-c",
+            DRIVER,
+            json.dumps([["e2e-direct", {"partition": DAY}, [900_000]], ["e2e-direct", LONG_RANGE, [900_000]]]),
+        ),
         check=False,
         cwd=task_root,
         env=environ,
@@ -277,14 +302,20 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
         )
         assert entry == Path("") or entry.is_relative_to(task_root) or standard, entry
 
-    [summary] = report["results"]
-    assert (summary["days"], summary["start"], summary["end"]) == (
+    [result] = report["results"]
+    assert (result["complete"], result["days"], result["start"], result["end"]) == (
+        True,
         1,
-        f"{DAY} 00:00",
-        "2024-10-08 00:00 UTC",
+        f"{DAY}T00:00:00+00:00",
+        "2024-10-08T00:00:00+00:00",
     )
-    assert summary["orders"] > 0 and summary["orders_real_share"] == 0.0
+    [summary] = result["parts"]
+    assert summary["orders"] == result["orders"] > 0 and result["orders_real_share"] == 0.0
     assert all(uri.startswith(f"s3://{bucket}/") for uri in summary["outputs"].values())
+    assert [tags["aws/lambda-request-id"] for tags in report["run_tags"]] == ["e2e-direct"] * 2
+    [[error_type, error]] = report["errors"]
+    assert error_type == "RangeTooLong"
+    assert "(152 days)" in error and "pizza-game backfill --lambda" in error
 
     keys = bucket_keys(moto_s3, bucket)
     grouped = families(keys)
@@ -314,7 +345,53 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     assert Path(cold["dagster_home"]).is_relative_to(sandbox.writable)
     [succeeded] = [line for line in logs if line["message"] == "run succeeded"]
     assert succeeded["request_id"] == "e2e-direct"
+    assert succeeded["run_ids"] == summary["run_ids"]
+    [refused] = [line for line in logs if line["message"] == "run refused"]
+    assert (refused["level"], refused["request_id"], refused["error"]) == ("ERROR", "e2e-direct", error)
+    # One metrics line per invocation, and nothing else is EMF.
+    emf = [line for line in logs if "_aws" in line]
+    assert [line["message"] for line in emf] == ["run succeeded", "run refused"]
+    for line in emf:
+        assert emf_errors(line) == [], line
+        assert (line["FunctionName"], line["RunKind"]) == ("pizza-game-pipeline", "range")
+    assert succeeded["RunSuccess"] == 1 and refused["RunSuccess"] == 0
+    assert succeeded["OrdersCollected"] == result["orders"]
+    assert succeeded["OrdersRealShare"] == 0.0 and succeeded["ApiFallbacks"] == 0
+    assert "OrdersCollected" not in refused  # nothing ran
     assert_nothing_written_outside(user, sandbox, started, trees)
+
+
+def test_handler_stops_a_range_between_chunks_when_the_time_runs_out(
+    python: str, user: User, task_root: Path, sandbox: Sandbox, moto_s3: MotoS3
+) -> None:
+    """Eight days are two chunks (7 + 1). The fake context has 85 s left for the handler's checks
+    (range fits, lock, first chunk), then 10 s: the second chunk is not started, the first stands."""
+    bucket = moto_s3.new_bucket()
+    environ = child_environ(task_root, sandbox, moto_s3, bucket)
+    event = {"start": "2024-09-01", "end": "2024-09-09"}
+    done = subprocess.run(
+        isolated_command(python, "-c", DRIVER, json.dumps([["e2e-short", event, [85_000, 85_000, 85_000, 10_000]]])),
+        check=False,
+        cwd=task_root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        **user.popen_kwargs(),
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    [report] = [json.loads(line[len(REPORT) :]) for line in done.stdout.splitlines() if line.startswith(REPORT)]
+    [result] = report["results"]
+    assert (result["complete"], result["days"], result["done_until"]) == (False, 7, "2024-09-08T00:00:00+00:00")
+    assert result["remaining"] == {"start": "2024-09-08T00:00:00+00:00", "end": "2024-09-09T00:00:00+00:00"}
+    [stopped] = [line for line in json_lines(done.stdout) if line.get("message") == "run stopped"]
+    assert stopped["level"] == "ERROR" and stopped["request_id"] == "e2e-short"
+    assert "stopped before 2024-09-08 00:00 UTC" in stopped["error"] and "10 s are left" in stopped["error"]
+    assert "pizza-game backfill --lambda" in stopped["error"]
+    assert emf_errors(stopped) == [] and stopped["RunSuccess"] == 0
+    assert stopped["OrdersCollected"] == result["orders"] > 0
+    merged_days = families(bucket_keys(moto_s3, bucket))["merged_dataset"]
+    assert merged_days and not any("2024/09/08" in key for key in merged_days)
 
 
 def test_awslambdaric_runs_the_image_cmd_against_the_runtime_api(
@@ -359,17 +436,19 @@ def test_awslambdaric_runs_the_image_cmd_against_the_runtime_api(
     assert "'partition'" in bad.json()["errorMessage"]
     assert (hourly.request_id, hourly.kind) == ("e2e-hourly", "response"), hourly.body[:2000]
     summary = hourly.json()
-    assert (summary["start"], summary["end"], summary["hours"]) == (
-        "2024-10-08 00:00",
-        "2024-10-08 01:00 UTC",
-        1,
+    assert (summary["start"], summary["end"], summary["complete"]) == (
+        "2024-10-08T00:00:00+00:00",
+        "2024-10-08T01:00:00+00:00",
+        True,
     )
+    [part] = summary["parts"]
+    assert part["hours"] == 1
 
     keys = bucket_keys(moto_s3, bucket)
     assert families(keys)["raw_orders"] == [
         layout.raw_orders_key("mock", pd.Timestamp("2024-10-08T00:00", tz="UTC"))
     ]
-    for uri in summary["outputs"].values():
+    for uri in part["outputs"].values():
         for key in uri.replace(f"s3://{bucket}/", "").split(" … "):
             assert key in keys, key
     assert layout.MANIFEST_KEY in keys
@@ -380,4 +459,10 @@ def test_awslambdaric_runs_the_image_cmd_against_the_runtime_api(
         ("run started", "e2e-hourly"),
         ("run succeeded", "e2e-hourly"),
     ]
+    emf = [line for line in logs if "_aws" in line]
+    assert [(line["message"], line["RunKind"], line["RunSuccess"]) for line in emf] == [
+        ("bad event", "range", 0),
+        ("run succeeded", "hourly", 1),
+    ]
+    assert all(emf_errors(line) == [] for line in emf)
     assert_nothing_written_outside(user, sandbox, started, trees)

@@ -1,5 +1,9 @@
 """The deploy files pass their linters: cfn-lint (as written and SAM-expanded), checkov, hadolint,
-shellcheck. Checkov lives in its own environment: deploy/scripts/install_lint_tools.sh."""
+shellcheck. Checkov lives in its own environment: deploy/scripts/install_lint_tools.sh.
+
+The template is linted in two variants: as written (reserved concurrency behind conditions) and
+as CloudFormation creates it with the defaults, PipelineConcurrency and BackfillConcurrency 0:
+no ReservedConcurrentExecutions at all (the condition's AWS::NoValue)."""
 
 from __future__ import annotations
 
@@ -40,13 +44,40 @@ class NoManagedPolicies:
         return {}
 
 
+FUNCTIONS = ("PipelineFunction", "BackfillFunction")
+VARIANTS = ("as-written", "no-reserved-concurrency")
+
+
+def without_reserved_concurrency() -> dict[str, Any]:
+    """The template with both functions' ReservedConcurrentExecutions (and the conditions and
+    parameters that only they use) gone, as the defaults make it."""
+    template = cfn_yaml.load(str(TEMPLATE))
+    for name in FUNCTIONS:
+        reserved = template["Resources"][name]["Properties"].pop("ReservedConcurrentExecutions")
+        condition, parameter, otherwise = reserved["Fn::If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}
+        del template["Conditions"][condition]
+        del template["Parameters"][parameter["Ref"]]
+    return template
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def variant(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A variant of deploy/template.yaml, as a file."""
+    if request.param == "as-written":
+        return TEMPLATE
+    path = tmp_path_factory.mktemp("variant") / "template.json"
+    path.write_text(json.dumps(without_reserved_concurrency(), indent=1))
+    return path
+
+
 @pytest.fixture(scope="module")
-def expanded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """deploy/template.yaml after the AWS::Serverless transform, as CloudFormation JSON."""
+def expanded_template(variant: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The variant after the AWS::Serverless transform, as CloudFormation JSON."""
     with pytest.MonkeyPatch.context() as env:
         # The translator asks boto3 for a region even when AWS::Region is given.
         env.setenv("AWS_DEFAULT_REGION", SAM_PARAMETERS["AWS::Region"])
-        sam = cfn_yaml.load(str(TEMPLATE))
+        sam = cfn_yaml.load(str(variant))
         expanded = transform(sam, dict(SAM_PARAMETERS), NoManagedPolicies())
     path = tmp_path_factory.mktemp("sam") / "template.json"
     path.write_text(json.dumps(expanded, indent=1))
@@ -57,8 +88,8 @@ def cfn_lint(text: str) -> list[str]:
     return [str(match) for match in lint(text, config=ManualArgs(regions=REGIONS))]
 
 
-def test_cfn_lint_finds_nothing_in_the_template_as_written() -> None:
-    assert cfn_lint(TEMPLATE.read_text()) == []
+def test_cfn_lint_finds_nothing_in_the_template(variant: Path) -> None:
+    assert cfn_lint(variant.read_text()) == []
 
 
 def test_cfn_lint_finds_nothing_in_the_sam_expanded_template(expanded_template: Path) -> None:
@@ -99,8 +130,8 @@ def checkov(path: Path) -> dict[str, Any]:
     return report["summary"]
 
 
-def test_checkov_passes_the_template_as_written() -> None:
-    summary = checkov(TEMPLATE)
+def test_checkov_passes_the_template(variant: Path) -> None:
+    summary = checkov(variant)
     assert summary["passed"] > 0 and summary["parsing_errors"] == 0
 
 

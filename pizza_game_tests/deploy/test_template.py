@@ -19,8 +19,10 @@ from pizza_game.storage.layout import (
     MERGED_PREFIX,
     RAW_MATCHES_PREFIX,
     RAW_ORDERS_PREFIX,
+    REPORT_LATEST_KEY,
     REPORTS_PREFIX,
 )
+from pizza_game.lambda_lock import RUN_LOCK_KEY
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 PACKAGE = TEMPLATE.parents[1] / "pizza_game"
@@ -105,14 +107,18 @@ def test_lifecycle_expires_each_layer_of_the_layout(template: dict[str, Any]) ->
     expiry = {rule["Prefix"]: rule["ExpirationInDays"] for rule in rules if "Prefix" in rule}
     raw = RAW_ORDERS_PREFIX.split("/")[0] + "/"
     processed = MERGED_PREFIX.split("/")[0] + "/"
-    assert expiry == {raw: 90, processed: 365, DASHBOARD_PREFIX + "/": 30}
+    reports = REPORTS_PREFIX + "/"
+    assert expiry == {raw: 90, processed: 365, DASHBOARD_PREFIX + "/": 30, reports: 30}
     assert all(rule["Status"] == "Enabled" for rule in rules)
+    # reports/latest.html is replaced every hour: its old versions go after a day.
+    [report_rule] = [rule for rule in rules if rule.get("Prefix") == reports]
+    assert report_rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert REPORT_LATEST_KEY.startswith(reports)
 
 
 def test_replaced_versions_expire(template: dict[str, Any]) -> None:
     rules = resource(template, "DataBucket")["LifecycleConfiguration"]["Rules"]
-    [versions] = [rule for rule in rules if "NoncurrentVersionExpiration" in rule]
-    assert "Prefix" not in versions
+    [versions] = [rule for rule in rules if "NoncurrentVersionExpiration" in rule and "Prefix" not in rule]
     days = default(template, versions["NoncurrentVersionExpiration"]["NoncurrentDays"])
     assert 1 <= days <= 90
 
@@ -144,14 +150,33 @@ def test_functions_are_the_image_with_room_to_run(template: dict[str, Any], name
     assert props["Role"] == {"Fn::GetAtt": ["PipelineRole", "Arn"]}
 
 
-def test_hourly_runs_never_overlap_while_backfill_days_run_side_by_side(
-    template: dict[str, Any],
+@pytest.mark.parametrize(
+    ("name", "parameter", "condition"),
+    [
+        ("PipelineFunction", "PipelineConcurrency", "HasPipelineReservation"),
+        ("BackfillFunction", "BackfillConcurrency", "HasBackfillReservation"),
+    ],
+)
+def test_reserved_concurrency_is_optional_and_off_by_default(
+    template: dict[str, Any], name: str, parameter: str, condition: str
 ) -> None:
-    assert resource(template, "PipelineFunction")["ReservedConcurrentExecutions"] == 1
-    backfill = resource(template, "BackfillFunction")["ReservedConcurrentExecutions"]
-    assert backfill == {"Ref": "BackfillConcurrency"}
-    assert default(template, backfill) > 1
-    assert template["Parameters"]["BackfillConcurrency"]["MinValue"] >= 1
+    """0 must mean 'no reservation', never ReservedConcurrentExecutions: 0 (which throttles every
+    invocation), and the default reserves nothing, so any account quota can create the stack."""
+    reserved = resource(template, name)["ReservedConcurrentExecutions"]
+    assert reserved == {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+    assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, 0]}]}
+    assert template["Parameters"][parameter]["Default"] == 0
+    description = template["Parameters"][parameter]["Description"]
+    assert "quota" in description and ("100" in description or "101" in description)
+
+
+def test_hourly_runs_hold_the_bucket_lock_and_backfill_days_do_not(template: dict[str, Any]) -> None:
+    pipeline = resource(template, "PipelineFunction")["Environment"]["Variables"]
+    backfill = resource(template, "BackfillFunction")["Environment"]["Variables"]
+    assert (pipeline[settings.PIZZA_GAME_RUN_LOCK], backfill[settings.PIZZA_GAME_RUN_LOCK]) == ("on", "off")
+    [statement] = [s for s in role_statements(template) if s["Sid"] == "HoldRunLock"]
+    assert set(statement["Action"]) == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert statement_resources(statement) == [{"Fn::Sub": f"${{DataBucket.Arn}}/{RUN_LOCK_KEY}"}]
 
 
 def test_pipeline_function_runs_at_the_top_of_every_hour(template: dict[str, Any]) -> None:
@@ -224,10 +249,9 @@ def test_backfill_function_has_the_pipeline_settings_but_never_refreshes_quicksi
     backfill = resource(template, "BackfillFunction")
     variables = backfill["Environment"]["Variables"]
     assert variables[settings.QUICKSIGHT_DATASET_ID] == ""
-    assert {k: v for k, v in variables.items() if k != settings.QUICKSIGHT_DATASET_ID} == {
-        k: v
-        for k, v in pipeline["Environment"]["Variables"].items()
-        if k != settings.QUICKSIGHT_DATASET_ID
+    own = {settings.QUICKSIGHT_DATASET_ID, settings.PIZZA_GAME_RUN_LOCK}
+    assert {k: v for k, v in variables.items() if k not in own} == {
+        k: v for k, v in pipeline["Environment"]["Variables"].items() if k not in own
     }
     shared = ("MemorySize", "EphemeralStorage", "Architectures", "EventInvokeConfig")
     assert {key: backfill[key] for key in shared} == {key: pipeline[key] for key in shared}
@@ -255,10 +279,11 @@ def test_s3_access_is_limited_to_the_bucket_and_its_layout_prefixes(
             if statement["Action"] == "s3:ListBucket":
                 assert item == {"Fn::GetAtt": ["DataBucket", "Arn"]}
             else:
-                assert sub_text(item) in prefixes, item
+                assert sub_text(item) in prefixes | {f"${{DataBucket.Arn}}/{RUN_LOCK_KEY}"}, item
     deletes = [s for s in s3 if "s3:DeleteObject" in as_list(s["Action"])]
     assert [statement_resources(s) for s in deletes] == [
-        [{"Fn::Sub": "${DataBucket.Arn}/raw-data/*"}]
+        [{"Fn::Sub": "${DataBucket.Arn}/raw-data/*"}],
+        [{"Fn::Sub": f"${{DataBucket.Arn}}/{RUN_LOCK_KEY}"}],
     ]
 
 
@@ -291,7 +316,8 @@ def s3_operations_called() -> dict[str, set[str]]:
 def test_role_grants_exactly_the_s3_actions_the_code_calls(template: dict[str, Any]) -> None:
     called = s3_operations_called()
     assert set(called) <= set(S3_ACTIONS), f"S3 calls without a known IAM action: {called}"
-    assert {file for files in called.values() for file in files} == {"storage/s3.py"}
+    # The run lock's conditional puts and deletes are its own (lambda_lock.py).
+    assert {file for files in called.values() for file in files} == {"storage/s3.py", "lambda_lock.py"}
     granted = {
         action
         for statement in role_statements(template)
@@ -301,10 +327,11 @@ def test_role_grants_exactly_the_s3_actions_the_code_calls(template: dict[str, A
     assert granted == {S3_ACTIONS[name] for name in called}
 
 
-def test_only_raw_data_is_ever_deleted(template: dict[str, Any]) -> None:
-    """The role may delete under raw-data/ only, so nothing the Lambda runs but RawStore may call
-    delete. The import drop area (imports/) also moves files, but only the Dagster import sensor
-    does that; the Lambda never runs sensors, so its role has no delete there."""
+def test_only_raw_data_and_the_run_lock_are_ever_deleted(template: dict[str, Any]) -> None:
+    """The role may delete under raw-data/ and the run lock only, so nothing the Lambda runs but
+    RawStore and the lock may call delete. The import drop area (imports/) also moves files, but
+    only the Dagster import sensor does that; the Lambda never runs sensors, so its role has no
+    delete there."""
     callers = {
         (path.relative_to(PACKAGE).as_posix(), function)
         for path, function, call in package_calls()
@@ -314,11 +341,13 @@ def test_only_raw_data_is_ever_deleted(template: dict[str, Any]) -> None:
         ("storage/partitioned.py", "write_many"),
         ("storage/s3.py", "delete"),
         ("collectors/drop_area.py", "_move"),
+        ("lambda_lock.py", "release"),
     }
     raw_folders = {prefix.split("/")[0] for prefix in (RAW_ORDERS_PREFIX, RAW_MATCHES_PREFIX)}
     deletes = [s for s in role_statements(template) if "s3:DeleteObject" in as_list(s["Action"])]
     assert [sub_text(r) for s in deletes for r in statement_resources(s)] == [
-        f"${{DataBucket.Arn}}/{folder}/*" for folder in raw_folders
+        *(f"${{DataBucket.Arn}}/{folder}/*" for folder in raw_folders),
+        f"${{DataBucket.Arn}}/{RUN_LOCK_KEY}",
     ]
 
 
