@@ -77,9 +77,11 @@ def metric_values(outcome: RunOutcome) -> dict[str, float]:
     values["SignificantFindings"] = len(summary.get("findings", []))
     if summary.get("headline_lift") is not None:
         values["HeadlineLift"] = _percent(summary["headline_lift"])
+    # One word when every dataset's refresh agrees, else "dataset: status, ..." (assets/publish.py).
     refresh = summary.get("quicksight_refresh", "")
-    if refresh and refresh != REFRESH_NOT_CONFIGURED:
-        values["QuickSightRefreshFailures"] = 1 if refresh == REFRESH_FAILED else 0
+    statuses = {part.rsplit(": ", 1)[-1] for part in refresh.split(", ")} if refresh else set()
+    if statuses - {REFRESH_NOT_CONFIGURED}:
+        values["QuickSightRefreshFailures"] = 1 if REFRESH_FAILED in statuses else 0
     return values
 
 

@@ -7,7 +7,10 @@
 #   Key=Value  more template parameters, e.g. FootballApiKeyParameter=/pizza-game/football-api-key
 # Environment: AWS_REGION (required), STACK_NAME (default pizza-game), DEPLOY_TOOL (sam or aws;
 # default sam when it is on PATH, else aws), STACK_TAGS (more Key=Value stack tags, space-separated;
-# CloudFormation copies stack tags onto every resource that takes tags), the usual AWS credentials.
+# CloudFormation copies stack tags onto every resource that takes tags), TEMPLATE_BUCKET (an S3
+# bucket to upload the template to: it is larger than CloudFormation's 51,200-byte inline limit;
+# required with aws, optional with sam, which then uses its managed bucket, --resolve-s3), the usual
+# AWS credentials.
 set -euo pipefail
 
 usage="usage: deploy.sh IMAGE_URI [Key=Value ...]"
@@ -46,11 +49,21 @@ common=(
   --tags "${tags[@]}"
 )
 
+bucket="${TEMPLATE_BUCKET:-}"
 case "$tool" in
   # SAM refuses image functions without an image repository, even with ImageUri given; the image
   # is already pushed, so this only names its repository.
-  sam) sam deploy "${common[@]}" --image-repository "$repository" ;;
-  aws) aws cloudformation deploy "${common[@]}" ;;
+  sam)
+    if [ -n "$bucket" ]; then upload=(--s3-bucket "$bucket" --s3-prefix "$stack"); else upload=(--resolve-s3); fi
+    sam deploy "${common[@]}" --image-repository "$repository" "${upload[@]}"
+    ;;
+  aws)
+    if [ -z "$bucket" ]; then
+      echo "deploy.sh: set TEMPLATE_BUCKET to an S3 bucket for the template (over CloudFormation's 51,200-byte inline limit), or install the SAM CLI" >&2
+      exit 2
+    fi
+    aws cloudformation deploy "${common[@]}" --s3-bucket "$bucket" --s3-prefix "$stack"
+    ;;
   *)
     echo "deploy.sh: DEPLOY_TOOL must be sam or aws, got: $tool" >&2
     exit 2

@@ -7,10 +7,12 @@ way the real tool does when a required option is missing:
   ``--lifecycle-policy-text`` stops with exit 252 and the CLI's "the following arguments are
   required" line. ``file://`` values must name a readable file. ``cloudformation deploy`` (a CLI
   customization) needs ``--template-file`` and ``--stack-name``, and, like CloudFormation, the
-  capabilities the template requires (IAM resources, a transform).
+  capabilities the template requires (IAM resources, a transform), and ``--s3-bucket`` for a
+  template over CloudFormation's 51,200-byte inline limit, with the CLI's message.
 - ``sam deploy``: ``--stack-name``; for a template with image functions, one of
   ``--image-repositories``, ``--image-repository`` or ``--resolve-image-repos``, with SAM's own
-  message; the same capabilities.
+  message; the same capabilities; ``--s3-bucket`` or ``--resolve-s3`` for a template over the
+  inline limit, with SAM's message.
 - ``docker``: records only.
 Canned answers: the account 123456789012, no existing ECR repository, one image digest.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 
 TOOL = TOOLNAME
 ACCOUNT, DIGEST = ACCOUNT_VALUE, DIGEST_VALUE
+INLINE_LIMIT = 51_200  # CloudFormation's TemplateBody limit; larger templates go through S3
 GLOBAL = {"--region", "--query", "--output", "--profile", "--cli-binary-format", "--endpoint-url",
           "--cli-read-timeout", "--no-cli-pager"}
 argv = sys.argv[1:]
@@ -85,6 +88,9 @@ if TOOL == "sam":
         fail("Usage: sam deploy [OPTIONS]\nTry 'sam deploy -h' for help.\n\n"
              "Error: Missing option '--image-repositories', '--image-repository', '--resolve-image-repos'", 2)
     check_capabilities(opts)
+    if len(template.encode()) > INLINE_LIMIT and not opts.keys() & {"--s3-bucket", "--resolve-s3"}:
+        fail("Error: Templates with a size greater than 51,200 bytes must be deployed via an S3 "
+             "Bucket. Please add the --s3-bucket or --resolve-s3 parameter to your command.", 1)
     print("Successfully created/updated stack")
     sys.exit(0)
 
@@ -95,7 +101,10 @@ if (service, operation) == ("cloudformation", "deploy"):
     missing = [o for o in ("--template-file", "--stack-name") if o not in opts]
     if missing:
         fail(f"aws: error: the following arguments are required: {', '.join(missing)}", 252)
-    check_capabilities(opts)
+    template = check_capabilities(opts)
+    if len(template.encode()) > INLINE_LIMIT and "--s3-bucket" not in opts:
+        fail("Templates with a size greater than 51,200 bytes must be deployed via an S3 Bucket. "
+             "Please add the --s3-bucket parameter to your command.", 255)
     print(f"Successfully created/updated stack - {opts['--stack-name'][0]}")
     sys.exit(0)
 if (service, operation) == ("ecr", "get-login-password"):

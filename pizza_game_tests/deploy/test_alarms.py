@@ -140,6 +140,15 @@ def test_a_share_of_no_rows_is_left_out_not_sent_as_zero() -> None:
     assert "QuickSightRefreshFailures" not in values
 
 
+@pytest.mark.parametrize(
+    ("status", "failures"),
+    [("failed", 1), ("started", 0), ("orders_hourly: started, kpis: failed", 1), ("kpis: skipped, match_windows: started", 0)],
+)
+def test_a_refresh_failure_of_any_dataset_counts(status: str, failures: int) -> None:
+    values = metric_values(RunOutcome("f", metrics.RANGE, True, 1.0, {**FULL_SUMMARY, "quicksight_refresh": status}))
+    assert values["QuickSightRefreshFailures"] == failures
+
+
 def test_the_validator_rejects_what_the_spec_forbids() -> None:
     good = emf_document(RunOutcome("f", metrics.RANGE, True, 1.0), 1)
     broken = [
@@ -151,8 +160,3 @@ def test_the_validator_rejects_what_the_spec_forbids() -> None:
     ]
     assert all(emf_errors(document) for document in broken)
     assert emf_errors(good) == []
-
-
-def test_the_template_stays_under_cloudformations_inline_size_limit() -> None:
-    """Without an S3 bucket for the template, deploy sends it inline: at most 51,200 bytes."""
-    assert Path(TEMPLATE).stat().st_size < 51_200

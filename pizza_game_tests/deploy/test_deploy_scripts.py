@@ -79,22 +79,46 @@ def test_deploy_with_sam_names_the_image_repository_tags_and_parameters(stubs: t
     assert option(sam, "--stack-name") == ["pizza-game"] and option(sam, "--region") == ["eu-west-1"]
     assert option(sam, "--parameter-overrides") == [f"ImageUri={IMAGE_URI}", "FootballApiKeyParameter=/pizza-game/football-api-key"]
     assert option(sam, "--tags") == ["Project=pizza-game", "Stack=pizza-game", "CostCentre=data", "Owner=me"]
+    assert "--resolve-s3" in sam  # the template is over the 51,200-byte inline limit
     assert describe[:3] == ["aws", "cloudformation", "describe-stacks"]
 
 
 def test_deploy_without_sam_uses_cloudformation_deploy(stubs: tuple[Path, Path], tmp_path: Path) -> None:
     bin_dir, log = stubs
     (bin_dir / "sam").unlink()
-    env = stub_environ(bin_dir, log, AWS_REGION="eu-west-1", STACK_NAME="pg-test")
+    env = stub_environ(bin_dir, log, AWS_REGION="eu-west-1", STACK_NAME="pg-test", TEMPLATE_BUCKET="my-templates")
     done = run("deploy.sh", f"{REPOSITORY}:3f2c1ab", env=env)
     assert done.returncode == 0, done.stderr
     deploy, describe = calls(log)
+    assert option(deploy, "--s3-bucket") == ["my-templates"]
     assert deploy[:3] == ["aws", "cloudformation", "deploy"]
     assert "--image-repository" not in deploy
     assert option(deploy, "--capabilities") == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
     assert option(deploy, "--parameter-overrides") == [f"ImageUri={REPOSITORY}:3f2c1ab"]
     assert option(deploy, "--tags") == ["Project=pizza-game", "Stack=pg-test"]
     assert option(describe, "--stack-name") == ["pg-test"]
+
+
+def test_the_stubs_refuse_the_template_inline_as_the_real_tools_do(stubs: tuple[Path, Path]) -> None:
+    """The template is over CloudFormation's 51,200-byte inline limit: without an S3 bucket both
+    tools stop, and deploy.sh never calls them that way."""
+    assert TEMPLATE.stat().st_size > 51_200
+    bin_dir, log = stubs
+    env = stub_environ(bin_dir, log, AWS_REGION="eu-west-1")
+    base = ["--template-file", str(TEMPLATE), "--stack-name", "s", "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    sam = subprocess.run([str(bin_dir / "sam"), "deploy", *base, "--image-repository", REPOSITORY], env=env, capture_output=True, text=True, check=False)
+    aws = subprocess.run([str(bin_dir / "aws"), "cloudformation", "deploy", *base], env=env, capture_output=True, text=True, check=False)
+    assert sam.returncode != 0 and "--resolve-s3" in sam.stderr
+    assert aws.returncode != 0 and "--s3-bucket" in aws.stderr
+
+
+def test_deploy_without_sam_needs_a_template_bucket(stubs: tuple[Path, Path]) -> None:
+    bin_dir, log = stubs
+    (bin_dir / "sam").unlink()
+    done = run("deploy.sh", IMAGE_URI, env=stub_environ(bin_dir, log, AWS_REGION="eu-west-1"))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "TEMPLATE_BUCKET" in done.stderr
+    assert calls(log) == []
 
 
 def test_deploy_refuses_an_image_that_is_not_in_ecr(stubs: tuple[Path, Path]) -> None:
@@ -155,6 +179,7 @@ def test_the_real_sam_cli_accepts_deploy_sh_up_to_its_first_aws_call(stubs: tupl
         bin_dir, log, AWS_REGION="eu-west-1", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
         AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
         AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1", SAM_CLI_TELEMETRY="0", HOME=str(tmp_path),
+        TEMPLATE_BUCKET="my-templates",
     )  # fmt: skip
     done = subprocess.run(
         ["bash", str(SCRIPTS / "deploy.sh"), IMAGE_URI], env=env, cwd=tmp_path,
