@@ -45,19 +45,23 @@ def dashboard_report(
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
     drill_down = layout.match_windows_key(dashboard_data.stamp)
-    for target in (key, layout.REPORT_LATEST_KEY):
-        page = render_report(
+    # Each page links the per-match table relative to where it lies, so the link works offline.
+    pages = {
+        target: render_report(
             table,
             correlation_summary.value,
             windows=analysis_settings.windows(),
             match_table_href=posixpath.relpath(drill_down, posixpath.dirname(target)),
         ).encode("utf-8")
+        for target in (key, layout.REPORT_LATEST_KEY)
+    }
+    for target, page in pages.items():
         store.put(target, page, HTML_TYPE)
     return dg.MaterializeResult(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
-            "bytes_written": dg.MetadataValue.int(len(page)),
+            "bytes_written": dg.MetadataValue.int(len(pages[key])),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),
             "time_range": dg.MetadataValue.text(
