@@ -1,18 +1,22 @@
-"""Power and calibration of the analysis on generated seasons, over many seeds.
+"""Power and calibration of the analysis on generated worlds, over seeds and horizons.
 
 Run from the repository root:
-    python benchmarks/analysis_calibration.py [--seeds 100] [--processes 2] [--scale 1.0]
+    python benchmarks/analysis_calibration.py [--seeds 20] [--season-seeds 4] [--processes 2]
 
-For every seed, one Premier League season of mock fixtures (380 matches, 2024-25) and mock orders
-is generated twice: with a planted +20 % lift in the 2 h before every kick-off
-(``MatchEffects.only(pre=0.20)``) and with no match effect at all (``MatchEffects.none()``). Both
-are analysed with the default configuration plus the big-six and derby lists. Reported:
-- power: share of seeds where the planted lift/pre/ALL test is significant after adjustment, the
-  mean estimate and how often its 95% CI covers 0.20;
-- calibration (no effect): share of seeds with any significant finding after adjustment, and the
-  per-test false-positive rate (raw p < 0.05) overall, per family and per window; for comparison,
-  the false-positive rate of a naive paired t-test of observed vs expected over the same national
-  slots (expected treated as known), which the engine deliberately does not use.
+Horizons: 14 and 28 days (ending on a date spread over the 2024-25 season by seed) and the whole
+season (2024-08-01 to 2025-06-01, 380 mock matches). For every seed and horizon, mock fixtures and
+orders are generated twice: with a planted +15 % lift in the 2 h before every kick-off
+(``MatchEffects.only(pre=0.15)``) and with no match effect (``MatchEffects.none()``). Both are
+analysed with the default configuration (its minimums) plus the big-six and derby lists, and the
+null world once more with the minimums off, to show what the minimums guard against. Reported per
+horizon:
+- power: share of seeds where lift/pre/ALL is significant, the share where it could be run at
+  all, the mean estimate and how often its 95 % CI covers 0.15;
+- calibration (no effect): share of seeds with any significant finding (any family), the
+  per-test false-positive rate (raw p < 0.05) per family, and with the minimums off the
+  false-positive rate of the national lift tests by reference days and degrees of freedom;
+- for the season, the false-positive rate of a naive paired t-test of observed vs expected over
+  the same national slots (expected treated as known), which the engine deliberately does not use.
 """
 
 from __future__ import annotations
@@ -34,36 +38,48 @@ from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 
 SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
-PLANTED = 0.20
+HORIZONS = {"14 days": 14, "28 days": 28, "season": None}
+PLANTED = 0.15
 SCENARIOS = {"planted": MatchEffects.only(pre=PLANTED), "null": MatchEffects.none()}
 CONFIG = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
+NO_MINIMUMS = AnalysisConfig(
+    big_match_teams=BIG_SIX,
+    derbies=DERBY_PAIRS,
+    min_reference_days=2,
+    min_window_df=1e-9,
+    min_correlation_df=2,
+)
+COLUMNS = [
+    "test_id", "family", "window", "region", "df", "reference_days", "p_value", "p_adjusted",
+    "significant", "effect_size", "ci_low", "ci_high",
+]  # fmt: skip
 
 
-def one_seed(job: tuple[int, float]) -> dict:
-    """Both scenarios of one seed: the result rows that the summary needs."""
-    seed, scale = job
-    matches = generate_matches(*SEASON, seed=seed, now=SEASON[1] + pd.Timedelta(days=30))
-    out = {"seed": seed, "matches": len(matches)}
+def horizon_range(days: int | None, seed: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The season, or ``days`` ending on a date spread over the season by ``seed``."""
+    if days is None:
+        return SEASON
+    season_days = (SEASON[1] - SEASON[0]).days
+    end = SEASON[0] + pd.Timedelta(days=days + (seed * 37) % (season_days - days))
+    return end - pd.Timedelta(days=days), end
+
+
+def one_run(job: tuple[str, int, float]) -> dict:
+    """Both scenarios of one seed and horizon: the result rows the summary needs."""
+    horizon, seed, scale = job
+    start, end = horizon_range(HORIZONS[horizon], seed)
+    matches = generate_matches(start, end, seed=seed, now=end + pd.Timedelta(days=30))
+    out = {"horizon": horizon, "seed": seed, "matches": len(matches)}
     for name, effects in SCENARIOS.items():
-        orders = generate_orders(*SEASON, seed=seed, matches=matches, effects=effects, scale=scale)
-        result = analyse_orders(orders, matches, CONFIG)
-        results = result.results
-        out[f"{name}_naive_paired_t"] = naive_paired_t(result.match_windows)
-        out[name] = results[
-            [
-                "test_id",
-                "family",
-                "window",
-                "region",
-                "p_value",
-                "p_adjusted",
-                "significant",
-                "effect_size",
-                "ci_low",
-                "ci_high",
-            ]
-        ].to_dict(orient="list")
-        out[f"{name}_orders"] = len(orders)
+        orders = generate_orders(
+            start - pd.Timedelta(hours=12), end, seed=seed, matches=matches, effects=effects, scale=scale
+        )
+        result = analyse_orders(orders, matches, CONFIG, start, end)
+        out[name] = result.results[COLUMNS].to_dict(orient="list")
+        if name == "null":
+            out["null_naive_paired_t"] = naive_paired_t(result.match_windows)
+            loose = analyse_orders(orders, matches, NO_MINIMUMS, start, end)
+            out["null_no_minimums"] = loose.results[COLUMNS].to_dict(orient="list")
     return out
 
 
@@ -76,90 +92,99 @@ def naive_paired_t(match_windows: pd.DataFrame) -> dict[str, float]:
     return {
         window: float(stats.ttest_1samp(values, 0.0).pvalue)
         for window, values in log_ratio.groupby(slots["window"])
+        if len(values) > 2
     }
 
 
+def frame(runs: list[dict], name: str) -> pd.DataFrame:
+    return pd.concat(
+        [pd.DataFrame(r[name], columns=COLUMNS).assign(seed=r["seed"]) for r in runs],
+        ignore_index=True,
+    )
+
+
+def rate(values: pd.Series) -> float | None:
+    return round(float(values.mean()), 4) if len(values) else None
+
+
 def summarise(runs: list[dict]) -> dict:
-    planted = pd.concat(
-        [pd.DataFrame(r["planted"]).assign(seed=r["seed"]) for r in runs], ignore_index=True
-    )
-    null = pd.concat(
-        [pd.DataFrame(r["null"]).assign(seed=r["seed"]) for r in runs], ignore_index=True
-    )
+    seeds = [r["seed"] for r in runs]
+    planted, null, loose = frame(runs, "planted"), frame(runs, "null"), frame(runs, "null_no_minimums")
     target = planted[planted["test_id"] == "lift/pre/ALL"]
     raw = null["p_value"] < 0.05
+    national = loose[(loose["family"] == "primary")]
+    national_raw = national["p_value"] < 0.05
+    days_bin = pd.cut(national["reference_days"], [0, 3, 7, 15, 1000], right=True).astype(str)
+    df_bin = pd.cut(national["df"], [0, 2, 3, 6, 1e9], right=False).astype(str)
     return {
         "seeds": len(runs),
-        "matches_per_season": sorted({r["matches"] for r in runs}),
-        "orders_per_season_mean": float(np.mean([r["null_orders"] for r in runs])),
+        "matches_mean": float(np.mean([r["matches"] for r in runs])),
         "power": {
             "planted_lift": PLANTED,
-            "found_significant_share": float(target["significant"].mean()),
-            "estimate_mean": float(target["effect_size"].mean()),
-            "estimate_sd": float(target["effect_size"].std()),
-            "ci_covers_planted_share": float(
-                ((target["ci_low"] <= PLANTED) & (target["ci_high"] >= PLANTED)).mean()
-            ),
-            "regional_pre_found_share": float(
-                planted.loc[
-                    (planted["family"] == "lift")
-                    & (planted["window"] == "pre")
-                    & (planted["region"] != "ALL"),
-                    "significant",
-                ].mean()
+            "pre_test_run_share": round(len(target) / len(runs), 4),
+            "found_significant_share": round(float(target["significant"].sum()) / len(runs), 4),
+            "estimate_mean": rate(target["effect_size"]),
+            "ci_covers_planted_share_of_runs": rate(
+                (target["ci_low"] <= PLANTED) & (target["ci_high"] >= PLANTED)
             ),
         },
         "calibration": {
-            "tests_per_run": float(null.groupby("seed").size().mean()),
-            "seeds_with_any_significant_share": float(
-                null.groupby("seed")["significant"].any().mean()
+            "seeds_with_any_significant_share": round(
+                float(null.groupby("seed")["significant"].any().reindex(seeds, fill_value=False).mean()), 4
             ),
-            "significant_tests_share": float(null["significant"].mean()),
-            "per_test_false_positive_rate": float(raw.mean()),
-            "per_test_false_positive_rate_by_family": raw.groupby(null["family"])
-            .mean()
-            .round(4)
-            .to_dict(),
-            "lift_false_positive_rate_by_window": raw[null["family"] == "lift"]
-            .groupby(null["window"])
-            .mean()
-            .round(4)
-            .to_dict(),
+            "tests_run_per_seed": round(len(null) / len(runs), 1),
+            "per_test_false_positive_rate_by_family": {
+                family: rate(raw[null["family"] == family]) for family in ("primary", "regional", "correlation")
+            },
+            "significant_share_by_family": {
+                family: rate(null.loc[null["family"] == family, "significant"])
+                for family in ("primary", "regional", "correlation")
+            },
+            "without_minimums": {
+                "seeds_with_any_significant_share": round(
+                    float(loose.groupby("seed")["significant"].any().reindex(seeds, fill_value=False).mean()), 4
+                ),
+                "national_lift_tests": len(national),
+                "national_lift_false_positive_rate": rate(national_raw),
+                "by_reference_days": national_raw.groupby(days_bin).agg(["mean", "size"]).round(4).to_dict("index"),
+                "by_df": national_raw.groupby(df_bin).agg(["mean", "size"]).round(4).to_dict("index"),
+                "correlation_false_positive_rate_df_below_10": rate(
+                    loose.loc[(loose["family"] == "correlation") & (loose["df"] < 10), "p_value"] < 0.05
+                ),
+                "correlation_false_positive_rate_df_10_up": rate(
+                    loose.loc[(loose["family"] == "correlation") & (loose["df"] >= 10), "p_value"] < 0.05
+                ),
+            },
             "naive_paired_t_false_positive_rate_by_window": (
                 pd.DataFrame([r["null_naive_paired_t"] for r in runs]) < 0.05
-            )
-            .mean()
-            .round(4)
-            .to_dict(),
-            "national_lift_false_positive_rate_by_window": raw[
-                (null["family"] == "lift") & (null["region"] == "ALL")
-            ]
-            .groupby(null["window"])
-            .mean()
-            .round(4)
-            .to_dict(),
+            ).mean().round(4).to_dict(),
         },
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seeds", type=int, default=100)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per short horizon")
+    parser.add_argument("--season-seeds", type=int, default=4, help="seeds of the season horizon")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--processes", type=int, default=multiprocessing.cpu_count())
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="order volume (1.0: ~1.5 M orders a season)"
-    )
+    parser.add_argument("--scale", type=float, default=1.0, help="order volume (1.0: ~4,000 orders a day)")
     args = parser.parse_args()
     started = time.perf_counter()
-    jobs = [(seed, args.scale) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    jobs = [
+        (horizon, seed, args.scale)
+        for horizon in HORIZONS
+        for seed in range(args.first_seed, args.first_seed + (args.season_seeds if HORIZONS[horizon] is None else args.seeds))
+    ]
     with multiprocessing.Pool(args.processes) as pool:
-        runs = pool.map(one_seed, jobs, chunksize=1)
-    report = summarise(runs)
+        runs = pool.map(one_run, jobs, chunksize=1)
+    report = {
+        horizon: summarise([r for r in runs if r["horizon"] == horizon])
+        for horizon in HORIZONS
+        if any(r["horizon"] == horizon for r in runs)
+    }
     report["seconds"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":

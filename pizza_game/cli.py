@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="materialize the whole asset graph for a date range")
-    run.add_argument("--start", type=_date, help="first day (UTC, YYYY-MM-DD); default: 14 days before --end")
+    run.add_argument("--start", type=_date, help=f"first day (UTC, YYYY-MM-DD); default: the {settings.DEFAULTS[settings.PIZZA_GAME_RUN_DAYS]} days ending --end (${settings.PIZZA_GAME_RUN_DAYS})")
     run.add_argument("--end", type=_date, help="last day, inclusive (UTC, YYYY-MM-DD); default: yesterday")
     run.add_argument("--data-dir", help=f"local data root (default ${settings.PIZZA_GAME_DATA_DIR} or ./pizza-game-data)")
     run.add_argument("--seed", type=int, help=f"seed of the mock data generator (default ${settings.PIZZA_GAME_SEED} or 42)")
@@ -62,7 +62,7 @@ def command_run(args: argparse.Namespace) -> int:
     from pizza_game.storage.store import StorageError
 
     end = args.end or (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).date()
-    start = args.start or end - timedelta(days=13)
+    start = args.start or end - timedelta(days=int(settings.env(settings.PIZZA_GAME_RUN_DAYS)) - 1)
     if end < start:
         raise CliError(f"--end {end} is before --start {start}")
     defs = make_definitions(data_dir=args.data_dir, seed=args.seed)

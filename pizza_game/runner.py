@@ -52,7 +52,8 @@ class PipelineSummary:
     orders_real_share: float = 0.0
     matches: int = 0
     matches_real_share: float = 0.0
-    matches_analysed: int = 0
+    matches_used: int = 0
+    matches_unused: dict[str, int] = field(default_factory=dict)
     headline: str = ""
     findings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -71,15 +72,26 @@ class PipelineSummary:
         lines = [
             f"Processed {self.start} to {self.end}: {self.orders:,} orders "
             f"({self.orders_real_share:.0%} real) and {self.matches:,} matches "
-            f"({self.matches_real_share:.0%} real), {self.matches_analysed:,} of them analysed.",
+            f"({self.matches_real_share:.0%} real); {self.matches_used:,} of the {self.matches:,} "
+            "matches are used in the tests.",
         ]
+        if self.matches_unused:
+            lines.append(
+                "Matches not used: "
+                + "; ".join(f"{count} {reason}" for reason, count in self.matches_unused.items())
+                + "."
+            )
         if self.headline:
             lines.append(self.headline)
         if self.findings:
-            lines.append("Significant findings (after Benjamini-Hochberg adjustment, alpha 0.05):")
+            lines.append(
+                "Significant findings (Benjamini-Hochberg within each family of tests, alpha 0.05):"
+            )
             lines.extend(f"  - {finding}" for finding in self.findings)
         else:
-            lines.append("No significant findings after Benjamini-Hochberg adjustment (alpha 0.05).")
+            lines.append(
+                "No significant findings (Benjamini-Hochberg within each family of tests, alpha 0.05)."
+            )
         lines.append("Outputs:")
         lines.extend(f"  {name}: {uri}" for name, uri in self.outputs.items())
         if self.report:
@@ -208,8 +220,9 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary.orders_real_share = float(merged.get("real_share", 0.0))
     summary.matches = int(merged.get("matches", 0))
     summary.matches_real_share = float(matches.get("real_share", 0.0))
-    summary.matches_analysed = int(merged.get("matches_analysable", 0))
     summary_meta = metadata.get("correlation_summary", {})
+    summary.matches_used = int(summary_meta.get("matches_used", 0))
+    summary.matches_unused = dict(summary_meta.get("matches_unused_reasons", {}))
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
     summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))

@@ -37,6 +37,10 @@ PIZZA_GAME_SEED = "PIZZA_GAME_SEED"
 # Partitions and analysis
 PIZZA_GAME_START_DATE = "PIZZA_GAME_START_DATE"
 PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
+# Days a `pizza-game run` without --start covers (ending yesterday). The analysis needs match-free
+# reference days of the same weekday: 14 days have almost none, 42 find the mock world's planted
+# pre-match lift at any time of the season (docs/analysis.md, "The default run").
+PIZZA_GAME_RUN_DAYS = "PIZZA_GAME_RUN_DAYS"
 # Where the orders are placed: the baseline's weekday and time of day are local to it.
 PIZZA_GAME_ORDERS_TIMEZONE = "PIZZA_GAME_ORDERS_TIMEZONE"
 
@@ -67,6 +71,7 @@ DEFAULTS: dict[str, str] = {
     # Hourly partitions from 2015 let users import the real 2015 data sets in ../shared/data.
     PIZZA_GAME_START_DATE: "2015-01-01",
     PIZZA_GAME_HORIZON_DAYS: "365",
+    PIZZA_GAME_RUN_DAYS: "42",
     PIZZA_GAME_ORDERS_TIMEZONE: "Europe/London",
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",

@@ -15,6 +15,7 @@ KEY_FAMILIES = {
     "correlation_results": rf"processed-data/correlation-analysis/{DATE}_correlation_results\.csv",
     "significant_correlations": rf"processed-data/correlation-analysis/{DATE}_significant_correlations\.csv",
     "correlation_summary": rf"processed-data/correlation-analysis/{DATE}_correlation_summary\.json",
+    "match_windows": rf"processed-data/correlation-analysis/{DATE}_match_windows\.csv",
     "dashboard_data": rf"quicksight-ready/dashboard-data/{DATE}_dashboard_data\.(json|csv)",
     "quicksight_datasets": rf"quicksight-ready/dashboard-data/{DATE}_(orders_hourly|match_windows|lift_by_window|relationships|kpis)\.csv",
     "quicksight_manifest": r"quicksight-ready/metadata/((orders_hourly|match_windows|lift_by_window|relationships|kpis)_)?manifest\.json",

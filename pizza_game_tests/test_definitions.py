@@ -11,7 +11,7 @@ from pizza_game.definitions import defs
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = {
     "raw_orders", "raw_matches", "merged_dataset", "correlation_results", "significant_correlations",
-    "correlation_summary", "dashboard_data", "quicksight_manifest", "dashboard_report",
+    "correlation_summary", "match_windows", "dashboard_data", "quicksight_manifest", "dashboard_report",
 }
 
 
@@ -33,6 +33,7 @@ def test_the_lineage_graph_is_the_design():
     assert parents("merged_dataset") == {"raw_orders", "raw_matches"}
     assert parents("correlation_results") == {"merged_dataset"}
     assert parents("significant_correlations") == {"correlation_results"}
+    assert parents("match_windows") == {"merged_dataset"}
     assert parents("dashboard_data") == {"correlation_results", "correlation_summary"}
     assert parents("quicksight_manifest") == {"dashboard_data", "correlation_summary", "dashboard_report"}
     assert parents("dashboard_report") == {"dashboard_data", "correlation_summary"}

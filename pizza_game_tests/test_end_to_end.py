@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.engine import RESULT_COLUMNS
+from pizza_game.analysis.match_table import LEADING as MATCH_TABLE_LEADING
 from pizza_game.analysis.merge import ALL_REGIONS, SERIES_COLUMNS
 from pizza_game.definitions import make_definitions
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
@@ -57,7 +58,15 @@ def test_tables_have_their_schemas(run):
     merged_csv = [k for k in grouped["merged_dataset"] if k.endswith(".csv")]
     assert list(pd.read_csv(root / merged_csv[0]).columns) == list(SERIES_COLUMNS)
     results = pd.read_csv(root / grouped["correlation_results"][0])
-    assert list(results.columns) == list(RESULT_COLUMNS) and len(results) > 0
+    assert list(results.columns) == list(RESULT_COLUMNS)
+    # Seven days hold no match-free reference days: every test is below its minimum, so none is
+    # run and the answer says so (docs/analysis.md, "Minimums").
+    assert len(results) == 0
+    summary_doc = json.loads((root / grouped["correlation_summary"][0]).read_text())
+    assert summary_doc["headline"].startswith("Not enough data to say whether matches move orders")
+    drill_down = pd.read_csv(root / grouped["match_windows"][0])
+    assert list(drill_down.columns[: len(MATCH_TABLE_LEADING)]) == list(MATCH_TABLE_LEADING)
+    assert drill_down["match_id"].nunique() == summary_doc["data_quality"]["matches"]
     significant = pd.read_csv(root / grouped["significant_correlations"][0])
     assert list(significant.columns) == list(RESULT_COLUMNS)
     assert set(significant["test_id"]) == set(results.loc[results["significant"], "test_id"])

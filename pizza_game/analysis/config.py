@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pizza_game.analysis.windows import WindowConfig
 
 # football-data.org v4 knock-out stages: matches that matter more than a league round.
+# The information a test needs before it is run (justified in docs/analysis.md, "Minimums"):
+# match-free reference days behind a window test, its degrees of freedom, and the residual
+# degrees of freedom of a correlation.
+MIN_REFERENCE_DAYS = 8
+MIN_WINDOW_DF = 3.0
+MIN_CORRELATION_DF = 10
+
 KNOCKOUT_STAGES = ("LAST_32", "LAST_16", "QUARTER_FINALS", "SEMI_FINALS", "FINAL", "PLAYOFFS")
 
 
@@ -34,6 +41,11 @@ class AnalysisConfig:
     - ``min_coverage``: share of a window that must have raw order data for it to be used.
     - ``spike_threshold``: robust z-score (median/MAD) above which a 15-minute bin is a spike.
     - ``regional``: also test every region, not only the national total (region "ALL").
+    - ``min_reference_days`` / ``min_window_df``: a window test runs only on at least this many
+      match-free reference days and with at least this many (Bell-McCaffrey) degrees of freedom;
+      ``min_correlation_df``: a correlation runs only with at least this many residual degrees of
+      freedom. Below them the run says what is missing instead of giving a number. The defaults
+      come from benchmarks/analysis_calibration.py (docs/analysis.md, "Minimums").
     """
 
     windows: WindowConfig = field(default_factory=WindowConfig)
@@ -48,6 +60,9 @@ class AnalysisConfig:
     min_coverage: float = 1.0
     spike_threshold: float = 3.5
     regional: bool = True
+    min_reference_days: int = MIN_REFERENCE_DAYS
+    min_window_df: float = MIN_WINDOW_DF
+    min_correlation_df: int = MIN_CORRELATION_DF
 
     def __post_init__(self) -> None:
         try:
@@ -62,6 +77,11 @@ class AnalysisConfig:
             raise ValueError(f"min_coverage must lie in (0, 1], not {self.min_coverage}")
         if self.spike_threshold <= 0:
             raise ValueError(f"spike_threshold must be positive, not {self.spike_threshold}")
+        if self.min_reference_days < 2 or self.min_window_df <= 0 or self.min_correlation_df < 2:
+            raise ValueError(
+                "min_reference_days must be at least 2, min_window_df positive and "
+                "min_correlation_df at least 2"
+            )
         for pair in self.derbies:
             if len(pair) != 2 or pair[0] == pair[1]:
                 raise ValueError(f"a derby is a pair of two different teams, not {pair!r}")

@@ -29,8 +29,14 @@ Method, in order:
    they hold and which (television picks), and every slot of a type shares the same baseline
    cells, so a raw correlation would pick up the slot type, not the match. Point-biserial when
    every slot holds one match and the feature is 0/1, Pearson otherwise.
-6. Benjamini-Hochberg over every test of the run; significant when the adjusted p < alpha.
-7. Spikes (``spikes.py``) and the summary (``summary.py``).
+6. Minimums (``AnalysisConfig.min_*``): a window test runs only on enough match-free reference
+   days and degrees of freedom, a correlation only with enough residual degrees of freedom;
+   otherwise the test is listed as not run, with what it needs and what the range has.
+7. Benjamini-Hochberg within each family (``FAMILIES``): the primary family is the national lift
+   per window, the answer to the project's question; regional lifts and correlations are
+   secondary, exploratory families, so many of them cannot dilute the primary answer. Significant
+   when the adjusted p < alpha.
+8. Spikes (``spikes.py``) and the summary (``summary.py``).
 Log ratios use (count + 0.5) on both sides so that empty regional windows stay finite.
 """
 
@@ -50,7 +56,7 @@ from pizza_game.analysis.baseline import (
 )
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
-from pizza_game.analysis.merge import merge_range
+from pizza_game.analysis.merge import ALL_REGIONS, merge_range
 from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
 from pizza_game.analysis.spikes import find_spikes
 from pizza_game.analysis.stats import (
@@ -60,7 +66,7 @@ from pizza_game.analysis.stats import (
     pearson,
     window_design,
 )
-from pizza_game.analysis.summary import build_summary
+from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
 from pizza_game.analysis.timeline import Timeline, build_timeline
 from pizza_game.analysis.windows import WINDOWS, split_analysable, to_ns, window_bounds
 
@@ -90,6 +96,7 @@ RESULT_COLUMNS = (
     "method",
     "n",
     "n_reference",
+    "reference_days",
     "statistic",
     "df",
     "p_value",
@@ -106,6 +113,7 @@ RESULT_COLUMNS = (
     "overlap_share",
 )
 METHOD_LIFT = "window vs clean reference spans: fixed-effects regression, cluster-robust t"
+
 
 
 @dataclass
@@ -160,22 +168,20 @@ def analyse(
         slot_features = _slot_features(
             rows["match_id"].to_numpy(), slot_of_row, feature_rows, len(usable)
         )
-        per_window.append(
-            _match_window_rows(
-                rows, slot_of_row, slots, usable, timeline, region_rows, feature_rows
-            )
-        )
         slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
         overlap = _overlap_share(timeline, bounds, kind, slots)
-        window_tests, window_skipped = _window_tests(
-            slots, usable, region_rows, timeline.regions, overlap
+        window_tests, window_skipped, slot_status = _window_tests(
+            slots, usable, region_rows, timeline.regions, overlap, config
+        )
+        per_window.append(
+            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline, feature_rows)
         )
         tests += window_tests
         skipped += window_skipped
         for r in region_rows:
             region = timeline.regions[r]
             tests_for_features, skipped_features = _feature_tests(
-                slots, usable, r, kind, region, slot_features
+                slots, usable, r, kind, region, slot_features, config.min_correlation_df
             )
             tests += tests_for_features
             skipped += skipped_features
@@ -280,9 +286,23 @@ def _window_tests(
     region_rows: list[int],
     regions: list[str],
     overlap: np.ndarray,
-) -> tuple[list[dict], list[dict]]:
-    """The window-vs-reference test of one window kind for every region row."""
+    config: AnalysisConfig,
+) -> tuple[list[dict], list[dict], dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """The window-vs-reference test of one window kind for every region row.
+
+    Also returns, per region row, which slots the test used and why the others were not used.
+    """
     kind, spans, refs = slots.window, slots.spans, slots.references
+    n_slots = len(usable)
+    base_reason = np.where(
+        ~usable,
+        "window lacks order data (coverage)",
+        np.where(
+            ~np.isfinite(spans.expected[0]),
+            "no usable baseline",
+            np.where(slots.stratum < 0, "no match-free reference day", ""),
+        ),
+    ).astype(object)
     take = usable & (slots.stratum >= 0)
     ref_take = np.isin(slots.reference_stratum, np.unique(slots.stratum[take]))
     observed = np.concatenate([spans.observed[:, take], refs.observed[:, ref_take]], axis=1)
@@ -296,38 +316,85 @@ def _window_tests(
     last = np.concatenate([spans.last_day[take], refs.last_day[ref_take]])
     clusters = day_clusters(first, last)
     designs: dict[bytes, WindowDesign | None] = {}
-    tests, skipped = [], []
+    tests, skipped, status = [], [], {}
     for r in region_rows:
         region = regions[r]
+        family = PRIMARY if region == ALL_REGIONS else REGIONAL
         y = _log_ratio(observed[r], expected[r])
         finite = np.isfinite(y)
         if finite.tobytes() not in designs:
             designs[finite.tobytes()] = window_design(in_window, stratum, clusters, finite)
         design = designs[finite.tobytes()]
+        kept = design.keep if design is not None else np.zeros(len(y), dtype=bool)
+        reference_days = int(len(np.unique(first[kept & (in_window == 0)])))
         effect = None if design is None else design.effect(y)
-        if effect is None:
+        missing = _missing_information(kind, reference_days, effect, config)
+        reason = base_reason.copy()
+        used = np.zeros(n_slots, dtype=bool)
+        if missing:
             skipped.append(
-                {"test": f"lift/{kind}/{region}", "reason": "too few slots or references"}
+                {
+                    "test": f"lift/{kind}/{region}",
+                    "family": family,
+                    "window": kind,
+                    "region": region,
+                    "reason": missing,
+                    "reference_days": reference_days,
+                    "slots": int(kept[in_window == 1].sum()),
+                }
             )
+            reason[reason == ""] = f"lift test not run: {missing}"
+            status[r] = (used, reason)
             continue
+        used[np.flatnonzero(take)] = kept[: int(take.sum())]
+        reason[(reason == "") & ~used] = "no usable reference span at its time of day"
+        status[r] = (used, reason)
         behind_observed = observed[r, design.keep].sum()
         behind_real = real[r, design.keep].sum()
-        row = _lift_row(kind, region, effect, behind_observed, behind_real)
+        row = _lift_row(kind, region, family, effect, reference_days, behind_observed, behind_real)
         row["overlap_share"] = float(np.mean(overlap[take])) if take.any() else np.nan
         tests.append(row)
-    return tests, skipped
+    return tests, skipped, status
 
 
-def _lift_row(kind: str, region: str, effect: WindowEffect, observed: float, real: float) -> dict:
+def _missing_information(
+    kind: str, reference_days: int, effect: WindowEffect | None, config: AnalysisConfig
+) -> str:
+    """What a window test lacks to run (empty when it has enough), in words."""
+    if reference_days < config.min_reference_days:
+        return (
+            f"needs at least {config.min_reference_days} match-free reference days of the same "
+            f"weekday (or day type) at the window's time of day; this range has {reference_days}"
+        )
+    if effect is None:
+        return "the match windows and their reference days leave no residual variation to test"
+    if effect.df < config.min_window_df:
+        return (
+            f"needs at least {config.min_window_df:g} degrees of freedom; its {reference_days} "
+            f"reference days and {effect.n_windows} slots give {effect.df:.1f}"
+        )
+    return ""
+
+
+def _lift_row(
+    kind: str,
+    region: str,
+    family: str,
+    effect: WindowEffect,
+    reference_days: int,
+    observed: float,
+    real: float,
+) -> dict:
     return {
         "test_id": f"lift/{kind}/{region}",
-        "family": "lift",
+        "family": family,
         "window": kind,
         "region": region,
         "feature": "",
         "method": METHOD_LIFT,
         "n": effect.n_windows,
         "n_reference": effect.n_reference,
+        "reference_days": reference_days,
         "statistic": effect.statistic,
         "df": effect.df,
         "p_value": effect.p_value,
@@ -349,6 +416,7 @@ def _feature_tests(
     kind: str,
     region: str,
     slot_features: pd.DataFrame,
+    min_df: int,
 ) -> tuple[list[dict], list[dict]]:
     spans = slots.spans
     take = usable & np.isfinite(spans.expected[r])
@@ -358,9 +426,17 @@ def _feature_tests(
         x = slot_features[feature].to_numpy(dtype="float64")
         test_id = f"correlation/{kind}/{region}/{feature}"
         result = pearson(x, y, slots.key)
-        if result is None:
+        if result is None or result.df < min_df:
+            has = "none" if result is None else f"{result.df} from {result.n} slots"
             skipped.append(
-                {"test": test_id, "reason": "too few slots or no variation within slot types"}
+                {
+                    "test": test_id,
+                    "family": CORRELATION,
+                    "window": kind,
+                    "region": region,
+                    "reason": f"needs at least {min_df} residual degrees of freedom "
+                    f"(slots with the feature varying within slot types); this range has {has}",
+                }
             )
             continue
         both = np.isfinite(x) & np.isfinite(y)
@@ -369,13 +445,14 @@ def _feature_tests(
         tests.append(
             {
                 "test_id": test_id,
-                "family": "correlation",
+                "family": CORRELATION,
                 "window": kind,
                 "region": region,
                 "feature": feature,
                 "method": "point-biserial" if binary_valued else "pearson",
                 "n": result.n,
                 "n_reference": 0,
+                "reference_days": 0,
                 "statistic": result.statistic,
                 "df": result.df,
                 "p_value": result.p_value,
@@ -396,9 +473,16 @@ def _results_table(tests: list[dict], alpha: float) -> pd.DataFrame:
     table = pd.DataFrame(
         tests, columns=[c for c in RESULT_COLUMNS if c not in ("p_adjusted", "significant")]
     )
-    table["p_adjusted"] = benjamini_hochberg(table["p_value"].to_numpy(dtype="float64"))
+    table["p_adjusted"] = np.nan
+    for family in FAMILIES:
+        members = (table["family"] == family).to_numpy()
+        table.loc[members, "p_adjusted"] = benjamini_hochberg(
+            table.loc[members, "p_value"].to_numpy(dtype="float64")
+        )
     table["significant"] = (table["p_adjusted"] < alpha).astype(bool)
-    table = table.astype({"n": "int64", "n_reference": "int64", "df": "float64"})
+    table = table.astype(
+        {"n": "int64", "n_reference": "int64", "reference_days": "int64", "df": "float64"}
+    )
     return table[list(RESULT_COLUMNS)]
 
 
@@ -470,28 +554,20 @@ def _match_window_rows(
     rows: pd.DataFrame,
     slot_of_row: np.ndarray,
     slots: WindowSlots,
-    usable: np.ndarray,
+    slot_status: dict[int, tuple[np.ndarray, np.ndarray]],
     timeline: Timeline,
-    region_rows: list[int],
     features: pd.DataFrame,
 ) -> pd.DataFrame:
+    """One row per match window and region: its counts, lift, and whether its test used it."""
     spans = slots.spans
     frames = []
     slot_label = (
         slots.window + "@" + pd.to_datetime(spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
     )
-    for r in region_rows:
+    for r, (slot_used, slot_reason) in slot_status.items():
         s = slot_of_row
         observed, expected = spans.observed[r, s], spans.expected[r, s]
-        reason = np.where(
-            ~usable[s],
-            "window lacks order data (coverage)",
-            np.where(
-                ~np.isfinite(expected),
-                "no usable baseline",
-                np.where(slots.stratum[s] < 0, "no reference day", ""),
-            ),
-        )
+        reason = slot_reason[s] if len(s) else np.array([], dtype=object)
         frames.append(
             pd.DataFrame(
                 {
@@ -501,7 +577,7 @@ def _match_window_rows(
                     "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
                     "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
                     "slot": np.asarray(slot_label)[s] if len(s) else np.array([], dtype=object),
-                    "matches_in_slot": np.bincount(s, minlength=len(usable))[s]
+                    "matches_in_slot": np.bincount(s, minlength=len(slot_used))[s]
                     if len(s)
                     else np.array([], dtype="int64"),
                     "observed": observed,
@@ -518,7 +594,7 @@ def _match_window_rows(
                     if len(s)
                     else np.array([], dtype=object),
                     "reference": slots.reference_kind[s],
-                    "used": reason == "",
+                    "used": slot_used[s] if len(s) else np.array([], dtype=bool),
                     "unused_reason": reason,
                 }
             )

@@ -16,6 +16,14 @@ from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.timeline import Timeline
 
+# The families of tests (engine.py adjusts each on its own); defined here to avoid an import cycle.
+PRIMARY, REGIONAL, CORRELATION = "primary", "regional", "correlation"
+FAMILIES = {
+    PRIMARY: "lift per window, national",
+    REGIONAL: "lift per window and region",
+    CORRELATION: "match features vs slot lift",
+}
+
 STRONGEST = 5
 
 
@@ -46,7 +54,8 @@ def build_summary(
     spikes: pd.DataFrame,
     merged_with_other_windows: int,
 ) -> dict:
-    lifts = results[(results["family"] == "lift") & (results["region"] == ALL_REGIONS)]
+    lifts = results[results["family"] == PRIMARY]
+    primary_not_run = [item for item in skipped if item.get("family") == PRIMARY]
     lift_by_window = [
         {
             "window": row.window,
@@ -59,12 +68,34 @@ def build_summary(
             "significant": bool(row.significant),
             "slots": int(row.n),
             "reference_spans": int(row.n_reference),
+            "reference_days": int(row.reference_days),
+            "df": _num(row.df),
             "real_share": _num(row.real_share),
             "overlap_share": _num(row.overlap_share),
+            "not_run": None,
         }
         for row in lifts.itertuples()
+    ] + [
+        {
+            "window": item["window"],
+            "meaning": describe_window(item["window"], config),
+            "lift": None,
+            "ci_low": None,
+            "ci_high": None,
+            "p_value": None,
+            "p_adjusted": None,
+            "significant": False,
+            "slots": item.get("slots", 0),
+            "reference_spans": None,
+            "reference_days": item.get("reference_days", 0),
+            "df": None,
+            "real_share": None,
+            "overlap_share": None,
+            "not_run": item["reason"],
+        }
+        for item in primary_not_run
     ]
-    correlations = results[results["family"] == "correlation"]
+    correlations = results[results["family"] == CORRELATION]
     significant = correlations[correlations["significant"]]
     chosen = significant if len(significant) else correlations
     strongest = (
@@ -78,6 +109,12 @@ def build_summary(
         else match_windows
     )
     used_matches = set(national.loc[national["used"], "match_id"]) if len(national) else set()
+    unused = national[~national["match_id"].isin(used_matches)] if len(national) else national
+    unused_reasons = (
+        dict(Counter(unused.drop_duplicates("match_id")["unused_reason"].astype(str)))
+        if len(unused)
+        else {}
+    )
     covered = timeline.covered
     days_with_data = (
         np.unique(timeline.day[covered]) if covered.any() else np.array([], dtype="int64")
@@ -86,7 +123,7 @@ def build_summary(
     real_orders = float(timeline.real[0, covered].sum())
     real_share = real_orders / total_orders if total_orders > 0 else None
     return {
-        "headline": _headline(lifts, config),
+        "headline": _headline(lifts, primary_not_run, len(used_matches), len(matches), config),
         "period": {
             "start": _iso(timeline.start_ns) if timeline.n_bins else None,
             "end": _iso(timeline.start_ns + timeline.n_bins * timeline.bin_ns)
@@ -120,6 +157,10 @@ def build_summary(
             "matches_used": len(used_matches),
             "matches_excluded": dict(Counter(excluded["excluded_reason"].astype(str))),
             "matches_analysable_unused": int(len(analysable) - len(used_matches)),
+            "matches_used_means": "matches with at least one national window in a primary lift "
+            "test; the headline, the lift per window and the used rows of the match table all "
+            "rest on these",
+            "matches_unused_reasons": unused_reasons,
             "windows": slot_report,
             "match_windows_merged_with_other_bounds": merged_with_other_windows,
             "orders": total_orders,
@@ -138,7 +179,21 @@ def build_summary(
             "run": len(results),
             "significant": int(results["significant"].sum()),
             "alpha": config.alpha,
-            "adjustment": "Benjamini-Hochberg over all tests of the run",
+            "adjustment": "Benjamini-Hochberg within each family of tests",
+            "families": {
+                name: {
+                    "meaning": meaning,
+                    "run": int((results["family"] == name).sum()),
+                    "significant": int(results.loc[results["family"] == name, "significant"].sum()),
+                    "not_run": sum(item.get("family") == name for item in skipped),
+                }
+                for name, meaning in FAMILIES.items()
+            },
+            "minimums": {
+                "reference_days": config.min_reference_days,
+                "window_df": config.min_window_df,
+                "correlation_df": config.min_correlation_df,
+            },
             "not_run": dict(Counter(item["reason"] for item in skipped)),
         },
         "spikes": {
@@ -150,24 +205,54 @@ def build_summary(
     }
 
 
-def _headline(lifts: pd.DataFrame, config: AnalysisConfig) -> str:
+def _headline(
+    lifts: pd.DataFrame,
+    not_run: list[dict],
+    used: int,
+    matches: int,
+    config: AnalysisConfig,
+) -> str:
+    """The answer in one or two sentences, saying what it rests on and what could not be tested."""
+    by_reason: dict[str, list[str]] = {}
+    for item in not_run:
+        by_reason.setdefault(item["reason"], []).append(item["window"])
+    untested = "; ".join(
+        f"the {_words(windows)} window{'s were' if len(windows) > 1 else ' was'} not tested: "
+        f"{'each' if len(windows) > 1 else 'it'} {reason}"
+        for reason, windows in by_reason.items()
+    )
     if lifts.empty:
-        return "Not enough matched windows with a usable baseline to measure any effect."
+        if not not_run:
+            return "No match window in this range: nothing to test."
+        return (
+            "Not enough data to say whether matches move orders, so no lift is claimed: "
+            f"{untested}."
+        )
+    basis = f"{used} of {matches} matches used"
     significant = lifts[lifts["significant"]]
     if len(significant):
         row = significant.loc[significant["effect_size"].abs().idxmax()]
         direction = "above" if row["effect_size"] > 0 else "below"
-        return (
+        text = (
             f"Orders {describe_window(row['window'], config)} ran {abs(row['effect_size']):.1%} {direction} "
             f"the no-match baseline (95% CI {row['ci_low']:+.1%} to {row['ci_high']:+.1%}; "
-            f"{int(row['n'])} match slots; significant after Benjamini-Hochberg adjustment)."
+            f"{int(row['n'])} match slots against {int(row['reference_days'])} match-free "
+            f"reference days, {row['df']:.1f} degrees of freedom; {basis}; significant after "
+            "Benjamini-Hochberg adjustment within the primary family)."
         )
-    row = lifts.loc[lifts["effect_size"].abs().idxmax()]
-    return (
-        "No match window moved orders significantly after adjustment; the largest estimate was "
-        f"{row['effect_size']:+.1%} {describe_window(row['window'], config)} "
-        f"(95% CI {row['ci_low']:+.1%} to {row['ci_high']:+.1%})."
-    )
+    else:
+        row = lifts.loc[lifts["effect_size"].abs().idxmax()]
+        text = (
+            "No match window moved orders significantly after adjustment; the largest estimate was "
+            f"{row['effect_size']:+.1%} {describe_window(row['window'], config)} "
+            f"(95% CI {row['ci_low']:+.1%} to {row['ci_high']:+.1%}; {int(row['n'])} match slots "
+            f"against {int(row['reference_days'])} match-free reference days; {basis})."
+        )
+    return f"{text} Also, {untested}." if untested else text
+
+
+def _words(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _relationship_sentence(row, config: AnalysisConfig) -> str:

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.analysis.engine import analyse
+from pizza_game.analysis.match_table import match_table
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import OWNERS
@@ -46,6 +47,15 @@ class AnalysisRunConfig(dg.Config):
             group_name="analysis",
             owners=OWNERS,
         ),
+        "match_windows": dg.AssetOut(
+            description="The per-match drill-down over the whole horizon: one row per analysed match, "
+            "window and region with observed and expected orders, the (descriptive) lift, the "
+            "anomaly flag, the data source, whether its test used it and why not; plus one row per "
+            "match left out, with the reason.",
+            kinds={"pandas", "csv"},
+            group_name="analysis",
+            owners=OWNERS,
+        ),
         "dashboard_data": dg.AssetOut(
             description="What the QuickSight dashboard shows, as one flat table (JSON and CSV): KPIs, "
             "lift per window, hourly orders with match overlays and per-match window results, "
@@ -61,6 +71,7 @@ class AnalysisRunConfig(dg.Config):
         "correlation_results": {dg.AssetKey("merged_dataset")},
         "significant_correlations": {dg.AssetKey("correlation_results")},
         "correlation_summary": {dg.AssetKey("correlation_results")},
+        "match_windows": {dg.AssetKey("merged_dataset")},
         "dashboard_data": {dg.AssetKey("correlation_results"), dg.AssetKey("correlation_summary")},
     },
 )
@@ -96,6 +107,12 @@ def correlation_analysis(
         metadata={**shared, "significant": len(result.significant), "preview": preview(result.significant, 10)},
     )
     yield dg.Output(Stamped(as_of, summary), output_name="correlation_summary", metadata={**shared, **summary_metadata(summary)})
+    drill_down = match_table(result.match_windows, matches, result.excluded_matches)
+    yield dg.Output(
+        Stamped(as_of, drill_down),
+        output_name="match_windows",
+        metadata={**shared, "matches": int(drill_down["match_id"].nunique()), "preview": preview(drill_down, 10)},
+    )
     yield dg.Output(
         Stamped(as_of, dashboard),
         output_name="dashboard_data",
@@ -148,12 +165,13 @@ def lift_chart(summary: dict) -> str:
     rows = ["| window | lift | 95% CI | |", "|---|---:|---|---|"]
     for w in summary.get("lift_by_window", []):
         if w.get("lift") is None:
+            rows.append(f"| {w['window']} | not tested | | {w.get('not_run') or ''} |")
             continue
         bar = ("█" * min(40, round(abs(w["lift"]) * 100))) or "▏"
         sign = "+" if w["lift"] >= 0 else "−"
         mark = " *" if w.get("significant") else ""
         rows.append(f"| {w['window']} | {w['lift']:+.1%}{mark} | {w['ci_low']:+.1%} to {w['ci_high']:+.1%} | {sign}{bar} |")
-    return "\n".join(rows) + "\n\n\\* significant after Benjamini-Hochberg adjustment (alpha 0.05)"
+    return "\n".join(rows) + "\n\n\\* significant after Benjamini-Hochberg adjustment within the primary family (alpha 0.05)"
 
 
 def horizon_metadata(summary: dict) -> dict:
@@ -176,6 +194,7 @@ def horizon_metadata(summary: dict) -> dict:
 
 
 def summary_metadata(summary: dict) -> dict:
+    quality = summary.get("data_quality", {})
     return {
         "headline": dg.MetadataValue.text(summary.get("headline", "")),
         "findings": dg.MetadataValue.json(findings(summary)),
@@ -183,11 +202,14 @@ def summary_metadata(summary: dict) -> dict:
         "as_of": dg.MetadataValue.text(summary["as_of"]),
         "tests_run": dg.MetadataValue.int(summary.get("tests", {}).get("run", 0)),
         **({} if (lift := headline_lift(summary)) is None else {"headline_lift": dg.MetadataValue.float(lift)}),
+        "matches_used": dg.MetadataValue.int(quality.get("matches_used", 0)),
+        "matches_unused_reasons": dg.MetadataValue.json(quality.get("matches_unused_reasons", {})),
     }
 
 
 def headline_lift(summary: dict) -> float | None:
-    """The lift the headline reports: the largest significant one, else the largest estimate."""
+    """The lift the headline reports (summary._headline): the largest significant primary lift, else
+    the largest estimate; None when no primary test could be run."""
     lifts = [w for w in summary.get("lift_by_window", []) if w.get("lift") is not None]
     chosen = [w for w in lifts if w.get("significant")] or lifts
     return max((w["lift"] for w in chosen), key=abs, default=None)

@@ -1,5 +1,7 @@
 """The offline HTML dashboard of a run: what QuickSight shows, in one file anyone can open."""
 
+import posixpath
+
 import dagster as dg
 import pandas as pd
 
@@ -38,20 +40,28 @@ def dashboard_report(
             "materialize correlation_analysis again"
         )
     table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
-    page = render_report(
-        table, correlation_summary.value, windows=analysis_settings.windows()
-    ).encode("utf-8")
     quality = correlation_summary.value.get("data_quality", {})
     real_share = quality.get("real_share") or 0.0
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
-    for target in (key, layout.REPORT_LATEST_KEY):
+    drill_down = layout.match_windows_key(dashboard_data.stamp)
+    # Each page links the per-match table relative to where it lies, so the link works offline.
+    pages = {
+        target: render_report(
+            table,
+            correlation_summary.value,
+            windows=analysis_settings.windows(),
+            match_table_href=posixpath.relpath(drill_down, posixpath.dirname(target)),
+        ).encode("utf-8")
+        for target in (key, layout.REPORT_LATEST_KEY)
+    }
+    for target, page in pages.items():
         store.put(target, page, HTML_TYPE)
     return dg.MaterializeResult(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
-            "bytes_written": dg.MetadataValue.int(len(page)),
+            "bytes_written": dg.MetadataValue.int(len(pages[key])),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),
             "time_range": dg.MetadataValue.text(

@@ -43,10 +43,12 @@ def render_report(
     *,
     title: str = DEFAULT_TITLE,
     windows: WindowConfig = WindowConfig(),
+    match_table_href: str | None = None,
 ) -> str:
     """The report page for a dashboard table (quicksight.dashboard) and the analysis summary.
 
-    ``windows`` are the match windows the analysis used (the table gives each window's start only).
+    ``windows`` are the match windows the analysis used (the table gives each window's start only);
+    ``match_table_href`` links to the per-match table over the whole horizon (match_windows.csv).
     """
     missing = [c for c in DASHBOARD_COLUMNS if c not in dashboard.columns]
     if missing:
@@ -74,7 +76,7 @@ def render_report(
     main = "\n".join(
         [
             filter_form(facets),
-            kpi_tiles(dashboard),
+            kpi_tiles(dashboard, summary),
             section(
                 "Orders over time",
                 "Orders per hour; shaded: match windows (pre, during, post); "
@@ -84,13 +86,14 @@ def render_report(
             ),
             section(
                 "Lift per match window",
-                "Bars: the tested lift over all matches with its 95% confidence interval (red: "
-                "significant after Benjamini-Hochberg adjustment). Points: each match's own lift, "
-                "following the filters.",
+                "Bars: the tested lift over the matches used with its 95% confidence interval "
+                "(red: significant after Benjamini-Hochberg adjustment within the primary family). "
+                "Points: each match's own lift, descriptive only (one match's observed / expected "
+                "- 1, not a test), following the filters.",
                 '<div id="lift-chart"></div>',
             ),
             relationships(summary),
-            match_table(dashboard, facets),
+            match_table(dashboard, facets, summary, match_table_href),
             data_quality(summary),
         ]
     )
@@ -211,19 +214,30 @@ def filter_form(facets: Facets) -> str:
     )
 
 
-def kpi_tiles(dashboard: pd.DataFrame) -> str:
-    """The headline numbers (kpi rows) and the tested lift of each window (window_lift rows)."""
+def kpi_tiles(dashboard: pd.DataFrame, summary: dict) -> str:
+    """The headline numbers (kpi rows), the tested lift of each window (window_lift rows) and, for
+    a window whose test could not run, what it lacks (from the summary)."""
     kpi = dashboard[dashboard["record_type"] == "kpi"].set_index("metric")["value"].get
     tiles = [
         tile("Orders analysed", number(kpi("orders")), ""),
-        tile("Matches used", number(kpi("matches_used")), f"of {number(kpi('matches'))} matches"),
+        tile(
+            "Matches used",
+            number(kpi("matches_used")),
+            f"of {number(kpi('matches'))} matches: those behind the headline and the lifts",
+        ),
         tile("Real-data share", percent(kpi("real_share")), "of the orders behind the results"),
         tile(
             "Significant tests", number(kpi("significant_tests")), f"of {number(kpi('tests'))} run"
         ),
     ]
     lifts = dashboard[dashboard["record_type"] == "window_lift"]
+    not_run = {
+        w["window"]: w["not_run"] for w in summary.get("lift_by_window") or [] if w.get("not_run")
+    }
+    lifts = lifts[~lifts["window"].isin(list(not_run))]
     order = {name: i for i, name in enumerate(WINDOW_ORDER)}
+    for window, reason in sorted(not_run.items(), key=lambda item: order.get(item[0], len(order))):
+        tiles.append(tile(f"Lift, {window} window", "not tested", f"The test {reason}."))
     for row in sorted(lifts.itertuples(), key=lambda r: order.get(r.window, len(order))):
         significant = bool(row.significant) if pd.notna(row.significant) else False
         note = f"95% CI {percent(row.ci_low, True)} to {percent(row.ci_high, True)}, "
@@ -299,11 +313,35 @@ RELATIONSHIP_COLUMNS = [
 ]
 
 
-def match_table(dashboard: pd.DataFrame, facets: Facets) -> str:
+def match_basis(summary: dict, href: str | None) -> str:
+    """Which matches the tests used, why the others were not, and the link to the full table."""
+    quality = summary.get("data_quality") or {}
+    words = (
+        f"{plain(quality.get('matches_used'))} of {plain(quality.get('matches'))} matches of the "
+        "horizon are used in the tests (the headline and the tested lifts rest on these)"
+    )
+    unused = quality.get("matches_unused_reasons") or {}
+    excluded = quality.get("matches_excluded") or {}
+    reasons = {**excluded, **unused}
+    if reasons:
+        words += "; not used: " + "; ".join(f"{n} {reason}" for reason, n in reasons.items())
+    text = escape(words + ".")
+    if href:
+        text += (
+            f' Every match of the horizon, window by window, with whether its test used it and why '
+            f'not: <a href="{escape(href)}">the per-match table (CSV)</a>.'
+        )
+    return f'<p class="basis">{text}</p>'
+
+
+def match_table(
+    dashboard: pd.DataFrame, facets: Facets, summary: dict, href: str | None = None
+) -> str:
     """One row per match and region: its lift in each window; the row follows the filters."""
     rows = dashboard[dashboard["record_type"] == "match_window"]
+    basis = match_basis(summary, href)
     if rows.empty:
-        return section("Matches", "", "<p>No match in the dashboard period.</p>")
+        return section("Matches", "", basis + "<p>No match in the dashboard period.</p>")
     present = [w for w in WINDOW_ORDER if (rows["window"] == w).any()]
     # The filters judge a row by its match's "during" row (else its first): kick-off, teams, source.
     rank = {name: i for i, name in enumerate(facets.names["region"])}
@@ -336,8 +374,10 @@ def match_table(dashboard: pd.DataFrame, facets: Facets) -> str:
     columns += [("orders during", "num"), ("expected", "num"), ("source", "")]
     return section(
         "Matches",
-        "Each match's orders against its no-match baseline, per window. Follows every filter.",
-        table(columns, body),
+        "Each match's orders against its no-match baseline, per window. These per-match lifts are "
+        "descriptive (one match's observed / expected - 1, no test, no confidence interval); the "
+        "tested lifts are above. Follows every filter.",
+        basis + table(columns, body),
     )
 
 

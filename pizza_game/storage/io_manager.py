@@ -38,6 +38,7 @@ STAMPED_OUTPUTS = {
     "correlation_results": (lambda s: {"csv": layout.correlation_results_key(s)}),
     "significant_correlations": (lambda s: {"csv": layout.significant_correlations_key(s)}),
     "correlation_summary": (lambda s: {"json": layout.correlation_summary_key(s)}),
+    "match_windows": (lambda s: {"csv": layout.match_windows_key(s)}),
     "dashboard_data": (
         lambda s: {"json": layout.dashboard_data_key(s, "json"), "csv": layout.dashboard_data_key(s, "csv")}
     ),

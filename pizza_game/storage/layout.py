@@ -55,6 +55,11 @@ def correlation_summary_key(stamp: datetime) -> str:
     return _dated(CORRELATION_PREFIX, stamp, "correlation_summary.json")
 
 
+def match_windows_key(stamp: datetime) -> str:
+    """The per-match drill-down: one row per analysed match, window and region."""
+    return _dated(CORRELATION_PREFIX, stamp, "match_windows.csv")
+
+
 def dashboard_data_key(stamp: datetime, ext: str = "json") -> str:
     return _dated(DASHBOARD_PREFIX, stamp, f"dashboard_data.{ext}")
 

@@ -69,10 +69,16 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
     store, key = storage.store(), "reports/2024/09/21/20240921_000000_dashboard.html"
     assert layout.report_key(STAMP) == key
     page = store.get(key)
-    assert store.get(layout.REPORT_LATEST_KEY) == page
     stored = records_table(json.loads(to_json(week.dashboard)), DASHBOARD_COLUMNS)
-    assert page.decode("utf-8") == render_report(stored, week.summary, windows=SETTINGS.windows())
-    assert page.decode("utf-8") != render_report(stored, week.summary, windows=WindowConfig())
+    drill_down = "20240921_000000_match_windows.csv"
+    dated_href = f"../../../../processed-data/correlation-analysis/2024/09/21/{drill_down}"
+    latest_href = f"../processed-data/correlation-analysis/2024/09/21/{drill_down}"
+    render = lambda href, windows: render_report(  # noqa: E731
+        stored, week.summary, windows=windows, match_table_href=href
+    )
+    assert page.decode("utf-8") == render(dated_href, SETTINGS.windows())
+    assert store.get(layout.REPORT_LATEST_KEY).decode("utf-8") == render(latest_href, SETTINGS.windows())
+    assert page.decode("utf-8") != render(dated_href, WindowConfig())
     metadata = result.asset_materializations_for_node("dashboard_report")[0].metadata
     assert metadata["storage_uri"] == dg.MetadataValue.path(store.uri(key))
     assert metadata["latest"] == dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY))

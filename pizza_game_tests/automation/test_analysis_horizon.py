@@ -11,7 +11,7 @@ from pizza_game.definitions import ASSETS
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
 
-ANALYSIS = ["correlation_results", "significant_correlations", "correlation_summary", "dashboard_data", "quicksight_manifest"]
+ANALYSIS = ["correlation_results", "significant_correlations", "correlation_summary", "match_windows", "dashboard_data", "quicksight_manifest"]
 
 
 def test_a_missing_merged_day_is_skipped_not_fatal(defs: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path) -> None:

@@ -16,6 +16,7 @@ ASSET_NAMES = [
     "correlation_results",
     "significant_correlations",
     "correlation_summary",
+    "match_windows",
     "dashboard_data",
     "quicksight_manifest",
     "dashboard_report",

@@ -112,6 +112,7 @@ def test_the_ui_loads_every_asset_check_job_schedule_and_sensor(webserver: str) 
         "correlation_results",
         "significant_correlations",
         "correlation_summary",
+        "match_windows",
         "dashboard_data",
         "quicksight_manifest",
         "dashboard_report",
