@@ -37,7 +37,7 @@ from pizza_game.analysis.scales import (
     clean_orders_per_day,
     hour_of_bin,
     neighbour_expected_per_bin,
-    profile_variance_per_bin,
+    profile_orders_per_bin,
     sum_by,
 )
 from pizza_game.analysis.slots import Spans
@@ -196,17 +196,22 @@ def _hour_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     observed = sum_by(hour, n_hours, timeline.orders)
     real = sum_by(hour, n_hours, timeline.real)
     first_bin = np.searchsorted(hour, np.arange(n_hours))
+    behind = profile_orders_per_bin(timeline, baseline)
     profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
-    profile_var = sum_by(hour, n_hours, np.nan_to_num(profile_variance_per_bin(timeline, baseline)))
+    profile_var = sum_by(hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind))
     day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
     relative_var = _relative_variance(profile_var, profile, day_orders)
+    # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
+    left_out = _left_out(timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders)
+    expected = np.where(clean[None, :], left_out, expected)
     start = timeline.start_ns + first_bin * timeline.bin_ns
     end = start + bins * timeline.bin_ns
     frames = []
     for r in regions:
         tested = covered & np.isfinite(expected[r]) & (expected[r] > 0)
-        phi = dispersion(observed[r, tested & clean], expected[r, tested & clean])
-        unit_phi = phi + np.where(clean, 0.0, relative_var[r])
+        fit = tested & clean
+        phi = dispersion(observed[r, fit], expected[r, fit], relative_var[r, fit])
+        unit_phi = phi + relative_var[r]
         frames.append(
             _unit_frame(
                 "hour",
@@ -269,7 +274,10 @@ def _window_tests(
     covered = timeline.covered[None, :]
     profile_prefix = _prefix(np.nan_to_num(baseline.profile_per_bin(timeline)) * covered)
     variance_prefix = _prefix(
-        np.nan_to_num(profile_variance_per_bin(timeline, baseline)) * covered
+        _profile_variance(
+            baseline.profile_per_bin(timeline), profile_orders_per_bin(timeline, baseline)
+        )
+        * covered
     )
     day_prefix = _prefix(clean_orders_per_day(timeline, baseline))
     frames = []
@@ -332,6 +340,33 @@ def _relative_variance(profile_var, profile, day_orders) -> np.ndarray:
     )
     level_part = np.divide(1.0, day_orders, out=np.zeros_like(profile), where=day_orders > 0)
     return profile_part + level_part
+
+
+def _profile_variance(profile: np.ndarray, behind: np.ndarray) -> np.ndarray:
+    """profile^2 / orders behind it per bin: summed over a span and divided by the span's profile
+    squared, the relative variance the profile adds to the span's expected count."""
+    usable = (behind > 0) & np.isfinite(profile)
+    return np.divide(profile**2, behind, out=np.zeros(profile.shape), where=usable)
+
+
+def _left_out(timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders):
+    """Expected orders of each hour refitted without the hour itself (for clean hours).
+
+    level and profile cells are ratios of clean orders to clean expected weight, so leaving the
+    hour out scales the level by (L - O) / (L - E) over the day's clean orders L and each bin's
+    profile cell by (N - o) / (N - e) over the orders N behind it.
+    """
+    o_bins = timeline.orders
+    e_bins = np.nan_to_num(expected_bins)
+    cell = np.divide(behind - o_bins, behind - e_bins, out=np.ones(o_bins.shape), where=behind - e_bins > 0)
+    per_hour = sum_by(hour, n_hours, e_bins * np.clip(cell, 0.0, None))
+    level = np.divide(
+        day_orders - observed,
+        day_orders - expected,
+        out=np.ones(observed.shape),
+        where=day_orders - expected > 0,
+    )
+    return per_hour * np.clip(level, 0.0, None)
 
 
 def _bin_range(timeline: Timeline, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -18,22 +18,24 @@ TRIM_ROUNDS = 5
 POISSON_PHI = 1e-9
 
 
-def dispersion(observed: np.ndarray, expected: np.ndarray) -> float:
+def dispersion(observed: np.ndarray, expected: np.ndarray, known: np.ndarray | float = 0.0) -> float:
     """NB2 overdispersion of ``observed`` around ``expected`` (method of moments, robust loop).
 
-    ``phi = sum((O - E)^2 - E) / sum(E^2)``, the weighted moment estimate of
-    Var(O) = E + phi E^2; never negative (underdispersion is read as Poisson).
+    ``phi = sum((O - E)^2 - E - known E^2) / sum(E^2)``, the weighted moment estimate of
+    Var(O - E) = E + (phi + known) E^2, where ``known`` is a relative variance of E already
+    accounted for (the uncertainty of an estimated expectation); never negative.
     """
     observed = np.asarray(observed, dtype="float64")
     expected = np.asarray(expected, dtype="float64")
-    keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0)
+    known = np.broadcast_to(np.asarray(known, dtype="float64"), observed.shape)
+    keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0) & np.isfinite(known)
     phi = 0.0
     for _ in range(TRIM_ROUNDS):
-        o, e = observed[keep], expected[keep]
+        o, e, k = observed[keep], expected[keep], known[keep]
         if len(o) < 2 or not np.any(e > 0):
             return phi
-        phi = max(0.0, float(np.sum((o - e) ** 2 - e) / np.sum(e**2)))
-        trimmed = keep & (two_sided_p(observed, expected, phi) >= TRIM_P)
+        phi = max(0.0, float(np.sum((o - e) ** 2 - e - k * e**2) / np.sum(e**2)))
+        trimmed = keep & (two_sided_p(observed, expected, phi + known) >= TRIM_P)
         if trimmed.sum() == keep.sum():
             break
         keep = trimmed

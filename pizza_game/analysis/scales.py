@@ -57,13 +57,11 @@ def sum_by(index: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     return np.bincount(keys, values.ravel(), len(values) * n).reshape(len(values), n)
 
 
-def profile_variance_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
-    """[region, bin]: profile^2 / (clean orders behind the bin's profile cell).
+def profile_orders_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, bin]: the clean orders behind the bin's profile cell (0: none).
 
     The profile of a cell is estimated from the clean orders of that cell (pooled over its day type
-    or all days where the baseline fell back), so its relative variance is about 1 / those
-    orders. Summed over a span's bins and divided by the span's profile squared, this is the
-    relative variance the profile adds to the span's expected count.
+    or all days where the baseline fell back), so its relative variance is about 1 / those orders.
     """
     n_regions, n_slots = len(timeline.regions), timeline.slots_per_day
     cell = timeline.weekday * n_slots + timeline.slot
@@ -80,11 +78,7 @@ def profile_variance_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarr
         totals,
         np.where(source == SOURCE_DAY_TYPE, by_type[:, DAY_TYPE, :], every_day),
     )
-    behind = behind[:, timeline.weekday, timeline.slot]
-    profile = baseline.profile_per_bin(timeline)
-    return np.divide(
-        profile**2, behind, out=np.full(profile.shape, np.nan), where=behind > 0
-    )
+    return behind[:, timeline.weekday, timeline.slot]
 
 
 def clean_orders_per_day(timeline: Timeline, baseline: Baseline) -> np.ndarray:
