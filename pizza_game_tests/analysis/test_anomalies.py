@@ -10,6 +10,7 @@ from scipy import stats as sps
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.file_import import import_orders
+from pizza_game.report.html import data_quality
 from pizza_game.schema import MATCH_COLUMNS, coerce
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 from pizza_game_tests.collectors.conftest import PIZZA_PLACE
@@ -145,6 +146,9 @@ def test_six_hour_outage_is_reported_and_excluded(outage_world):
     assert set(rows["unused_reason"]) == {"window lacks order data (coverage)"}
     assert not (rows["lift"] <= -0.99).any()
     assert result.summary["period"]["hours_without_data"] >= 6
+    shown = data_quality(result.summary)
+    assert f"{period['start']} to {period['end']}" in shown and "treated as missing" in shown
+    assert "window: 0 of" in shown and "Largest: " not in shown  # nothing anomalous is left
     # Treated as real zeros, the same matches show -100% (and are used).
     zero = analyse_orders(orders, matches, AnalysisConfig(regional=False, outages="zero"))
     assert zero.summary["data_quality"]["probable_outages"]["count"] == 1
@@ -152,6 +156,10 @@ def test_six_hour_outage_is_reported_and_excluded(outage_world):
     table = zero.match_windows
     zero_rows = table[table["match_id"].isin(inside) & (table["window"] == "during")]
     assert len(zero_rows) >= 3 and (zero_rows["lift"] <= -0.99).all() and zero_rows["used"].all()
+    assert "treated as zero" in data_quality(zero.summary)
+    assert "Largest: window" in data_quality(zero.summary)
+    days = zero.spikes[zero.spikes["scale"] == "day"]
+    assert ((days["start"] <= start) & (days["end"] >= end) & (days["lift"] < -0.3)).any()
 
 
 def test_match_windows_carry_the_window_scale_flag(outage_world):
