@@ -14,6 +14,14 @@ Each *unit* of a scale is tested, per region row, against an expectation and a n
   (``scales.py``: median level of the days within two weeks) x the day's profile over its covered
   bins. Dispersion from days that touch no match window.
 
+An expectation fitted without the unit is itself uncertain: the relative variance of its profile
+(about 1 / the clean orders behind each profile cell) and of its day level (1 / the day's clean
+orders) is added to the unit's dispersion (``_relative_variance``), and removed from the moment
+estimate of the dispersion. This matters for match time: a Saturday 15:00 profile cell rests on
+the few Saturdays without football. Clean hours took part in the fit of their own expectation, so
+they are judged against the fit without them (``_left_out``). Without both, a world without
+effects puts about twice its time share of hour candidates and of day candidates in match time.
+
 The p-value is two-sided (2 x the smaller NB tail, capped at 1): unusually many orders and
 unusually few are both anomalies (``direction`` says which). Multiplicity: Benjamini-Hochberg
 within each scale (one family per scale, all regions together); a unit is an anomaly when its
@@ -239,6 +247,14 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     touched = np.bincount(day, in_window.astype("float64"), n_days) > 0
     neighbour = neighbour_expected_per_bin(timeline, baseline)
     expected = sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0))
+    profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
+    outside_fit = covered & ~baseline.clean
+    variance_bins = _profile_variance(profile_bins, profile_orders_per_bin(timeline, baseline))
+    relative_var = _relative_variance(
+        sum_by(day, n_days, variance_bins * outside_fit[None, :]),
+        sum_by(day, n_days, np.nan_to_num(profile_bins)),
+        np.zeros((len(timeline.regions), n_days)),
+    )
     observed = sum_by(day, n_days, timeline.orders)
     real = sum_by(day, n_days, timeline.real)
     first_bin = np.searchsorted(day, np.arange(n_days))
@@ -248,7 +264,7 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     for r in regions:
         tested = (coverage >= MIN_DAY_COVERAGE) & np.isfinite(expected[r]) & (expected[r] > 0)
         clean = tested & ~touched
-        phi = dispersion(observed[r, clean], expected[r, clean])
+        phi = dispersion(observed[r, clean], expected[r, clean], relative_var[r, clean])
         frames.append(
             _unit_frame(
                 "day",
@@ -258,7 +274,7 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
                 observed[r, tested],
                 expected[r, tested],
                 real[r, tested],
-                phi,
+                phi + relative_var[r, tested],
                 touched[tested],
             )
         )

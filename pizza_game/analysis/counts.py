@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-TRIM_P = 1e-3
+TRIM_P = 1e-5
 TRIM_ROUNDS = 5
 # Below this dispersion the NB is Poisson to double precision; Poisson is used instead.
 POISSON_PHI = 1e-9
