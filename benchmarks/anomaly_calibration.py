@@ -58,7 +58,9 @@ def calibration(tests: pd.DataFrame) -> pd.DataFrame:
                 "units": len(units),
                 "time_share_in_windows": time_share,
                 "candidates": len(candidates),
-                "candidate_share_in_windows": inside / len(candidates) if len(candidates) else np.nan,
+                "candidate_share_in_windows": inside / len(candidates)
+                if len(candidates)
+                else np.nan,
                 "binomial_p": binomial,
                 "raw_rate_p<0.01": len(candidates) / len(units) if len(units) else np.nan,
                 "flagged_per_unit": float(units["anomaly"].mean()) if len(units) else np.nan,

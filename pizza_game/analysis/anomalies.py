@@ -88,7 +88,7 @@ class Anomalies:
     alpha: float
 
     def window_flags(self) -> pd.DataFrame:
-        """Per (window, slot, region): anomaly, anomaly_p, anomaly_p_adjusted for the match table."""
+        """Per (window, slot, region): anomaly, anomaly_p and anomaly_p_adjusted of the slot."""
         windows = self.tests[self.tests["scale"] == "window"]
         return windows[["window", "slot", "region", "anomaly", "p_value", "p_adjusted"]].rename(
             columns={"p_value": "anomaly_p", "p_adjusted": "anomaly_p_adjusted"}
@@ -206,11 +206,15 @@ def _hour_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     first_bin = np.searchsorted(hour, np.arange(n_hours))
     behind = profile_orders_per_bin(timeline, baseline)
     profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
-    profile_var = sum_by(hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind))
+    profile_var = sum_by(
+        hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind)
+    )
     day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
     relative_var = _relative_variance(profile_var, profile, day_orders)
     # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
-    left_out = _left_out(timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders)
+    left_out = _left_out(
+        timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders
+    )
     expected = np.where(clean[None, :], left_out, expected)
     start = timeline.start_ns + first_bin * timeline.bin_ns
     end = start + bins * timeline.bin_ns
@@ -374,7 +378,9 @@ def _left_out(timeline, hour, n_hours, expected_bins, behind, observed, expected
     """
     o_bins = timeline.orders
     e_bins = np.nan_to_num(expected_bins)
-    cell = np.divide(behind - o_bins, behind - e_bins, out=np.ones(o_bins.shape), where=behind - e_bins > 0)
+    cell = np.divide(
+        behind - o_bins, behind - e_bins, out=np.ones(o_bins.shape), where=behind - e_bins > 0
+    )
     per_hour = sum_by(hour, n_hours, e_bins * np.clip(cell, 0.0, None))
     level = np.divide(
         day_orders - observed,

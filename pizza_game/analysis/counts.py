@@ -18,7 +18,9 @@ TRIM_ROUNDS = 5
 POISSON_PHI = 1e-9
 
 
-def dispersion(observed: np.ndarray, expected: np.ndarray, known: np.ndarray | float = 0.0) -> float:
+def dispersion(
+    observed: np.ndarray, expected: np.ndarray, known: np.ndarray | float = 0.0
+) -> float:
     """NB2 overdispersion of ``observed`` around ``expected`` (method of moments, robust loop).
 
     ``phi = sum((O - E)^2 - E - known E^2) / sum(E^2)``, the weighted moment estimate of

@@ -32,7 +32,8 @@ from pizza_game.analysis.timeline import Timeline
 OUTAGE_P = 1e-6
 LISTED = 20
 RULE = (
-    f"a run of covered 15-minute bins with no order where P(0 | expected, NB dispersion) < {OUTAGE_P:g}; "
+    "a run of covered 15-minute bins with no order where "
+    f"P(0 | expected, NB dispersion) < {OUTAGE_P:g}; "
     "expected from the neighbouring days' level"
 )
 

@@ -43,7 +43,7 @@ def neighbour_expected_per_bin(timeline: Timeline, baseline: Baseline) -> np.nda
 
 
 def hour_of_bin(timeline: Timeline) -> tuple[np.ndarray, int]:
-    """Index of the UTC hour of every bin (0 = the hour of the first bin), and the number of hours."""
+    """The UTC hour of every bin (0: the hour of the first bin), and the number of hours."""
     instants = timeline.start_ns + timeline.bin_ns * np.arange(timeline.n_bins, dtype="int64")
     hour = instants // HOUR_NS
     first = int(hour[0]) if timeline.n_bins else 0

@@ -364,7 +364,8 @@ def outage_facts(outages: dict) -> str:
 def anomaly_facts(anomalies: dict) -> str:
     """Anomalies per scale, then the most significant ones with size, p and source."""
     scales = "; ".join(
-        f"{scale}: {v['anomalies']} of {v['tested']} tested ({v['in_match_windows']} in match windows)"
+        f"{scale}: {v['anomalies']} of {v['tested']} tested "
+        f"({v['in_match_windows']} in match windows)"
         for scale, v in anomalies["by_scale"].items()
     )
     largest = ", ".join(

@@ -61,7 +61,8 @@ def planted_surge(orders: pd.DataFrame, lift: float, seed: int = 5) -> pd.DataFr
     added["order_id"] = [f"planted{i}" for i in range(extra)]
     added["source"] = "mock"
     added["ordered_at"] = pd.DatetimeIndex(np.concatenate([pre, rest])).as_unit("ns")
-    return pd.concat([orders, added], ignore_index=True).sort_values("ordered_at", ignore_index=True)
+    planted = pd.concat([orders, added], ignore_index=True)
+    return planted.sort_values("ordered_at", ignore_index=True)
 
 
 def day_anomalies(result) -> pd.DataFrame:
