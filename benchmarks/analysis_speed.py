@@ -8,7 +8,7 @@ at the volume asked for (default effects), then, in this process:
 - count:     window counting: per-region minute histograms and the windows table of all matches
              (orders, items, revenue, real orders per match x window x region) from prefix sums;
 - merge:     merge_range (prepare + count + the 15-minute series with coverage and overlay);
-- analyse:   analyse() on the merged tables (baseline, slots, tests, BH, spikes, summary);
+- analyse:   analyse() on the merged tables (baseline, outages, slots, tests, BH, anomalies, summary);
 - total:     analyse_orders() end to end;
 - naive:     the straightforward approach, a pandas filter over all orders per match and window,
              counting orders nationally and per region; its counts are checked against ours.

@@ -72,6 +72,7 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
         "analysis_settings": AnalysisSettings(
             horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS)),
             timezone=env(settings.PIZZA_GAME_ORDERS_TIMEZONE),
+            outages=env(settings.PIZZA_GAME_OUTAGES),
         ),
     }
 

@@ -78,7 +78,7 @@ class AnalysisSettings(dg.ConfigurableResource):
     derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]
     important_from_matchday: int | None = None
     min_coverage: float = 1.0
-    spike_threshold: float = 3.5
+    outages: str = "missing"
     regional: bool = True
 
     def windows(self) -> WindowConfig:
@@ -101,7 +101,7 @@ class AnalysisSettings(dg.ConfigurableResource):
             derbies=tuple(tuple(pair) for pair in self.derbies),
             important_from_matchday=self.important_from_matchday,
             min_coverage=self.min_coverage,
-            spike_threshold=self.spike_threshold,
+            outages=self.outages,
             regional=self.regional,
         )
 

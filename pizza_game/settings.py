@@ -43,6 +43,8 @@ PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
 PIZZA_GAME_RUN_DAYS = "PIZZA_GAME_RUN_DAYS"
 # Where the orders are placed: the baseline's weekday and time of day are local to it.
 PIZZA_GAME_ORDERS_TIMEZONE = "PIZZA_GAME_ORDERS_TIMEZONE"
+# Probable outages (no order where many were expected): "missing" data or real "zero" orders.
+PIZZA_GAME_OUTAGES = "PIZZA_GAME_OUTAGES"
 
 # Publishing
 QUICKSIGHT_ACCOUNT_ID = "QUICKSIGHT_ACCOUNT_ID"
@@ -73,6 +75,7 @@ DEFAULTS: dict[str, str] = {
     PIZZA_GAME_HORIZON_DAYS: "365",
     PIZZA_GAME_RUN_DAYS: "42",
     PIZZA_GAME_ORDERS_TIMEZONE: "Europe/London",
+    PIZZA_GAME_OUTAGES: "missing",
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.
     QUICKSIGHT_DAILY_REFRESH_QUOTA: "8",
     PIZZA_GAME_WRITABLE_DIR: "/tmp",

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pizza_game.analysis.windows import WindowConfig
 
+OUTAGE_TREATMENTS = ("missing", "zero")
+
 # football-data.org v4 knock-out stages: matches that matter more than a league round.
 # The information a test needs before it is run (justified in docs/analysis.md, "Minimums"):
 # match-free reference days behind a window test, its degrees of freedom, and the residual
@@ -39,7 +41,8 @@ class AnalysisConfig:
       important when its stage or competition is listed, or its matchday is at least this one
       (the run-in of a league season).
     - ``min_coverage``: share of a window that must have raw order data for it to be used.
-    - ``spike_threshold``: robust z-score (median/MAD) above which a 15-minute bin is a spike.
+    - ``outages``: "missing" (probable outages leave the covered time, like hours without data)
+      or "zero" (they count as real zeros); see ``outages.py``.
     - ``regional``: also test every region, not only the national total (region "ALL").
     - ``min_reference_days`` / ``min_window_df``: a window test runs only on at least this many
       match-free reference days and with at least this many (Bell-McCaffrey) degrees of freedom;
@@ -58,7 +61,7 @@ class AnalysisConfig:
     important_competitions: tuple[str, ...] = ()
     important_from_matchday: int | None = None
     min_coverage: float = 1.0
-    spike_threshold: float = 3.5
+    outages: str = "missing"
     regional: bool = True
     min_reference_days: int = MIN_REFERENCE_DAYS
     min_window_df: float = MIN_WINDOW_DF
@@ -75,13 +78,13 @@ class AnalysisConfig:
             raise ValueError(f"alpha must lie strictly between 0 and 1, not {self.alpha}")
         if not 0 < self.min_coverage <= 1:
             raise ValueError(f"min_coverage must lie in (0, 1], not {self.min_coverage}")
-        if self.spike_threshold <= 0:
-            raise ValueError(f"spike_threshold must be positive, not {self.spike_threshold}")
         if self.min_reference_days < 2 or self.min_window_df <= 0 or self.min_correlation_df < 2:
             raise ValueError(
                 "min_reference_days must be at least 2, min_window_df positive and "
                 "min_correlation_df at least 2"
             )
+        if self.outages not in OUTAGE_TREATMENTS:
+            raise ValueError(f"outages must be one of {OUTAGE_TREATMENTS}, not {self.outages!r}")
         for pair in self.derbies:
             if len(pair) != 2 or pair[0] == pair[1]:
                 raise ValueError(f"a derby is a pair of two different teams, not {pair!r}")

@@ -36,7 +36,11 @@ Method, in order:
    per window, the answer to the project's question; regional lifts and correlations are
    secondary, exploratory families, so many of them cannot dilute the primary answer. Significant
    when the adjusted p < alpha.
-8. Spikes (``spikes.py``) and the summary (``summary.py``).
+8. Anomalies (``anomalies.py``): hours, match windows and local days tested against a negative
+   binomial count model, and the summary (``summary.py``).
+Before the baseline is used, probable outages (``outages.py``: trading time with no order where
+many were expected) are found with a first fit; unless the config treats them as real zeros, they
+leave the covered time like hours without data and the baseline is fitted again without them.
 Log ratios use (count + 0.5) on both sides so that empty regional windows stay finite.
 """
 
@@ -54,11 +58,12 @@ from pizza_game.analysis.baseline import (
     fit_baseline,
     touched_bins,
 )
+from pizza_game.analysis.anomalies import find_anomalies, with_window_flags
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
 from pizza_game.analysis.merge import ALL_REGIONS, merge_range
+from pizza_game.analysis.outages import find_outages
 from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
-from pizza_game.analysis.spikes import find_spikes
 from pizza_game.analysis.stats import (
     WindowDesign,
     WindowEffect,
@@ -124,8 +129,9 @@ class AnalysisResult:
     significant: pd.DataFrame
     summary: dict
     match_windows: pd.DataFrame
-    spikes: pd.DataFrame
+    spikes: pd.DataFrame  # the anomalies found (anomalies.ANOMALY_COLUMNS)
     excluded_matches: pd.DataFrame
+    anomaly_tests: pd.DataFrame  # every unit the anomaly detection tested
 
 
 def analyse(
@@ -140,12 +146,13 @@ def analyse(
         analysable["match_id"].astype(str).to_numpy()[bounds["position"].to_numpy()]
     )
     contaminating = bounds["window"].isin(CONTAMINATING_WINDOWS).to_numpy()
-    clean = clean_bins(
-        timeline,
-        bounds["start_ns"].to_numpy()[contaminating],
-        bounds["end_ns"].to_numpy()[contaminating],
-    )
-    baseline = fit_baseline(timeline, clean)
+    window_starts = bounds["start_ns"].to_numpy()[contaminating]
+    window_ends = bounds["end_ns"].to_numpy()[contaminating]
+    baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
+    outages = find_outages(timeline, baseline, config.outages)
+    if outages.masks_bins:
+        timeline = outages.masked(timeline)
+        baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
     meter = SpanMeter(timeline, baseline)
     features = match_features(analysable, config)
     feature_rows = features.set_index("match_id")
@@ -154,6 +161,7 @@ def analyse(
     tests: list[dict] = []
     skipped: list[dict] = []
     per_window: list[pd.DataFrame] = []
+    references = {}
     slot_report: dict[str, dict] = {}
     for kind in WINDOWS:
         rows = bounds[bounds["window"] == kind].reset_index(drop=True)
@@ -169,6 +177,7 @@ def analyse(
             rows["match_id"].to_numpy(), slot_of_row, feature_rows, len(usable)
         )
         slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
+        references[kind] = slots.references
         overlap = _overlap_share(timeline, bounds, kind, slots)
         window_tests, window_skipped, slot_status = _window_tests(
             slots, usable, region_rows, timeline.regions, overlap, config
@@ -190,11 +199,18 @@ def analyse(
     match_windows, other_bounds = _with_exact_counts(
         pd.concat(per_window, ignore_index=True), windows
     )
-    expected_bins = baseline.expected_per_bin(timeline)
-    spike_windows = bounds[["match_id", "window", "start_ns", "end_ns"]]
-    spikes = find_spikes(
-        timeline, expected_bins, spike_windows, config.spike_threshold, region_rows
+    anomalies = find_anomalies(
+        timeline,
+        baseline,
+        bounds[["match_id", "window", "start_ns", "end_ns"]],
+        match_windows,
+        references,
+        region_rows,
+        config.alpha,
+        config.min_coverage,
     )
+    match_windows = with_window_flags(match_windows, anomalies)
+    spikes = anomalies.flagged
     summary = build_summary(
         config=config,
         timeline=timeline,
@@ -206,12 +222,19 @@ def analyse(
         match_windows=match_windows,
         slot_report=slot_report,
         skipped=skipped,
-        spikes=spikes,
+        anomalies=anomalies.summary(),
+        outages=outages.summary(),
         merged_with_other_windows=other_bounds,
     )
     significant = results[results["significant"]].reset_index(drop=True)
     return AnalysisResult(
-        results, significant, summary, match_windows, spikes, excluded.reset_index(drop=True)
+        results,
+        significant,
+        summary,
+        match_windows,
+        spikes,
+        excluded.reset_index(drop=True),
+        anomaly_tests=anomalies.tests,
     )
 
 

@@ -51,7 +51,8 @@ def build_summary(
     match_windows: pd.DataFrame,
     slot_report: dict[str, dict],
     skipped: list[dict],
-    spikes: pd.DataFrame,
+    anomalies: dict,
+    outages: dict,
     merged_with_other_windows: int,
 ) -> dict:
     lifts = results[results["family"] == PRIMARY]
@@ -171,6 +172,7 @@ def build_summary(
                 name: int((baseline.profile_source == code).sum())
                 for code, name in enumerate(SOURCE_NAMES)
             },
+            "probable_outages": outages,
             "clean_share_of_covered_bins": _num(
                 baseline.clean.sum() / covered.sum() if covered.any() else None
             ),
@@ -196,12 +198,7 @@ def build_summary(
             },
             "not_run": dict(Counter(item["reason"] for item in skipped)),
         },
-        "spikes": {
-            "count": len(spikes),
-            "in_match_windows": int(spikes["in_match_window"].sum()) if len(spikes) else 0,
-            "by_source": dict(Counter(spikes["source"].astype(str))) if len(spikes) else {},
-            "threshold_robust_z": config.spike_threshold,
-        },
+        "spikes": anomalies,
     }
 
 

@@ -387,11 +387,44 @@ def trend(value: Any) -> str:
     return "up" if value > 0 else "down"
 
 
+def outage_facts(outages: dict) -> str:
+    """Probable outages in words: how many, how long, how treated, and when."""
+    if not outages.get("count"):
+        return "none"
+    periods = ", ".join(
+        f"{p['start']} to {p['end']} ({number(p['expected_orders'])} orders expected)"
+        for p in outages.get("periods", [])
+    )
+    return (
+        f"{outages['count']} ({number(outages['hours'])} h, treated as {outages['treated_as']}): "
+        f"{periods}"
+    )
+
+
+def anomaly_facts(anomalies: dict) -> str:
+    """Anomalies per scale, then the most significant ones with size, p and source."""
+    scales = "; ".join(
+        f"{scale}: {v['anomalies']} of {v['tested']} tested "
+        f"({v['in_match_windows']} in match windows)"
+        for scale, v in anomalies["by_scale"].items()
+    )
+    largest = ", ".join(
+        " ".join(filter(None, (a["scale"], a["start"], a["region"], a["window"])))
+        + f" {number(a['observed'])} vs {number(a['expected'])} expected"
+        f" ({a['lift']:+.0%}, adjusted p {a['p_adjusted']:.2g}, {a['source']})"
+        for a in anomalies.get("largest", [])
+    )
+    return scales + (f". Largest: {largest}" if largest else "")
+
+
 def data_quality(summary: dict) -> str:
-    """Every figure of the summary's data_quality (rejected rows included) and its order spikes."""
+    """Every figure of the summary's data_quality (rejected rows included), probable outages and
+    the anomalies found."""
     quality = dict(summary.get("data_quality") or {})
+    if quality.get("probable_outages"):
+        quality["probable_outages"] = outage_facts(quality["probable_outages"])
     if summary.get("spikes"):
-        quality["order spikes"] = summary["spikes"]
+        quality["anomalies"] = anomaly_facts(summary["spikes"])
     facts = "".join(
         f"<dt>{escape(str(key).replace('_', ' '))}</dt>"
         f"<dd>{escape(percent(value) if str(key).endswith('share') else plain(value))}</dd>"
@@ -400,6 +433,8 @@ def data_quality(summary: dict) -> str:
     return section(
         "Data quality",
         "Where the numbers come from: real or mock orders, rows rejected on input, matches left "
-        "out and why, and order spikes (robust outliers of observed minus expected).",
+        "out and why, probable outages (time without orders where many were expected) and "
+        "anomalies (hours, match windows and days the negative binomial count model does not "
+        "expect, Benjamini-Hochberg within each scale).",
         f'<div id="quality-chart"></div><dl class="quality">{facts}</dl>',
     )

@@ -154,10 +154,12 @@ def test_spikes_are_found_and_attributed(world):
     result = analyse_orders(
         pd.concat([planted, burst], ignore_index=True), matches, AnalysisConfig(regional=False)
     )
-    top = result.spikes.iloc[0]
-    assert top["bin_start"] == kickoff + pd.Timedelta(minutes=15)
+    hours = result.spikes[result.spikes["scale"] == "hour"]
+    top = hours.iloc[0]
+    assert top["start"] == burst_at.floor("h") and top["direction"] == "high"
     assert f"{matches.loc[3, 'match_id']}:during" in top["windows"].split(";")
     assert top["source"] == "mixed" and top["real_share"] > 0.5
+    assert top["observed"] - top["expected"] > 350 and top["p_adjusted"] < 0.05
     assert result.summary["spikes"]["count"] == len(result.spikes)
 
 

@@ -178,7 +178,17 @@ def _summary(
             "adjustment": "Benjamini-Hochberg",
             "not_run": 0,
         },
-        "spikes": {"count": 4, "in_match_windows": 3, "by_source": {"mock": 3, "real": 1}},
+        "spikes": {
+            "count": 4,
+            "in_match_windows": 3,
+            "by_source": {"mock": 3, "real": 1},
+            "by_scale": {
+                "hour": {"tested": 2000, "anomalies": 3, "in_match_windows": 2},
+                "window": {"tested": 120, "anomalies": 1, "in_match_windows": 1},
+                "day": {"tested": 84, "anomalies": 0, "in_match_windows": 0},
+            },
+            "largest": [],
+        },
         "as_of": f"{last - pd.Timedelta(days=1):%Y-%m-%d}",
         "days_analysed": len(days),
         "horizon_days": len(days),

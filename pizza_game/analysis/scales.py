@@ -1,0 +1,86 @@
+"""The timeline cut into hours and local days, and what a day should hold judging by its neighbours.
+
+The baseline's level of a day is fitted on that day's own clean hours, so it absorbs anything that
+lifts or sinks the whole day (a day-long surge, a six-hour outage). Whole days, and hours that may
+be missing, are therefore judged against the *neighbour level*: the median of the fitted levels of
+the other days within ``NEIGHBOUR_DAYS`` days (levels are weekday-free, see
+``baseline.weekday_scale``, so every weekday counts), times the day's own weekday x time-of-day
+profile. A day with fewer than ``MIN_NEIGHBOURS`` neighbour levels has no neighbour expectation.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from pizza_game.analysis.baseline import DAY_TYPE, SOURCE_DAY_TYPE, SOURCE_WEEKDAY, Baseline
+from pizza_game.analysis.timeline import Timeline
+
+HOUR_NS = 3_600_000_000_000
+NEIGHBOUR_DAYS = 14
+MIN_NEIGHBOURS = 7
+
+
+def neighbour_level(level: np.ndarray) -> np.ndarray:
+    """[region, day]: median level of the other days within NEIGHBOUR_DAYS (NaN: too few)."""
+    n_regions, n_days = level.shape
+    h = NEIGHBOUR_DAYS
+    padded = np.pad(np.where(level > 0, level, np.nan), ((0, 0), (h, h)), constant_values=np.nan)
+    around = sliding_window_view(padded, 2 * h + 1, axis=1).copy()
+    around[:, :, h] = np.nan
+    enough = np.isfinite(around).sum(axis=2) >= MIN_NEIGHBOURS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(around, axis=2)
+    return np.where(enough, median, np.nan)
+
+
+def neighbour_expected_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, bin]: neighbour level of the bin's day x the bin's profile."""
+    return neighbour_level(baseline.level)[:, timeline.day] * baseline.profile_per_bin(timeline)
+
+
+def hour_of_bin(timeline: Timeline) -> tuple[np.ndarray, int]:
+    """The UTC hour of every bin (0: the hour of the first bin), and the number of hours."""
+    instants = timeline.start_ns + timeline.bin_ns * np.arange(timeline.n_bins, dtype="int64")
+    hour = instants // HOUR_NS
+    first = int(hour[0]) if timeline.n_bins else 0
+    return hour - first, (int(hour[-1]) - first + 1) if timeline.n_bins else 0
+
+
+def sum_by(index: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """values [region, bin] summed into ``n`` groups given per bin: [region, group]."""
+    rows = np.arange(len(values))[:, None]
+    keys = (rows * n + index[None, :]).ravel()
+    return np.bincount(keys, values.ravel(), len(values) * n).reshape(len(values), n)
+
+
+def profile_orders_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, bin]: the clean orders behind the bin's profile cell (0: none).
+
+    The profile of a cell is estimated from the clean orders of that cell (pooled over its day type
+    or all days where the baseline fell back), so its relative variance is about 1 / those orders.
+    """
+    n_regions, n_slots = len(timeline.regions), timeline.slots_per_day
+    cell = timeline.weekday * n_slots + timeline.slot
+    clean = baseline.clean
+    totals = sum_by(cell[clean], 7 * n_slots, timeline.orders[:, clean]).reshape(
+        n_regions, 7, n_slots
+    )
+    day_type = DAY_TYPE[:, None] == np.arange(2)[None, :]  # [weekday, type]
+    by_type = np.einsum("rws,wt->rts", totals, day_type.astype("float64"))
+    every_day = np.repeat(totals.sum(axis=1, keepdims=True), 7, axis=1)
+    source = baseline.profile_source[None, :, :]
+    behind = np.where(
+        source == SOURCE_WEEKDAY,
+        totals,
+        np.where(source == SOURCE_DAY_TYPE, by_type[:, DAY_TYPE, :], every_day),
+    )
+    return behind[:, timeline.weekday, timeline.slot]
+
+
+def clean_orders_per_day(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, day]: the clean orders a day's level is fitted on (relative variance ~ 1 / them)."""
+    return sum_by(timeline.day, timeline.n_days, timeline.orders * baseline.clean[None, :])
