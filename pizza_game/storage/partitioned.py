@@ -75,17 +75,17 @@ class RawStore:
             kept = [w for w in chunk if batch[w.key].is_real_data or self.key("real", w) not in existing]
             encoded = encode_raw_many(self.asset, [(w.key, w.start, w.end, batch[w.key]) for w in kept])
             data_of = dict(zip((w.key for w in kept), encoded, strict=True))
+            self.store.put_many([(self.key(batch[w.key].source, w), data_of[w.key], JSON_TYPE) for w in kept])
             for window in chunk:
                 if window.key not in data_of:
                     written.append((self.key("real", window), 0))
                     continue
                 part = batch[window.key]
-                key = self.key(part.source, window)
-                self.store.put(key, data_of[window.key], JSON_TYPE)
+                # The other source's object goes only once this partition's object is written.
                 for other in SOURCES:
                     if other != part.source and self.key(other, window) in existing:
                         self.store.delete(self.key(other, window))
-                written.append((key, len(data_of[window.key])))
+                written.append((self.key(part.source, window), len(data_of[window.key])))
                 if progress:
                     progress.advance()
         return written
