@@ -123,7 +123,9 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
         tables.append(part.rows)
     sizes = [len(t) for t in tables]
     bounds = np.cumsum([0, *sizes])
-    rows = _records(coerce(pd.concat([t[list(columns)] for t in tables if len(t)] or [tables[0][list(columns)]], ignore_index=True), columns), np.repeat(np.arange(len(parts)), sizes))
+    # concat aligns the columns by name; coerce keeps the canonical ones, in order.
+    table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
+    rows = _records(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes))
     out = []
     for i, (partition, start, end, part) in enumerate(parts):
         document = {
