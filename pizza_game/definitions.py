@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from pizza_game import settings
 from pizza_game.assets.analysis import correlation_analysis
@@ -23,7 +22,7 @@ from pizza_game.resources import (
 )
 from pizza_game.settings import env
 from pizza_game.storage.io_manager import LayoutIOManager
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import S3ClientResource, StorageResource
 
 ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest, dashboard_report]
 
@@ -45,7 +44,7 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
         sse=env(settings.S3_SSE),
         kms_key_id=env(settings.S3_KMS_KEY_ID),
         # max_attempts counts retries: 5 retries, 6 attempts, in botocore's standard retry mode.
-        s3=S3Resource(endpoint_url=env(settings.S3_ENDPOINT_URL), region_name=settings.aws_region(), max_attempts=5),
+        s3=S3ClientResource(endpoint_url=env(settings.S3_ENDPOINT_URL), region_name=settings.aws_region(), max_attempts=5),
     )
     return {
         "storage": storage,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import boto3
 import dagster as dg
-from botocore.config import Config
 
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.windows import WindowConfig
@@ -122,6 +120,10 @@ class QuickSightResource(dg.ConfigurableResource):
     def refresh(self, datasets: list[str]) -> dict[str, RefreshResult]:
         client = None
         if self.account_id and self.dataset_id:
+            # Imported only here: boto3 costs every command's start, and most never refresh.
+            import boto3
+            from botocore.config import Config
+
             client = boto3.client(
                 "quicksight",
                 region_name=self.region_name,

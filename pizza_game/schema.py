@@ -7,6 +7,7 @@ original record, the reason and where it came from. Nothing is dropped silently.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -78,7 +79,14 @@ class Normalized:
 
 
 def empty_table(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+    # A copy of one typed template: building the table costs a millisecond, and every raw
+    # partition of a range holds an empty one (rejected rows, hours without orders).
+    return _empty_template(tuple(columns.items())).copy()
+
+
+@functools.cache
+def _empty_template(columns: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns})
 
 
 def empty_orders() -> pd.DataFrame:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from dagster_aws.s3 import S3Resource
 from moto.server import ThreadedMotoServer
+
+from pizza_game.storage.resource import S3ClientResource
 
 REGION = "us-east-1"
 DUMMY_CREDENTIALS = {
@@ -37,12 +38,12 @@ FAULTS = {
 
 
 def s3_client(endpoint_url: str, max_attempts: int = 5) -> Any:
-    """A client built the way the code location builds it: dagster-aws, standard retry mode.
+    """A client built the way the code location builds it: standard retry mode.
 
-    dagster-aws hands ``max_attempts`` to botocore's ``retries["max_attempts"]``, which counts
-    retries after the first try: 0 means a single attempt.
+    ``max_attempts`` is botocore's ``retries["max_attempts"]``, which counts retries after the
+    first try: 0 means a single attempt.
     """
-    return S3Resource(
+    return S3ClientResource(
         endpoint_url=endpoint_url, region_name=REGION, max_attempts=max_attempts
     ).get_client()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 CONFIDENCE = 0.95
 
@@ -75,6 +74,8 @@ def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> C
     sxx, syy = float(dx @ dx), float(dy @ dy)
     if sxx <= 1e-12 * max(1.0, float(x @ x)) or syy <= 1e-12 * max(1.0, float(y @ y)):
         return None
+    from scipy import stats as sps  # here, not at import: scipy.stats costs every command a second
+
     r = float(np.clip((dx @ dy) / np.sqrt(sxx * syy), -1.0, 1.0))
     if abs(r) == 1.0:
         statistic, p_value = float(np.copysign(np.inf, r)), 0.0
@@ -104,6 +105,8 @@ class WindowDesign:
 
     def effect(self, y: np.ndarray) -> WindowEffect | None:
         """The test for outcome ``y`` (one value per input row of the design)."""
+        from scipy import stats as sps  # here, not at import: scipy.stats costs every command a second
+
         y = np.asarray(y, dtype="float64")[self.keep]
         if not np.isfinite(y).all():
             raise ValueError("window test outcome has missing values on rows the design uses")

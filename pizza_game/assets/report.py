@@ -7,7 +7,6 @@ import pandas as pd
 
 from pizza_game.assets.raw import OWNERS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
-from pizza_game.report.html import render_report
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table
@@ -39,6 +38,9 @@ def dashboard_report(
             f"({correlation_summary.stamp:%Y-%m-%d}) describe different days; "
             "materialize correlation_analysis again"
         )
+    # Imported here, not with the code location: plotly costs every command's start.
+    from pizza_game.report.html import render_report
+
     table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
     quality = correlation_summary.value.get("data_quality", {})
     real_share = quality.get("real_share") or 0.0

@@ -57,10 +57,13 @@ def split_by_window(rows: pd.DataFrame, time_column: str, windows: list[Window])
     slot = np.searchsorted(starts, instants, side="right") - 1
     inside = slot >= 0
     inside[inside] = instants[inside] < ends[slot[inside]]
-    slot = np.where(inside, slot, -1)
-    order = np.argsort(slot, kind="stable")
+    order = np.flatnonzero(inside)[np.argsort(slot[inside], kind="stable")]
     bounds = np.searchsorted(slot[order], np.arange(len(windows) + 1), side="left")
-    return {
-        window.key: rows.iloc[order[bounds[i] : bounds[i + 1]]].reset_index(drop=True)
-        for i, window in enumerate(windows)
-    }
+    # One take, then slices of it: a take per window costs a millisecond however few rows it holds.
+    ordered = rows.take(order)
+    out = {}
+    for i, window in enumerate(windows):
+        part = ordered.iloc[bounds[i] : bounds[i + 1]]
+        part.index = pd.RangeIndex(len(part))
+        out[window.key] = part
+    return out

@@ -22,14 +22,34 @@ JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
 
 
+def _utc_nanos(values: pd.Series) -> np.ndarray:
+    return values.dt.tz_convert(None).to_numpy().astype("datetime64[ns]")
+
+
+def _fractions(nanos: np.ndarray) -> np.ndarray:
+    """Per instant: has it a fraction of a second? (False where missing)"""
+    return ~np.isnat(nanos) & (nanos.view(np.int64) % 1_000_000_000 != 0)
+
+
+def _iso_text(nanos: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """ISO 8601 UTC strings ("...Z", None where missing), with microseconds where ``fraction``.
+
+    One numpy pass: the same text as ``strftime`` in a small part of its time.
+    """
+    text = np.datetime_as_string(nanos.astype("datetime64[s]"), unit="s").astype(object) + "Z"
+    if fraction.any():
+        text[fraction] = np.datetime_as_string(nanos[fraction].astype("datetime64[us]"), unit="us").astype(object) + "Z"
+    text[np.isnat(nanos)] = None
+    return text
+
+
 def _iso_frame(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for name in out.columns:
         if isinstance(out[name].dtype, pd.DatetimeTZDtype):
-            utc = out[name].dt.tz_convert("UTC")
-            fraction = (utc.dt.microsecond != 0).any() or (utc.dt.nanosecond != 0).any()
-            text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if fraction else "%Y-%m-%dT%H:%M:%SZ")
-            out[name] = text.astype(object).where(out[name].notna(), None)
+            # Microseconds in every row of a column if any of its values has a fraction.
+            nanos = _utc_nanos(out[name])
+            out[name] = _iso_text(nanos, np.full(len(nanos), _fractions(nanos).any()))
     return out
 
 
@@ -77,37 +97,116 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+RAW_COLUMNS = {"raw_orders": ORDER_COLUMNS, "raw_matches": MATCH_COLUMNS}
+
+
 def encode_raw(asset: str, partition: str, start: pd.Timestamp, end: pd.Timestamp, part: RawPartition) -> bytes:
-    columns = ORDER_COLUMNS if asset == "raw_orders" else MATCH_COLUMNS
-    document = {
-        "asset": asset,
-        "partition": partition,
-        "window_start": start,
-        "window_end": end,
-        "source": part.source,
-        "row_count": int(len(part.rows)),
-        "rejected_count": int(len(part.rejected)),
-        "notes": part.notes,
-        "rows": coerce(part.rows, columns),
-        "rejected": part.rejected,
-        "responses": part.responses,
-    }
-    return to_json(document)
+    return encode_raw_many(asset, [(partition, start, end, part)])[0]
+
+
+def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestamp, RawPartition]]) -> list[bytes]:
+    """The JSON object of each (partition key, window start, window end, partition), in order.
+
+    The rows of all partitions are typed and formatted together, then cut back per partition:
+    typing and formatting a table costs milliseconds however few rows it holds, and a range
+    holds thousands of partitions of a few rows. Each partition's timestamps get microseconds
+    if any of that partition's own rows has a fraction of a second, as if encoded alone.
+    """
+    if not parts:
+        return []
+    columns = RAW_COLUMNS[asset]
+    tables = []
+    for _, _, _, part in parts:
+        missing = [c for c in columns if c not in part.rows.columns]
+        if missing:
+            raise ValueError(f"table lacks canonical columns {missing}")
+        tables.append(part.rows)
+    sizes = [len(t) for t in tables]
+    bounds = np.cumsum([0, *sizes])
+    # concat aligns the columns by name; coerce keeps the canonical ones, in order.
+    table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
+    rows = _records(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes))
+    out = []
+    for i, (partition, start, end, part) in enumerate(parts):
+        document = {
+            "asset": asset,
+            "partition": partition,
+            "window_start": start,
+            "window_end": end,
+            "source": part.source,
+            "row_count": sizes[i],
+            "rejected_count": int(len(part.rejected)),
+            "notes": part.notes,
+            "rows": rows[bounds[i] : bounds[i + 1]],
+            "rejected": table_records(part.rejected) if len(part.rejected) else [],
+            "responses": part.responses,
+        }
+        out.append(to_json(document))
+    return out
+
+
+def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
+    """``table_records`` of a table made of groups (``group``: each row's group, ascending), where
+    a group's timestamps have microseconds if any of the group's own values has a fraction."""
+    values = []
+    for name in table.columns:
+        column = table[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            nanos = _utc_nanos(column)
+            fraction = _fractions(nanos)
+            if fraction.any():
+                grouped = np.zeros(group.max() + 1, dtype=bool)
+                np.logical_or.at(grouped, group, fraction)
+                fraction = grouped[group]
+            values.append(_iso_text(nanos, fraction).tolist())
+        else:
+            values.append(column.astype(object).where(column.notna(), None).tolist())
+    names = [str(name) for name in table.columns]
+    return [dict(zip(names, row)) for row in zip(*values)]
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:
-    columns = ORDER_COLUMNS if asset == "raw_orders" else MATCH_COLUMNS
+    return decode_raw_many(asset, [(data, where)])[0]
+
+
+def decode_raw_many(asset: str, objects: list[tuple[bytes, str]]) -> list[RawPartition]:
+    """Many raw objects at once, as ``decode_raw`` would give them one by one.
+
+    The rows of all objects are typed together and then cut back per object; rejected rows are
+    rare and typed per object.
+    """
+    if not objects:
+        return []
+    columns = RAW_COLUMNS[asset]
+    documents = []
+    for data, where in objects:
+        try:
+            document = json.loads(data)
+            records = document["rows"]
+            if records and not columns.keys() <= records[0].keys():
+                raise ValueError(f"rows lack canonical columns {sorted(columns.keys() - records[0].keys())}")
+            documents.append((document, document["source"], records, where))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{where} is not a valid {asset} object: {error}") from None
     try:
-        document = json.loads(data)
-        return RawPartition(
-            source=document["source"],
-            rows=records_table(document["rows"], columns),
-            rejected=records_table(document.get("rejected", []), REJECTED_COLUMNS),
-            responses=document.get("responses", []),
-            notes=document.get("notes", {}),
-        )
+        rows = records_table([r for _, _, records, _ in documents for r in records], columns)
+        no_rejected = records_table([], REJECTED_COLUMNS)
+        bounds = np.cumsum([0, *(len(records) for _, _, records, _ in documents)])
+        return [
+            RawPartition(
+                source=source,
+                rows=rows.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
+                rejected=records_table(document["rejected"], REJECTED_COLUMNS) if document.get("rejected") else no_rejected.copy(),
+                responses=document.get("responses", []),
+                notes=document.get("notes", {}),
+            )
+            for i, (document, source, _, _) in enumerate(documents)
+        ]
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{where} is not a valid {asset} object: {error}") from None
+        if len(objects) == 1:
+            raise ValueError(f"{objects[0][1]} is not a valid {asset} object: {error}") from None
+        # Some object is malformed: decoding them one by one names it.
+        return [decode_raw(asset, data, where) for data, where in objects]
 
 
 MATCH_DAY_COLUMNS = MATCH_COLUMNS | {"analysable": "bool", "excluded_reason": "str"}

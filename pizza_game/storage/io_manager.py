@@ -71,13 +71,19 @@ class LayoutIOManager(dg.ConfigurableIOManager):
             raise dg.DagsterInvariantViolationError(f"LayoutIOManager has no layout for asset {name}")
         keys = [key for key, _ in written]
         first, last = store.uri(keys[0]), store.uri(keys[-1])
-        context.add_output_metadata(
-            {
-                "storage_uri": dg.MetadataValue.path(first) if len(keys) == 1 else dg.MetadataValue.text(f"{first} … {last}"),
-                "objects_written": dg.MetadataValue.int(len(keys)),
-                "bytes_written": dg.MetadataValue.int(sum(size for _, size in written)),
-            }
-        )
+        metadata = {
+            "storage_uri": dg.MetadataValue.path(first) if len(keys) == 1 else dg.MetadataValue.text(f"{first} … {last}"),
+            "objects_written": dg.MetadataValue.int(len(keys)),
+            "bytes_written": dg.MetadataValue.int(sum(size for _, size in written)),
+        }
+        if context.has_asset_partitions:
+            # About the whole range: recorded once, on the last partition's materialization (see
+            # assets/raw.py), not copied into every partition's.
+            context.step_context.add_asset_metadata(
+                metadata, asset_key=context.asset_key, partition_key=context.asset_partition_keys[-1]
+            )
+        else:
+            context.add_output_metadata(metadata)
 
     def _write_raw(self, context: dg.OutputContext, name: str, batch: dict[str, RawPartition]) -> list:
         raw = RawStore(self.storage.store(), name)

@@ -7,7 +7,7 @@ partition never has two objects and nothing is counted twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
@@ -16,15 +16,31 @@ from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, decode_merged_days, decode_raw, encode_merged, encode_raw
+from pizza_game.storage.codecs import (
+    CSV_TYPE,
+    JSON_TYPE,
+    decode_merged_days,
+    decode_raw_many,
+    encode_merged,
+    encode_raw_many,
+)
 from pizza_game.storage.store import ObjectStore
 
+# Partitions encoded or decoded in one pass: a month of hours.
+CHUNK = 744
 RAW_KEYS = {"raw_orders": layout.raw_orders_key, "raw_matches": layout.raw_matches_key}
 
 
 def _month_folders(keys: Iterable[str]) -> set[str]:
     """The ``.../YYYY/MM/`` folders holding ``keys`` (listing a month is one request on S3)."""
     return {key.rsplit("/", 2)[0] + "/" for key in keys}
+
+
+def _chunks(windows: list[Window]) -> Iterator[list[Window]]:
+    """Windows in runs of ``CHUNK``: encoded or decoded together, without holding a whole range's
+    intermediate records at once."""
+    for first in range(0, len(windows), CHUNK):
+        yield windows[first : first + CHUNK]
 
 
 class RawStore:
@@ -55,21 +71,23 @@ class RawStore:
             for folder in sorted(_month_folders(self.key(source, w) for w in windows)):
                 existing.update(self.store.list(folder))
         written = []
-        for window in windows:
-            part = batch[window.key]
-            real_key = self.key("real", window)
-            if not part.is_real_data and real_key in existing:
-                written.append((real_key, 0))
-                continue
-            key = self.key(part.source, window)
-            data = encode_raw(self.asset, window.key, window.start, window.end, part)
-            self.store.put(key, data, JSON_TYPE)
-            for other in SOURCES:
-                if other != part.source and self.key(other, window) in existing:
-                    self.store.delete(self.key(other, window))
-            written.append((key, len(data)))
-            if progress:
-                progress.advance()
+        for chunk in _chunks(windows):
+            kept = [w for w in chunk if batch[w.key].is_real_data or self.key("real", w) not in existing]
+            encoded = encode_raw_many(self.asset, [(w.key, w.start, w.end, batch[w.key]) for w in kept])
+            data_of = dict(zip((w.key for w in kept), encoded, strict=True))
+            self.store.put_many([(self.key(batch[w.key].source, w), data_of[w.key], JSON_TYPE) for w in kept])
+            for window in chunk:
+                if window.key not in data_of:
+                    written.append((self.key("real", window), 0))
+                    continue
+                part = batch[window.key]
+                # The other source's object goes only once this partition's object is written.
+                for other in SOURCES:
+                    if other != part.source and self.key(other, window) in existing:
+                        self.store.delete(self.key(other, window))
+                written.append((self.key(part.source, window), len(data_of[window.key])))
+                if progress:
+                    progress.advance()
         return written
 
     def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
@@ -89,12 +107,16 @@ class RawStore:
             for folder in sorted(_month_folders(wanted[source])):
                 present.update(self.store.list(folder))
         out: dict[str, RawPartition] = {}
-        for window in windows:
-            key = next((self.key(source, window) for source in sources if self.key(source, window) in present), None)
-            if key is not None:
-                out[window.key] = decode_raw(self.asset, self.store.get(key), self.store.uri(key))
-            if progress:
-                progress.advance()
+        for chunk in _chunks(windows):
+            found = []
+            for window in chunk:
+                key = next((self.key(source, window) for source in sources if self.key(source, window) in present), None)
+                if key is not None:
+                    found.append((window.key, self.store.get(key), self.store.uri(key)))
+                if progress:
+                    progress.advance()
+            parts = decode_raw_many(self.asset, [(data, where) for _, data, where in found])
+            out.update((key, part) for (key, _, _), part in zip(found, parts, strict=True))
         return out
 
     def read(self, window: Window) -> RawPartition | None:

@@ -8,6 +8,7 @@ reach this store. Every write is encrypted at rest (SSE-S3 "AES256" or SSE-KMS "
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from pizza_game import settings
 from pizza_game.storage.store import StorageError
 
 SSE_MODES = ("AES256", "aws:kms")
+# Writes in flight at once in put_many: within botocore's default connection pool (10).
+PARALLEL_PUTS = 8
 _MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
 _DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
@@ -83,6 +86,18 @@ class S3Store:
             )
         except (ClientError, BotoCoreError) as error:
             raise self._fail("write", key, error) from None
+
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
+        """Write (key, data, content type) objects in parallel, each as ``put`` writes it (same
+        encryption, the client's retries); for writes whose order does not matter. Raises the
+        first failure once every write has been tried."""
+        if len(objects) < 2:
+            for key, data, content_type in objects:
+                self.put(key, data, content_type)
+            return
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_PUTS, len(objects))) as pool:
+            for _ in pool.map(lambda item: self.put(*item), objects):
+                pass
 
     def get(self, key: str) -> bytes:
         try:

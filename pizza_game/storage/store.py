@@ -19,6 +19,10 @@ class StorageError(RuntimeError):
 class ObjectStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
+        """Write (key, data, content type) objects, in any order (S3: in parallel)."""
+        ...
+
     def get(self, key: str) -> bytes:
         """The object's bytes; raises KeyError when it does not exist."""
         ...
@@ -53,6 +57,9 @@ class LocalStore:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).expanduser().resolve()
+        # Folders already checked and created, by key prefix: a write to a known folder costs
+        # no resolve() and no mkdir.
+        self._folders: dict[str, Path] = {}
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -63,21 +70,42 @@ class LocalStore:
             raise StorageError(f"key {key!r} escapes the data directory {self.root}")
         return path
 
+    def _folder(self, key: str) -> Path:
+        prefix, _, name = key.rpartition("/")
+        if name in ("", ".", ".."):
+            raise StorageError(f"key {key!r} does not name a file under the data directory {self.root}")
+        folder = self._folders.get(prefix)
+        if folder is None:
+            folder = self._path(key).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders[prefix] = folder
+        return folder
+
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        path = self._path(key)
+        name = key.rpartition("/")[2]
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            folder = self._folder(key)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            except FileNotFoundError:
+                # The folder was removed since it was created here.
+                self._folders.clear()
+                folder = self._folder(key)
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as handle:
+                    os.fchmod(handle.fileno(), 0o644)
                     handle.write(data)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
+                os.replace(tmp, folder / name)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as error:
             raise StorageError(f"cannot write {key} under {self.root}: {error.strerror or error}") from None
+
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
+        for key, data, content_type in objects:
+            self.put(key, data, content_type)
 
     def get(self, key: str) -> bytes:
         path = self._path(key)

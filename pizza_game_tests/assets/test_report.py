@@ -7,7 +7,6 @@ import json
 import dagster as dg
 import pandas as pd
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.assets.report import dashboard_report
@@ -17,7 +16,7 @@ from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table, to_json
 from pizza_game.storage.io_manager import LayoutIOManager, Stamped
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import S3ClientResource, StorageResource
 from pizza_game_tests.report.synthetic import Synthetic, synthetic_dashboard
 from pizza_game_tests.s3_server import REGION
 
@@ -60,10 +59,10 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
         moto = request.getfixturevalue("moto_s3")
         bucket = request.getfixturevalue("s3_bucket")
         storage = StorageResource(
-            bucket=bucket, s3=S3Resource(endpoint_url=moto.endpoint_url, region_name=REGION)
+            bucket=bucket, s3=S3ClientResource(endpoint_url=moto.endpoint_url, region_name=REGION)
         )
     else:
-        storage = StorageResource(data_dir=str(tmp_path), s3=S3Resource())
+        storage = StorageResource(data_dir=str(tmp_path), s3=S3ClientResource())
     result = materialize(week, storage)
     assert result.success
     store, key = storage.store(), "reports/2024/09/21/20240921_000000_dashboard.html"
@@ -91,7 +90,7 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
 
 
 def test_a_summary_of_another_day_is_refused(week, tmp_path):
-    storage = StorageResource(data_dir=str(tmp_path), s3=S3Resource())
+    storage = StorageResource(data_dir=str(tmp_path), s3=S3ClientResource())
     result = materialize(week, storage, summary_stamp=STAMP - pd.Timedelta(days=1))
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)

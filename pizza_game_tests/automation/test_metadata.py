@@ -55,3 +55,14 @@ def test_the_summary_says_its_answer_in_words_and_draws_the_lift_per_window(meta
     summary = metadata["correlation_summary"]
     assert summary["headline"].strip().endswith(".")
     assert summary["lift_per_window"].startswith("| window | lift |")
+
+
+@pytest.mark.parametrize("name", ["raw_orders", "raw_matches"])
+def test_a_range_records_its_metadata_once_on_its_last_partition(
+    metadata: dict[str, dict], instance: dg.DagsterInstance, name: str
+) -> None:
+    records = instance.fetch_materializations(dg.AssetKey(name), limit=1000).records
+    assert len(records) > 1
+    newest, *others = records
+    assert {"storage_uri", "time_range", "preview"} <= set(newest.asset_materialization.metadata)
+    assert all(not r.asset_materialization.metadata for r in others)

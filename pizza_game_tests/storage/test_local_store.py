@@ -43,6 +43,25 @@ def test_keys_cannot_escape_the_root(tmp_path):
         LocalStore(tmp_path / "root").put("../outside.json", b"{}", "application/json")
 
 
+def test_keys_cannot_escape_through_a_folder_already_written(tmp_path):
+    store = LocalStore(tmp_path / "root")
+    store.put("a/x.json", b"{}", "application/json")
+    for key in ("a/..", "a/../../outside.json", "a/"):
+        with pytest.raises(StorageError):
+            store.put(key, b"{}", "application/json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]
+
+
+def test_a_folder_removed_after_a_write_is_created_again(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put("a/2024/x.json", b"1", "application/json")
+    (tmp_path / "a/2024/x.json").unlink()
+    (tmp_path / "a/2024").rmdir()
+    store.put("a/2024/y.json", b"2", "application/json")
+    assert store.get("a/2024/y.json") == b"2"
+    assert stat.S_IMODE((tmp_path / "a/2024/y.json").stat().st_mode) == 0o644
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
 def test_unwritable_root_fails_the_check_with_one_clear_message(tmp_path):
     root = tmp_path / "ro"
