@@ -63,14 +63,34 @@ class RawStore:
                 continue
             key = self.key(part.source, window)
             data = encode_raw(self.asset, window.key, window.start, window.end, part)
-            self.store.put(key, data, JSON_TYPE)
+            if part.source == "real" and not part.is_real_data:
+                # A "missing" placeholder never replaces real data written since the listing.
+                if not self.store.put_if_version(key, data, JSON_TYPE, None):
+                    written.append((key, 0))
+                    continue
+            else:
+                self.store.put(key, data, JSON_TYPE)
             for other in SOURCES:
                 if other != part.source and self.key(other, window) in existing:
                     self.store.delete(self.key(other, window))
             written.append((key, len(data)))
             if progress:
                 progress.advance()
+        self._drop_mock_overtaken(windows, batch)
         return written
+
+    def _drop_mock_overtaken(self, windows: list[Window], batch: dict[str, RawPartition]) -> None:
+        """Re-check at write time: remove the mock objects just written where real data appeared
+        meanwhile (an import landing between the listing and the write). An import deletes the
+        mock object after writing its real one, so whichever finishes last, one source remains."""
+        mock = [w for w in windows if batch[w.key].source == "mock"]
+        if not mock:
+            return
+        real_keys = {self.key("real", w) for w in mock}
+        present = {key for folder in sorted(_month_folders(real_keys)) for key in self.store.list(folder)}
+        for window in mock:
+            if self.key("real", window) in present:
+                self.store.delete(self.key("mock", window))
 
     def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
         return self.write_many([window], {window.key: part})[0]
