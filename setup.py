@@ -27,7 +27,10 @@ setup(
             *UI,
             "pytest>=8",
             "pytest-httpserver>=1.0",
-            "moto[server]>=5.0",
+            # Conditional PUTs (If-Match / If-None-Match) in server mode: storage/atomic.py tests.
+            "moto[server]>=5.1",
+            # Fuzz tests of the importers (pizza_game_tests/collectors/test_fuzz_importers.py).
+            "hypothesis>=6.100",
             "statsmodels>=0.14",
             # Lint tools of deploy/ (pizza_game_tests/deploy): wheels that work offline. Checkov is
             # not here: it pins boto3 1.35 and networkx 2.6, so it gets its own environment

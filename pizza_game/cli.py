@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("kind", choices=("orders", "matches"))
     importing.add_argument("file", help="CSV, JSON, a saved football-data.org response or an openfootball file")
     importing.add_argument("--timezone", help="IANA zone of timestamps without an offset (e.g. Europe/London)")
+    importing.add_argument(
+        "--date-format", help="how dates other than ISO 8601 are written, in strptime codes (e.g. %%d/%%m/%%Y or %%m/%%d/%%Y)"
+    )
+    importing.add_argument(
+        "--ambiguous",
+        choices=("reject", "earlier", "later"),
+        default="reject",
+        help="local times that happen twice (clocks going back): reject them (default), or take the earlier (summer time) or later instant",
+    )
+    importing.add_argument(
+        "--outlier-days", type=float, help="reject rows more than this many days from the rest of the file as suspect (default 31 for orders, 183 for matches)"
+    )
     importing.add_argument("--data-dir", help="local data root (default: as for run)")
 
     backfill = commands.add_parser("backfill", help="fan a date range out to the deployed backfill Lambda, one invocation per day")
@@ -89,20 +101,27 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_import(args: argparse.Namespace) -> int:
-    from pizza_game.collectors.file_import import import_matches, import_orders
+    from pizza_game.collectors.drop_area import fingerprint
+    from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
     from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
     from pizza_game.definitions import make_definitions
-    from pizza_game.storage.landing import land_import
+    from pizza_game.storage.landing import land_import, unfinished_import
     from pizza_game.storage.store import StorageError
 
     reader, asset = (import_orders, "raw_orders") if args.kind == "orders" else (import_matches, "raw_matches")
+    options = ReadOptions(args.timezone, args.date_format, args.ambiguous, args.outlier_days)
     try:
-        normalized = reader(args.file, timezone=args.timezone)
+        normalized = reader(args.file, options=options)
+        digest = fingerprint(open(args.file, "rb").read())
         store = make_definitions(data_dir=args.data_dir).resources["storage"].store()
         store.check()
-        landed = land_import(store, asset, normalized, source_name=args.file)
-    except (ValueError, StorageError) as error:
-        raise CliError(str(error)) from None
+        earlier = unfinished_import(store, asset, digest)
+        if earlier:
+            print(f"an import of this file started {earlier.get('started')} did not finish; importing it again completes it")
+        landed = land_import(store, asset, normalized, source_name=args.file, fingerprint=digest)
+    except (ValueError, StorageError, OSError) as error:
+        text = str(error) if isinstance(error, (ImportFileError, StorageError)) else f"{args.file}: {error}"
+        raise CliError(text) from None
     print(f"imported {landed.rows:,} {args.kind} from {args.file} as real data into {store.uri('')}")
     if landed.partitions:
         print(f"  {asset} partitions {landed.partitions[0]} to {landed.partitions[-1]} ({len(landed.partitions):,} touched)")
@@ -110,6 +129,8 @@ def command_import(args: argparse.Namespace) -> int:
         print(f"  {len(landed.rejected):,} rows rejected and kept with their reasons:")
         for reason, count in landed.rejected["reason"].value_counts().items():
             print(f"    {count:,} × {reason}")
+        if landed.rejected_key:
+            print(f"  rejected rows outside the imported partitions are kept in {store.uri(landed.rejected_key)}")
     if args.kind == "matches" and (unknown := unknown_teams(normalized.rows)):
         print(f"  {unknown_teams_text(unknown)}")
     if landed.partitions:

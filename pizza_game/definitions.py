@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from pizza_game import settings
@@ -67,6 +69,7 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
         "mock_data": MockDataResource(
             seed=seed if seed is not None else int(env(settings.PIZZA_GAME_SEED)),
             fallback=env(settings.PIZZA_GAME_FALLBACK).lower() not in ("off", "false", "0", "no"),
+            fallback_on_api_errors=os.environ.get(settings.PIZZA_GAME_FALLBACK, "").strip().lower() in ("on", "true", "1", "yes"),
         ),
         "analysis_settings": AnalysisSettings(
             horizon_days=int(env(settings.PIZZA_GAME_HORIZON_DAYS)),

@@ -57,6 +57,9 @@ class MockDataResource(dg.ConfigurableResource):
 
     seed: int = 42
     fallback: bool = True
+    # An API that answers with an error (401, an HTML page, an oversized body) fails the run
+    # unless PIZZA_GAME_FALLBACK=on was set explicitly; an outage or a missing key never does.
+    fallback_on_api_errors: bool = False
 
 
 class AnalysisSettings(dg.ConfigurableResource):

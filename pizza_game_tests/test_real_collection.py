@@ -84,16 +84,22 @@ def test_real_matches_land_under_real_and_a_down_orders_api_falls_back(apis, mon
         assert sentinel not in captured.out + captured.err
 
 
-def test_fallback_off_fails_the_run_with_the_reason_and_no_secret(httpserver, monkeypatch, tmp_path):
-    """A refusal (403) is not retried, neither by the client nor by Dagster: the run fails at once."""
+@pytest.mark.parametrize("fallback", ["off", None])
+def test_fallback_off_fails_the_run_with_the_reason_and_no_secret(httpserver, monkeypatch, tmp_path, fallback):
+    """A refusal (403) is not retried, neither by the client nor by Dagster: the run fails at once,
+    also with the fallback left at its default (only PIZZA_GAME_FALLBACK=on hides a broken API)."""
     refusal = {"message": "The resource you are looking for is restricted and apparently not within your permissions.", "errorCode": 403}
     httpserver.expect_request("/api/orders").respond_with_json(refusal, status=403)
     _configure(monkeypatch, httpserver)
-    monkeypatch.setenv("PIZZA_GAME_FALLBACK", "off")
+    if fallback:
+        monkeypatch.setenv("PIZZA_GAME_FALLBACK", fallback)
+    else:
+        monkeypatch.delenv("PIZZA_GAME_FALLBACK", raising=False)
     with pytest.raises(PipelineError) as failure:
         run_pipeline(START, END, defs=make_definitions(data_dir=str(tmp_path)), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
     message = str(failure.value)
-    assert "PIZZA_GAME_FALLBACK is off" in message and "403" in message and "restricted" in message
+    assert "the API failed" in message and "PIZZA_GAME_FALLBACK=on" in message
+    assert "403" in message and "restricted" in message
     assert len(httpserver.log) == 1
     assert ORDERS_SENTINEL not in message and FOOTBALL_SENTINEL not in message
 

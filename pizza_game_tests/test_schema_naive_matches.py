@@ -29,7 +29,7 @@ def test_naive_kickoffs_are_localized_then_stored_in_utc():
         "zoned": pd.Timestamp("2014-08-16T13:00:00Z"),
     }
     assert result.rejected[["where", "reason"]].values.tolist() == [
-        ["t row 3", "unparsable or nonexistent local timestamp"]
+        ["t row 3", "nonexistent local time (skipped when the clocks went forward)"]
     ]
 
 

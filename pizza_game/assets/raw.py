@@ -187,8 +187,14 @@ def _real_share(batch: dict[str, RawPartition], rows: pd.DataFrame):
 
 
 def _fill(context, storage, asset, windows: list[Window], collected: Collected, mock_data, generate) -> dict[str, RawPartition]:
-    if collected.refused:
-        context.log.warning(f"{asset}: the API refused the request, falling back: {collected.reason}")
+    if collected.broken and not mock_data.fallback_on_api_errors:
+        raise dg.Failure(
+            description=f"{asset}: the API failed ({collected.reason}); fix it, or set "
+            "PIZZA_GAME_FALLBACK=on to use other data meanwhile",
+            allow_retries=False,
+        )
+    if collected.broken:
+        context.log.warning(f"{asset}: the API failed, falling back (PIZZA_GAME_FALLBACK=on): {collected.reason}")
     elif collected.reason:
         context.log.info(f"{asset}: no real data from an API ({collected.reason})")
     imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))

@@ -1,8 +1,9 @@
 """JSON over HTTP GET with a shared rate limit, bounded retries and keys kept out of every message.
 
 Decisions per answer: 2xx with JSON -> returned; 429 -> wait what the API asks, retry; 5xx, 408,
-timeouts, connection errors, malformed JSON -> backoff with full jitter, retry; other 4xx and
-redirects -> ``CollectorRejected`` at once (redirects are refused so a key header never follows
+timeouts, connection errors, truncated or malformed JSON -> backoff with full jitter, retry; an
+HTML page or a body over ``max_body_bytes`` (read no further) -> ``CollectorBadResponse`` at once;
+other 4xx and redirects -> ``CollectorRejected`` at once (redirects are refused so a key header never follows
 them to another host). Failures are raised outside ``except`` blocks, so no exception from
 ``requests`` (which holds the request and its headers) is chained to ours.
 """
@@ -31,6 +32,9 @@ from pizza_game.collectors.retry import DEFAULT_RETRY, RetryPolicy, rate_limit_w
 log = logging.getLogger(__name__)
 
 MESSAGE_CHARS = 300
+# The largest body accepted (an API page is kilobytes; a login page or a dump is not data).
+MAX_BODY_BYTES = 20 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class ApiClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         session: requests.Session | None = None,
         rng: random.Random | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -109,6 +114,7 @@ class ApiClient:
         self.retry = retry
         self._session = session or requests.Session()
         self._rng = rng or random.Random()
+        self.max_body_bytes = max_body_bytes
 
     def close(self) -> None:
         self._session.close()
@@ -160,7 +166,9 @@ class ApiClient:
                 headers={"Accept": "application/json", **self.key.headers()},
                 timeout=(self.retry.connect_timeout, self.retry.read_timeout),
                 allow_redirects=False,
+                stream=True,
             )
+            too_large = self._read_bounded(response)
         except requests.Timeout:
             return _Failure(
                 f"timed out (connect {self.retry.connect_timeout:g} s, "
@@ -174,6 +182,13 @@ class ApiClient:
         self.limiter.observe(response.headers)
         status = response.status_code
         log.debug("%s -> %d", request, status)
+        if too_large:
+            return _Failure(
+                f"answered {status} with a body over the {self.max_body_bytes / 2**20:g} MB limit (not read further)",
+                CollectorBadResponse,
+                status,
+                retry=False,
+            )
         if 200 <= status < 300:
             return self._parse(response, request)
         message = self._message(response)
@@ -202,9 +217,32 @@ class ApiClient:
             f"answered unexpected status {status}", CollectorBadResponse, status, retry=False
         )
 
+    def _read_bounded(self, response: requests.Response) -> bool:
+        """Read the body into ``response._content`` up to the limit; True if it is over it."""
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                body += chunk
+                if len(body) > self.max_body_bytes:
+                    return True
+        finally:
+            response.close()
+        response._content = bytes(body)
+        return False
+
     def _parse(self, response: requests.Response, request: str) -> ApiResponse | _Failure:
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind == "text/html" or response.content.lstrip()[:1] == b"<":
+            return _Failure(
+                f"answered {response.status_code} with an HTML page, not JSON (a login or error page?)",
+                CollectorBadResponse,
+                response.status_code,
+                retry=False,
+            )
         try:
             data = json.loads(response.content)
+        except RecursionError:
+            return _Failure("returned JSON nested too deeply", CollectorBadResponse, response.status_code, retry=False)
         except json.JSONDecodeError as exc:
             where = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
             return _Failure(

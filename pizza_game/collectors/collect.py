@@ -141,13 +141,16 @@ class Collected:
     """Partitions collected from a real API, or (when empty) the reason there are none.
 
     ``refused``: the API said no (4xx: key, plan). ``transient``: it could not answer (5xx,
-    timeouts); trying again later may work. Neither: no API is configured.
+    timeouts); trying again later may work. ``broken``: it answered with something that is not
+    its data (401/403 and other refusals, an HTML page, malformed JSON, an oversized body): an
+    error users must see, not a reason to quietly use generated data. None: no API is configured.
     """
 
     partitions: dict[str, RawPartition]
     reason: str = ""
     refused: bool = False
     transient: bool = False
+    broken: bool = False
 
     @classmethod
     def failed(cls, error: CollectorError) -> "Collected":
@@ -156,6 +159,7 @@ class Collected:
             error.reason,
             refused=isinstance(error, CollectorRejected),
             transient=isinstance(error, (CollectorUnavailable, CollectorBadResponse)),
+            broken=isinstance(error, (CollectorRejected, CollectorBadResponse)),
         )
 
 

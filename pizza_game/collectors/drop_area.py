@@ -199,7 +199,7 @@ def import_dropped(store: ObjectStore, key: str, data: bytes, digest: str, *, no
         normalized = _read(dropped, data, uri)
     except ValueError as error:
         return _fail(store, key, data, digest, str(error), now)
-    landed = land_import(store, dropped.asset, normalized, source_name=uri, now=now)
+    landed = land_import(store, dropped.asset, normalized, source_name=uri, fingerprint=digest, now=now)
     if not landed.rows:
         return _fail(store, key, data, digest, f"{uri}: no row could be imported{_reasons(landed.rejected)}", now)
     return ImportedFile(

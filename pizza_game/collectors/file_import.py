@@ -5,9 +5,14 @@ Formats (chosen by the suffix .csv / .json, else by the first character of the f
 - JSON: an array of records, or ``{"orders": [...]}`` / ``{"matches": [...]}``. For matches also
   an openfootball file (``{"name", "matches": [{"round", "date", "time", "team1", "team2",
   "score": {"ht": [h, a], "ft": [h, a]}}]}``) and a saved football-data.org v4 response.
-Naive timestamps are local times of ``timezone`` and stored in UTC. Problems with the whole file
-raise ``ImportFileError`` naming the file; bad records come back rejected, at "FILE row N" (N
-counts records from 1, header excluded).
+Naive timestamps are local times of ``timezone`` and stored in UTC; dates are ISO 8601 unless
+``date_format`` says how they are written (schema.parse_utc: a file mixing day-first and
+month-first dates is refused). Rows more than ``outlier_days`` from the rest of the file (the
+rows are cut into periods wherever no row falls for that long; all but the largest period are
+rejected) are rejected as suspect: one mistyped year would otherwise create a year of empty
+partitions. Problems with the whole file (unreadable, over MAX_FILE_BYTES, nested too deeply,
+required columns missing, ambiguous dates) raise ``ImportFileError`` naming the file; bad records
+come back rejected, at "FILE row N" (N counts records from 1, header excluded).
 """
 
 from __future__ import annotations
@@ -22,31 +27,48 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
 from pizza_game.collectors.football_data import match_records
 from pizza_game.collectors.rejected import concat_rejected, rejected_entry, rejected_table
-from pizza_game.schema import Normalized, normalize_matches, normalize_orders
+from pizza_game.schema import DateFormatError, Normalized, normalize_matches, normalize_orders, record_json
 
 MATCHDAY = re.compile(r"matchday\s+(\d+)", re.IGNORECASE)
+MAX_FILE_BYTES = 100 * 1024 * 1024
+# Default outlier limits: orders come every day; cups play a round a month or two apart, and
+# seasons break for about three months in summer.
+OUTLIER_DAYS = {"orders": 31, "matches": 183}
 
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be imported (unreadable, not JSON/CSV, not a table of records)."""
 
 
-def import_orders(path: str | Path, *, timezone: str | None = None) -> Normalized:
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file's times: zone of naive times, date format, DST rule, outlier limit."""
+
+    timezone: str | None = None
+    date_format: str | None = None
+    ambiguous: str = "reject"
+    outlier_days: float | None = None  # None: OUTLIER_DAYS of the kind of file
+
+
+def import_orders(path: str | Path, *, timezone: str | None = None, options: ReadOptions | None = None) -> Normalized:
     """Canonical orders (source "real") from ``path``; see docs/collectors.md for the columns."""
     path = Path(path)
-    _check_timezone(timezone)
+    options = options or ReadOptions(timezone=timezone)
+    _check_timezone(options.timezone)
     records, bad = _table(path, _load(path), "orders")
-    return _normalized(normalize_orders, records, bad, path, timezone)
+    return _normalized(normalize_orders, records, bad, path, options, "orders")
 
 
-def import_matches(path: str | Path, *, timezone: str | None = None) -> Normalized:
+def import_matches(path: str | Path, *, timezone: str | None = None, options: ReadOptions | None = None) -> Normalized:
     """Canonical matches (source "real") from ``path``: canonical, openfootball or v4 records."""
     path = Path(path)
-    _check_timezone(timezone)
+    options = options or ReadOptions(timezone=timezone)
+    _check_timezone(options.timezone)
     data = _load(path)
     if isinstance(data, dict) and _looks_like(data.get("matches"), "team1"):
         records, bad = openfootball_records(data, where=f"{path} row")
@@ -54,7 +76,7 @@ def import_matches(path: str | Path, *, timezone: str | None = None) -> Normaliz
         records, bad = match_records(data, where=f"{path} row")
     else:
         records, bad = _table(path, data, "matches")
-    return _normalized(normalize_matches, records, bad, path, timezone)
+    return _normalized(normalize_matches, records, bad, path, options, "matches")
 
 
 def _normalized(
@@ -62,15 +84,58 @@ def _normalized(
     records: pd.DataFrame,
     bad: pd.DataFrame,
     path: Path,
-    timezone: str | None,
+    options: ReadOptions,
+    kind: str,
 ) -> Normalized:
     if len(records) == 0 and len(bad) == 0:
         raise ImportFileError(f"{path}: contains no records")
     try:
-        normalized = normalize(records, source="real", where=str(path), naive_timezone=timezone)
+        normalized = normalize(
+            records,
+            source="real",
+            where=str(path),
+            naive_timezone=options.timezone,
+            date_format=options.date_format,
+            ambiguous=options.ambiguous,
+        )
+    except DateFormatError as exc:
+        raise ImportFileError(f"{path}: {exc}") from None
     except ValueError as exc:
         raise ImportFileError(str(exc)) from None
-    return Normalized(normalized.rows, concat_rejected([bad, normalized.rejected]))
+    time_column, id_column = ("ordered_at", "order_id") if kind == "orders" else ("kickoff_at", "match_id")
+    days = OUTLIER_DAYS[kind] if options.outlier_days is None else options.outlier_days
+    rows, suspect = _outliers(normalized.rows, time_column, id_column, days, path)
+    return Normalized(rows, concat_rejected([bad, normalized.rejected, suspect]))
+
+
+def _outliers(
+    rows: pd.DataFrame, time_column: str, id_column: str, days: float, path: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows of the file's main period, the others rejected as suspect)."""
+    if len(rows) < 2:
+        return rows, rejected_table([])
+    times = rows[time_column].sort_values(kind="stable")
+    period = (times.diff() > pd.Timedelta(days=days)).cumsum()
+    sizes = period.value_counts(sort=False)
+    main = sizes.index[int(np.argmax(sizes.to_numpy()))]
+    keep = (period == main).reindex(rows.index).to_numpy()
+    if keep.all():
+        return rows, rejected_table([])
+    first, last = times[period == main].iloc[[0, -1]]
+    reason = (
+        f"{time_column} more than {days:g} days from the file's main period ({first:%Y-%m-%d} to "
+        f"{last:%Y-%m-%d}): a typo? (--outlier-days sets the limit)"
+    )
+    suspect = rows.loc[~keep]
+    table = pd.DataFrame(
+        {
+            "where": [f"{path} {id_column} {value}" for value in suspect[id_column]],
+            "reason": reason,
+            "record": [record_json(r) for r in suspect.to_dict(orient="records")],
+            "at": suspect[time_column].to_numpy(),
+        }
+    )
+    return rows.loc[keep].reset_index(drop=True), table
 
 
 def _check_timezone(timezone: str | None) -> None:
@@ -87,6 +152,12 @@ def _check_timezone(timezone: str | None) -> None:
 def _load(path: Path) -> object:
     """Parsed JSON (dict or list) or a CSV as a list of rows; ``ImportFileError`` if neither."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFileError(
+                f"{path}: {size / 2**20:,.0f} MB is over the {MAX_FILE_BYTES / 2**20:,.0f} MB a "
+                "file may hold; split it into smaller files"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
@@ -106,6 +177,8 @@ def _load(path: Path) -> object:
             raise ImportFileError(
                 f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise ImportFileError(f"{path}: JSON nested too deeply to be a table of records") from None
     return _csv_rows(path, text)
 
 

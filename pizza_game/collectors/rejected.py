@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
-from pizza_game.schema import REJECTED_COLUMNS, empty_rejected
+from pizza_game.schema import REJECTED_COLUMNS, empty_rejected, strict_json
 
 
 def rejected_entry(where: str, reason: str, value: object) -> dict[str, str]:
-    """One rejected row: where it was, why, and the value as JSON text."""
-    return {
-        "where": where,
-        "reason": reason,
-        "record": json.dumps(value, sort_keys=True, default=str),
-    }
+    """One rejected row: where it was, why, and the value as JSON text (strict JSON: no NaN or
+    Infinity, which are written as the strings "nan", "inf")."""
+    return {"where": where, "reason": reason, "record": strict_json(value)}
 
 
 def rejected_table(entries: list[dict[str, str]]) -> pd.DataFrame:

@@ -62,8 +62,21 @@ def records_table(records: list[dict[str, Any]], columns: dict[str, str]) -> pd.
 
 def to_csv(table: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    _iso_frame(table).to_csv(buffer, index=False, lineterminator="\n")
+    _spreadsheet_safe(_iso_frame(table)).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, the
+    OWASP CSV-injection rule) get a leading apostrophe; numbers such as "-3" are left alone."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            text = out[name].astype("string")
+            risky = text.str.match(r"[=+\-@\t\r]", na=False) & pd.to_numeric(text, errors="coerce").isna()
+            if risky.any():
+                out[name] = out[name].where(~risky, "'" + text)
+    return out
 
 
 def from_csv(data: bytes) -> pd.DataFrame:

@@ -2,37 +2,71 @@
 
 An imported file covers every partition (hour for orders, day for matches) from its first row to
 its last: a partition of that span without rows is a real zero (a closed store, a day without
-matches), not missing data. Rows are merged into the real object of each partition: rows already there stay, rows with the same id are
-replaced by the imported version (a corrected export wins), and the mock object of the partition,
-if any, is removed. The next materialization of those partitions picks the real data up.
+matches), not missing data. Rows are merged into the real object of each partition: rows already
+there stay, rows with the same id are replaced by the imported version (a corrected export wins),
+and the mock object of the partition, if any, is removed. The next materialization of those
+partitions picks the real data up.
+
+Concurrent imports (the CLI, the drop-area sensor, two users) merge: each partition is a
+compare-and-swap read-modify-write (storage/atomic.py), retried until it applies to what the
+other writer left, so no row is lost.
+
+Rejected rows are kept once each: in the partition of their own time when the import writes that
+partition, else (no parsable time, or outside the span of the good rows) in
+``imports/rejected/<asset>/<fingerprint>.json``, one object per file content. An import records
+itself in ``imports/journal/<asset>/<fingerprint>.json``: "started" before the first write,
+"complete" after the last; an import killed midway stays "started" (importing the file again
+completes it: every step is idempotent).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition, split_by_window
+from pizza_game.collectors.raw import RawPartition, Window, split_by_window
 from pizza_game.partitions import daily_partitions, hourly_partitions
-from pizza_game.schema import Normalized, empty_rejected
+from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected, record_json
+from pizza_game.storage.atomic import read_modify_write
+from pizza_game.storage.codecs import JSON_TYPE, decode_raw, encode_raw, records_table, to_json
 from pizza_game.storage.io_manager import partition_windows
-from pizza_game.storage.partitioned import RawStore
+from pizza_game.storage.partitioned import RawStore, _month_folders
 from pizza_game.storage.store import ObjectStore
 
 ID_COLUMN = {"raw_orders": "order_id", "raw_matches": "match_id"}
 TIME_COLUMN = {"raw_orders": "ordered_at", "raw_matches": "kickoff_at"}
 PARTITIONS = {"raw_orders": (hourly_partitions, "h"), "raw_matches": (daily_partitions, "D")}
+JOURNAL_PREFIX = "imports/journal"
+REJECTED_PREFIX = "imports/rejected"
 
 
 @dataclass(frozen=True)
 class Landed:
-    """What an import wrote: rows per partition key, rows rejected, and the keys touched."""
+    """What an import wrote: rows landed, rows rejected, the partition keys touched, and where
+    the rejected rows without a partition went (None when there were none)."""
 
     asset: str
     rows: int
     rejected: pd.DataFrame
     partitions: list[str]
+    rejected_key: str | None = None
+
+
+def journal_key(asset: str, fingerprint: str) -> str:
+    return f"{JOURNAL_PREFIX}/{asset}/{fingerprint}.json"
+
+
+def rejected_key(asset: str, fingerprint: str) -> str:
+    return f"{REJECTED_PREFIX}/{asset}/{fingerprint}.json"
+
+
+def unfinished_import(store: ObjectStore, asset: str, fingerprint: str) -> dict | None:
+    """The journal entry of an earlier import of the same content that never completed, if any."""
+    data, _ = store.get_version(journal_key(asset, fingerprint))
+    entry = json.loads(data) if data else None
+    return entry if entry and entry.get("status") != "complete" else None
 
 
 def land_import(
@@ -41,6 +75,7 @@ def land_import(
     imported: Normalized,
     *,
     source_name: str,
+    fingerprint: str,
     now: pd.Timestamp | None = None,
 ) -> Landed:
     rows = imported.rows
@@ -57,41 +92,96 @@ def land_import(
                 {
                     "where": f"{source_name} ({asset})",
                     "reason": f"{time_column} outside the partitions (before {first:%Y-%m-%d} or in the future)",
-                    "record": rows.loc[outside, ID_COLUMN[asset]].astype(str).to_numpy(),
+                    "record": [record_json(r) for r in rows.loc[outside].to_dict(orient="records")],
+                    "at": rows.loc[outside, time_column].to_numpy(),
                 }
             )
         )
     rows = rows.loc[~outside]
-    rejected_table = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else empty_rejected()
-    if rows.empty:
-        return Landed(asset, 0, rejected_table, [])
-    span = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
-    keys = [start.strftime(partitions_def.fmt) for start in span]
-    windows = partition_windows(partitions_def, keys)
+    all_rejected = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else empty_rejected()
+    journal = {"asset": asset, "file": source_name, "started": f"{now:%Y-%m-%dT%H:%M:%SZ}", "status": "started"}
+    store.put(journal_key(asset, fingerprint), to_json(journal), JSON_TYPE)
+    windows: list[Window] = []
+    if len(rows):
+        span = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
+        windows = partition_windows(partitions_def, [start.strftime(partitions_def.fmt) for start in span])
+    homeless = _land_rows(store, asset, windows, rows, all_rejected, source_name)
+    key = None
+    if len(homeless):
+        key = rejected_key(asset, fingerprint)
+        read_modify_write(store, key, lambda old: _merge_rejected_object(asset, old, homeless), JSON_TYPE)
+    keys = [w.key for w in windows]
+    done = {**journal, "status": "complete", "rows": int(len(rows)), "rejected": int(len(all_rejected))}
+    if keys:
+        done |= {"first_partition": keys[0], "last_partition": keys[-1]}
+    store.put(journal_key(asset, fingerprint), to_json(done), JSON_TYPE)
+    return Landed(asset, len(rows), _stored(all_rejected), keys, key)
+
+
+def _land_rows(
+    store: ObjectStore, asset: str, windows: list[Window], rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str
+) -> pd.DataFrame:
+    """Merge ``rows`` and the ``rejected`` rows of their windows into each window's real object;
+    remove the windows' mock objects. Returns the rejected rows that fall in no window."""
+    if not windows:
+        return rejected
     raw = RawStore(store, asset)
-    existing = raw.read_many(windows, sources=("real",))
-    batch: dict[str, RawPartition] = {}
-    split = split_by_window(rows, time_column, windows)
-    for i, window in enumerate(windows):
-        batch[window.key] = _merge(asset, existing.get(window.key), split[window.key], rejected_table if i == 0 else empty_rejected(), source_name)
-    raw.write_many(windows, batch)
-    return Landed(asset, len(rows), rejected_table, keys)
+    split = split_by_window(rows, TIME_COLUMN[asset], windows)
+    at = pd.Series(pd.NaT, index=rejected.index, dtype="datetime64[ns, UTC]")
+    if "at" in rejected.columns:
+        at = pd.to_datetime(rejected["at"], utc=True).astype("datetime64[ns, UTC]")
+    placed = split_by_window(rejected.assign(at=at), "at", windows) if at.notna().any() else {}
+    homeless = rejected.loc[~at.between(windows[0].start, windows[-1].end, inclusive="left").fillna(False).to_numpy()]
+    for window in windows:
+        new_rejected = placed.get(window.key, empty_rejected())
+
+        def change(old: bytes | None, window: Window = window, new_rejected: pd.DataFrame = new_rejected) -> bytes:
+            previous = decode_raw(asset, old, store.uri(raw.key("real", window))) if old else None
+            part = _merge(asset, previous, split[window.key], new_rejected, source_name)
+            return encode_raw(asset, window.key, window.start, window.end, part)
+
+        read_modify_write(store, raw.key("real", window), change, JSON_TYPE)
+    mock_keys = {raw.key("mock", w) for w in windows}
+    present = {key for folder in sorted(_month_folders(mock_keys)) for key in store.list(folder)}
+    for key in sorted(mock_keys & present):
+        store.delete(key)
+    return homeless
+
+
+def _stored(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows in their stored columns (the ``at`` column only places them)."""
+    return rejected[list(REJECTED_COLUMNS)].reset_index(drop=True) if len(rejected) else empty_rejected()
+
+
+def merge_rejected(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``old`` and ``new`` rejected rows with each distinct row (where, reason, record) once."""
+    tables = [t for t in (old, _stored(new)) if len(t)]
+    if not tables:
+        return empty_rejected()
+    return pd.concat(tables, ignore_index=True).drop_duplicates(list(REJECTED_COLUMNS), ignore_index=True)
+
+
+def _merge_rejected_object(asset: str, old: bytes | None, new: pd.DataFrame) -> bytes | None:
+    previous = records_table(json.loads(old)["rejected"], REJECTED_COLUMNS) if old else empty_rejected()
+    merged = merge_rejected(previous, new)
+    if old and len(merged) == len(previous):
+        return None
+    return to_json({"asset": asset, "rejected_count": int(len(merged)), "rejected": merged})
 
 
 def _merge(asset: str, old: RawPartition | None, new_rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str) -> RawPartition:
     id_column = ID_COLUMN[asset]
     notes = {"collector": "import", "files": [source_name]}
     if old is None or old.missing:
-        return RawPartition("real", new_rows.reset_index(drop=True), rejected, [], notes)
+        return RawPartition("real", new_rows.reset_index(drop=True), merge_rejected(empty_rejected(), rejected), [], notes)
     kept = old.rows[~old.rows[id_column].isin(new_rows[id_column])]
     merged = pd.concat([kept, new_rows], ignore_index=True).sort_values(TIME_COLUMN[asset], kind="stable", ignore_index=True)
     # The same file landed again changes nothing, not even the list of files.
     files = [*(f for f in old.notes.get("files", []) if f != source_name), source_name]
-    old_rejected = [r for r in (old.rejected, rejected) if len(r)]
     return RawPartition(
         "real",
         merged,
-        pd.concat(old_rejected, ignore_index=True) if old_rejected else empty_rejected(),
+        merge_rejected(old.rejected, rejected),
         old.responses,
         {**old.notes, "collector": "import", "files": files},
     )

@@ -75,9 +75,17 @@ class RawStore:
             kept = [w for w in chunk if batch[w.key].is_real_data or self.key("real", w) not in existing]
             encoded = encode_raw_many(self.asset, [(w.key, w.start, w.end, batch[w.key]) for w in kept])
             data_of = dict(zip((w.key for w in kept), encoded, strict=True))
-            self.store.put_many([(self.key(batch[w.key].source, w), data_of[w.key], JSON_TYPE) for w in kept])
+            placeholders = {w.key: w for w in kept if batch[w.key].source == "real" and not batch[w.key].is_real_data}
+            # A "missing" placeholder never replaces real data written since the listing.
+            refused = {
+                key for key, w in placeholders.items()
+                if not self.store.put_if_version(self.key("real", w), data_of[key], JSON_TYPE, None)
+            }  # fmt: skip
+            self.store.put_many(
+                [(self.key(batch[w.key].source, w), data_of[w.key], JSON_TYPE) for w in kept if w.key not in placeholders]
+            )
             for window in chunk:
-                if window.key not in data_of:
+                if window.key not in data_of or window.key in refused:
                     written.append((self.key("real", window), 0))
                     continue
                 part = batch[window.key]
@@ -88,7 +96,21 @@ class RawStore:
                 written.append((self.key(part.source, window), len(data_of[window.key])))
                 if progress:
                     progress.advance()
+        self._drop_mock_overtaken(windows, batch)
         return written
+
+    def _drop_mock_overtaken(self, windows: list[Window], batch: dict[str, RawPartition]) -> None:
+        """Re-check at write time: remove the mock objects just written where real data appeared
+        meanwhile (an import landing between the listing and the write). An import deletes the
+        mock object after writing its real one, so whichever finishes last, one source remains."""
+        mock = [w for w in windows if batch[w.key].source == "mock"]
+        if not mock:
+            return
+        real_keys = {self.key("real", w) for w in mock}
+        present = {key for folder in sorted(_month_folders(real_keys)) for key in self.store.list(folder)}
+        for window in mock:
+            if self.key("real", window) in present:
+                self.store.delete(self.key("mock", window))
 
     def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
         return self.write_many([window], {window.key: part})[0]
@@ -143,3 +165,4 @@ class MergedStore:
         for folder in sorted(_month_folders(keys)):
             present.update(self.store.list(folder))
         return decode_merged_days([(self.store.get(key), self.store.uri(key)) for key in sorted(keys) if key in present])
+

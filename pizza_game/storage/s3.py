@@ -23,6 +23,8 @@ PARALLEL_PUTS = 8
 _MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
 _DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
+# A conditional write lost the race: another writer changed (or created, or removed) the key.
+_CONFLICT_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey"}
 
 
 def _error_code(error: ClientError) -> str:
@@ -159,6 +161,33 @@ class S3Store:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+    def get_version(self, key: str) -> tuple[bytes | None, str | None]:
+        """The bytes and the ETag they were read with."""
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            return answer["Body"].read(), answer["ETag"]
+        except ClientError as error:
+            if _error_code(error) in _MISSING_KEY_CODES:
+                return None, None
+            raise self._fail("read", key, error) from None
+        except BotoCoreError as error:
+            raise self._fail("read", key, error) from None
+
+    def put_if_version(self, key: str, data: bytes, content_type: str, version: str | None) -> bool:
+        """A conditional PUT: ``If-Match`` the ETag read, or ``If-None-Match: *`` for a new key."""
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **condition, **self._encryption
+            )
+        except ClientError as error:
+            if _error_code(error) in _CONFLICT_CODES:
+                return False
+            raise self._fail("write", key, error) from None
+        except BotoCoreError as error:
+            raise self._fail("write", key, error) from None
+        return True
 
     def check(self) -> None:
         try:

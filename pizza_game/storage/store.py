@@ -6,14 +6,34 @@ Both speak the same small interface over string keys such as
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
+# A lock file per folder serializes compare-and-swap writes of the keys in it (LocalStore).
+LOCK_NAME = ".pizza-game.lock"
+# Errors no retry can fix: the run fails at once with them instead of retrying.
+PERMANENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
 
 class StorageError(RuntimeError):
-    """A read or write failed; the message names the key and the store, never a secret."""
+    """A read or write failed; the message names the key and the store, never a secret.
+
+    ``permanent``: retrying cannot help (disk full, read-only file system, permission denied).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def local_error(action: str, key: str, root: Path, error: OSError) -> StorageError:
+    return StorageError(
+        f"cannot {action} {key} under {root}: {error.strerror or error}", permanent=error.errno in PERMANENT_ERRNOS
+    )
 
 
 class ObjectStore(Protocol):
@@ -47,6 +67,14 @@ class ObjectStore(Protocol):
 
     def uri(self, key: str) -> str: ...
 
+    def get_version(self, key: str) -> tuple[bytes | None, str | None]:
+        """The object's bytes and a version token for ``put_if_version``; (None, None) if absent."""
+        ...
+
+    def put_if_version(self, key: str, data: bytes, content_type: str, version: str | None) -> bool:
+        """Write only if the object is still at ``version`` (None: still absent); False if not."""
+        ...
+
     def check(self) -> None:
         """Fail with one clear StorageError if the store cannot be written (run start)."""
         ...
@@ -56,7 +84,10 @@ class LocalStore:
     """The layout under a local directory. Writes are atomic: temp file in the same folder, then rename."""
 
     def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root).expanduser().resolve()
+        try:
+            self.root = Path(root).expanduser().resolve()
+        except (RuntimeError, OSError) as error:
+            raise StorageError(f"the data directory {root} cannot be used: {error}") from None
         # Folders already checked and created, by key prefix: a write to a known folder costs
         # no resolve() and no mkdir.
         self._folders: dict[str, Path] = {}
@@ -101,7 +132,7 @@ class LocalStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as error:
-            raise StorageError(f"cannot write {key} under {self.root}: {error.strerror or error}") from None
+            raise local_error("write", key, self.root, error) from None
 
     def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
         for key, data, content_type in objects:
@@ -114,7 +145,7 @@ class LocalStore:
         except FileNotFoundError:
             raise KeyError(key) from None
         except OSError as error:
-            raise StorageError(f"cannot read {key} under {self.root}: {error.strerror or error}") from None
+            raise local_error("read", key, self.root, error) from None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -149,6 +180,34 @@ class LocalStore:
     def uri(self, key: str) -> str:
         return (self.root / key).as_uri()
 
+    def get_version(self, key: str) -> tuple[bytes | None, str | None]:
+        """The bytes and (inode, mtime, size) of the file read: every ``put`` makes a new inode."""
+        try:
+            with self._path(key).open("rb") as handle:
+                return handle.read(), _version(os.fstat(handle.fileno()))
+        except FileNotFoundError:
+            return None, None
+        except OSError as error:
+            raise local_error("read", key, self.root, error) from None
+
+    def put_if_version(self, key: str, data: bytes, content_type: str, version: str | None) -> bool:
+        """Compare and swap under an ``fcntl`` lock on the folder's lock file."""
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path.parent / LOCK_NAME, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    current = _version(path.stat()) if path.exists() else None
+                    if current != version:
+                        return False
+                    self.put(key, data, content_type)
+                    return True
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+        except OSError as error:
+            raise local_error("write", key, self.root, error) from None
+
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -159,3 +218,7 @@ class LocalStore:
                 f"the data directory {self.root} is not writable ({error.strerror or error}); "
                 "set PIZZA_GAME_DATA_DIR or --data-dir to a writable folder"
             ) from None
+
+
+def _version(stat: os.stat_result) -> str:
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"

@@ -21,7 +21,7 @@ def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEva
 
 def import_orders(store: LocalStore, rows: list[tuple[str, str]], name: str) -> None:
     records = pd.DataFrame({"order_id": [r[0] for r in rows], "ordered_at": [r[1] for r in rows], "items": 1, "total": 12.0})
-    land_import(store, "raw_orders", normalize_orders(records, source="real", where=name), source_name=name)
+    land_import(store, "raw_orders", normalize_orders(records, source="real", where=name), source_name=name, fingerprint=name)
 
 
 def run_orders(defs: dg.Definitions, instance: dg.DagsterInstance, first: str, last: str) -> dg.ExecuteInProcessResult:

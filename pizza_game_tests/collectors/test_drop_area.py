@@ -88,7 +88,7 @@ def test_good_rows_land_and_bad_rows_are_kept_with_their_reason(store: LocalStor
     document = json.loads(store.get("raw-data/dominos-orders/real/2024/10/15/20241015_180000_orders.json"))
     assert sorted(r["order_id"] for r in document["rows"]) == ["G-1", "G-3"]
     (rejected,) = document["rejected"]
-    assert rejected["reason"] == "items must be at least 1"
+    assert rejected["reason"] == "items must be from 1 to 1,000"
     assert rejected["where"] == f"{store.uri('imports/orders/mixed.csv')} row 2"
 
 
@@ -98,7 +98,7 @@ def test_a_file_without_one_good_row_fails_with_every_reason(store: LocalStore) 
 
     (failed,) = scan.failed
     assert "no row could be imported" in failed.error
-    assert "items must be at least 1" in failed.error and "missing timestamp" in failed.error
+    assert "items must be from 1 to 1,000" in failed.error and "missing timestamp" in failed.error
     assert store.get(failed.moved_to + ".error.txt").decode().startswith(store.uri("imports/orders/bad.csv"))
     assert store.exists(failed.moved_to)
     assert not store.exists("imports/orders/bad.csv")

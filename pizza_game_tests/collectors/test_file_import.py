@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pizza_game.collectors.file_import import ImportFileError, import_matches, import_orders
+from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS
 from pizza_game_tests.collectors.conftest import FIXTURES, FOOTBALL_DATA, PIZZA_PLACE
 
@@ -55,13 +55,18 @@ def test_local_times_that_dst_skips_or_repeats_are_rejected(tmp_path):
         {"order_id": "d", "ordered_at": "2015-03-08T03:30:00", "items": 1, "total": 9.5},
     ]
     path.write_text(json.dumps({"orders": orders}))
-    result = import_orders(path, timezone=NEW_YORK)
+    result = import_orders(path, options=ReadOptions(timezone=NEW_YORK, outlier_days=366))
     assert result.rows["ordered_at"].tolist() == [
         pd.Timestamp("2015-11-01T06:30:00Z"),
         pd.Timestamp("2015-03-08T07:30:00Z"),
     ]
-    assert result.rejected["where"].tolist() == [f"{path} row 1", f"{path} row 2"]
-    assert set(result.rejected["reason"]) == {"unparsable or nonexistent local timestamp"}
+    assert dict(zip(result.rejected["where"], result.rejected["reason"], strict=True)) == {
+        f"{path} row 1": "nonexistent local time (skipped when the clocks went forward)",
+        f"{path} row 2": "ambiguous local time (happens twice when the clocks go back); choose --ambiguous earlier or later",
+    }
+    for rule, hour in (("earlier", "05:30"), ("later", "06:30")):
+        resolved = import_orders(path, options=ReadOptions(timezone=NEW_YORK, ambiguous=rule, outlier_days=366))
+        assert pd.Timestamp(f"2015-11-01T{hour}:00Z") in resolved.rows["ordered_at"].tolist()
 
 
 def test_bad_rows_and_duplicates_keep_their_row_number(tmp_path):
@@ -84,7 +89,7 @@ def test_bad_rows_and_duplicates_keep_their_row_number(tmp_path):
         f"{path} row 3": "has 5 fields, the header has 6",
         f"{path} row 2": "items is not a whole number",
         f"{path} row 4": "missing order_id",
-        f"{path} row 6": "total must not be negative",
+        f"{path} row 6": "total must be from 0 to 100,000",
         f"{path} row 5": "duplicate order_id (the first one is kept)",
     }
     assert json.loads(result.rejected.iloc[0]["record"]) == [
@@ -265,7 +270,7 @@ def test_canonical_json_matches_with_naive_kickoffs(tmp_path):
         (
             "columns.csv",
             "id,when\n1,2015-01-01T00:00:00Z\n",
-            "orders need an 'ordered_at' column or 'date' and 'time' columns; found ['id', 'when']",
+            "orders need the column(s) order_id, which the file lacks; found ['id', 'when']",
         ),
         (
             "dupe.csv",

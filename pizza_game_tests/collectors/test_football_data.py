@@ -166,7 +166,7 @@ def test_bad_matches_are_rejected_with_reasons_and_the_good_ones_go_on(httpserve
         "6": "match is not a JSON object",
         "4": "missing home_team or away_team",
         "5": "home_score is not a whole number",
-        "7": "unparsable or nonexistent local timestamp",
+        "7": "not a valid date or time",
         "8": f"unknown status (expected one of {', '.join(MATCH_STATUSES)})",
         "2": "duplicate match_id (the last one is kept: it is the most recent state)",
     }

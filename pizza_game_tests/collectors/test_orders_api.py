@@ -97,8 +97,8 @@ def test_bad_duplicate_and_out_of_window_orders_are_rejected_with_where_and_why(
         "page 1 order 3": "order is not a JSON object",
         "page 2 order 2": "ordered_at outside the requested window "
         "[2015-03-08T16:00:00Z, 2015-03-08T17:00:00Z)",
-        "page 1 order 2": "items must be at least 1",
-        "page 2 order 3": "total is not a number",
+        "page 1 order 2": "items must be from 1 to 1,000",
+        "page 2 order 3": "total is not a finite number",
         "page 3 order 1": "naive timestamp (no UTC offset); give the source's timezone",
         "page 2 order 1": "duplicate order_id (the first one is kept)",
     }
