@@ -1,7 +1,7 @@
 # The two set-up commands of the README:
 #   make run    install, then run the main job on the embedded default (no AWS, no API keys)
 #   make test   install with the test tools, then run the whole test suite
-# `make ui` starts the Dagster UI on this repository's instance (dagster.yaml).
+# `make ui` starts the Dagster UI on the instance `pizza-game run` uses (.dagster/, configured by dagster.yaml).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -32,4 +32,4 @@ test: install-dev
 	$(BIN)/python -m pytest $(ARGS)
 
 ui: install
-	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/pizza-game ui $(ARGS)
