@@ -194,7 +194,9 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary_meta = metadata.get("correlation_summary", {})
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
-    summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))
+    report = metadata.get("dashboard_report", {})
+    # latest.html, unless a report of a newer day holds it: then this run's own page.
+    summary.report = str(report.get("latest" if report.get("latest_updated", True) else "storage_uri", ""))
     for name, values in metadata.items():
         if "storage_uri" in values:
             summary.outputs[name] = str(values["storage_uri"])

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from pizza_game.assets.analysis import newest_dated_day
 from pizza_game.assets.raw import OWNERS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
 from pizza_game.report.html import render_report
@@ -30,6 +31,7 @@ def dashboard_report(
     """reports/YYYY/MM/DD/YYYYMMDD_HHMMSS_dashboard.html and reports/latest.html: the dashboard data
     and the summary of one analysis as a self-contained page (KPIs, orders with match windows, lift
     per window with CIs, significant relationships, data quality, filters), readable offline.
+    latest.html is rewritten only when no report of a newer day exists.
     The analysis settings give the window lengths, to draw each match's windows."""
     if dashboard_data.stamp != correlation_summary.stamp:
         raise dg.Failure(
@@ -45,12 +47,16 @@ def dashboard_report(
     real_share = quality.get("real_share") or 0.0
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
-    for target in (key, layout.REPORT_LATEST_KEY):
+    # reports/latest.html never moves backwards: a backfill of old days leaves it on the newest.
+    newest = newest_dated_day(store, layout.REPORTS_PREFIX)
+    latest = newest is None or dashboard_data.stamp.normalize() >= newest
+    for target in (key, layout.REPORT_LATEST_KEY) if latest else (key,):
         store.put(target, page, HTML_TYPE)
     return dg.MaterializeResult(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
+            "latest_updated": dg.MetadataValue.bool(latest),
             "bytes_written": dg.MetadataValue.int(len(page)),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),
