@@ -6,7 +6,7 @@ import pandas as pd
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import preview
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.partitions import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources import AnalysisSettings
@@ -33,20 +33,20 @@ class AnalysisRunConfig(dg.Config):
             description="One row per statistical test: n, statistic, p-value, effect size with 95% CI, "
             "Benjamini-Hochberg adjusted p-value, significance and the real-data share behind it.",
             kinds={"pandas", "csv"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "significant_correlations": dg.AssetOut(
             description="The tests significant at alpha 0.05 after Benjamini-Hochberg adjustment.",
             kinds={"pandas", "csv"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "correlation_summary": dg.AssetOut(
             description="The answer in plain words: lift per match window with its CI, the strongest "
             "relationships and the quality of the data behind them.",
             kinds={"json"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "dashboard_data": dg.AssetOut(
@@ -54,7 +54,7 @@ class AnalysisRunConfig(dg.Config):
             "lift per window, hourly orders with match overlays and per-match window results, "
             f"for the last {DASHBOARD_DAYS} days.",
             kinds={"json", "csv"},
-            group_name="publish",
+            group_name=GROUP,
             owners=OWNERS,
         ),
     },

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.assets.checks import MANIFEST_VALID, check_result
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.quality import Verdict, manifest_verdict
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES
 from pizza_game.quicksight.publish import build_dashboard_manifest, lineage_key
@@ -28,7 +28,7 @@ def code_version() -> str:
 
 @dg.asset(
     ins={"dashboard_data": dg.AssetIn()},
-    group_name="publish",
+    group_name=GROUP,
     kinds={"quicksight", "json", "s3"},
     owners=OWNERS,
     check_specs=[MANIFEST_VALID],

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.assets.analysis import newest_dated_day
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
 from pizza_game.report.html import render_report
 from pizza_game.resources import AnalysisSettings
@@ -18,7 +18,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 @dg.asset(
     ins={"dashboard_data": dg.AssetIn(), "correlation_summary": dg.AssetIn()},
-    group_name="publish",
+    group_name=GROUP,
     kinds={"html", "plotly"},
     owners=OWNERS,
 )
