@@ -37,7 +37,8 @@ import pandas as pd
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", category=dg.BetaWarning)
     from pizza_game.definitions import make_definitions
-    from pizza_game.runner import INSTANCE_SETTINGS, run_pipeline
+    from pizza_game.instance import INSTANCE_SETTINGS
+    from pizza_game.runner import run_pipeline
 
 # The hour the hourly run collects: a Saturday afternoon of the 2024-25 season.
 HOUR = pd.Timestamp("2025-03-01T14:00Z")

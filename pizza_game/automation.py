@@ -9,13 +9,15 @@ backfill policies, so a season is still two runs.
 Automation follows the same shape:
 
 - ``hourly_schedule`` (``0 * * * *``, UTC) runs ``orders_job`` for the hour that just ended.
-- ``analysis_after_orders`` (a run-status sensor) chains ``analysis_job`` after every successful
-  ``orders_job`` run, for the days whose match windows reach into the hours collected (the rule
-  of ``partitions.days_reached``, the runner's too): matches of those days are collected again
-  (scores arrive after kick-off), merged, analysed and published. Its run key is derived from the
-  parent run, so a restarted sensor never requests the same analysis twice. Runs the runner
-  executes in-process are tagged ``pizza_game/analysis_stage=in_process`` and skipped: the runner
-  runs their analysis itself.
+- ``analysis_after_orders`` follows materializations, not job names: once a run that
+  materialized ``raw_orders`` has ended (``orders_job``, a backfill launched in the UI, the
+  schedule, an import), it requests one ``analysis_job`` run for the days whose match windows
+  reach into that run's hours (the rule of ``partitions.days_reached``, the runner's too):
+  matches of those days are collected again (scores arrive after kick-off), merged, analysed and
+  published. Its cursor is the storage id of the last materialization event handled and its run
+  key is derived from the orders run, so a restarted sensor never requests the same analysis
+  twice. Runs the runner executes in-process are tagged ``pizza_game/analysis_stage=in_process``
+  and skipped: the runner runs their analysis itself.
 - ``import_sensor`` watches the drop area (collectors/drop_area.py) and requests ``orders_job``
   for the hours an orders file touched (then the chain above) or ``analysis_job`` for the days a
   matches file touched.
@@ -28,6 +30,8 @@ on its own.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
@@ -51,6 +55,9 @@ ANALYSIS_STAGE_TAG = "pizza_game/analysis_stage"
 IN_PROCESS = "in_process"
 PARENT_RUN_TAG = "pizza_game/parent_run"
 IMPORTED_FILE_TAG = "pizza_game/imported_file"
+RAW_ORDERS = dg.AssetKey("raw_orders")
+# Materialization events read per tick; a run's hours come from its tags, however many it wrote.
+SCAN_LIMIT = 10_000
 
 orders_job = dg.define_asset_job(
     "orders_job",
@@ -129,27 +136,83 @@ def days_after_orders(
     return days_reached(start, end, before=before, after=after, now=now)
 
 
-@dg.run_status_sensor(
+@dataclass(frozen=True)
+class OrdersBatch:
+    """The order hours one run materialized: the analysis follows each such run once."""
+
+    run_id: str
+    hours: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class OrdersScan:
+    batches: list[OrdersBatch]
+    cursor: int
+    running: list[str]
+    in_process: list[str]
+
+
+def scan_orders(instance: dg.DagsterInstance, after: int) -> OrdersScan:
+    """The runs that materialized raw_orders after storage id ``after`` and have ended.
+
+    The cursor moves past a run's events only once every run before it has ended, so a run that
+    is still writing its hours is picked up, whole, on a later tick. A run's hours are its
+    partition range (its tags), else the first and last of the hours it materialized.
+    """
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=RAW_ORDERS, after_storage_id=after), limit=SCAN_LIMIT, ascending=True
+    ).records
+    seen: dict[str, list[str]] = {}
+    cursor, blocked = after, False
+    running: list[str] = []
+    for record in records:
+        run = instance.get_run_by_id(record.run_id)
+        if run is not None and not run.is_finished:
+            blocked = True
+            if record.run_id not in running:
+                running.append(record.run_id)
+            continue
+        seen.setdefault(record.run_id, []).append(record.partition_key)
+        if not blocked:
+            cursor = record.storage_id
+    batches, in_process = [], []
+    for run_id, keys in seen.items():
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.tags.get(ANALYSIS_STAGE_TAG) == IN_PROCESS:
+            in_process.append(run_id)
+            continue
+        hours = (run and run_range(dict(run.tags))) or (min(keys), max(keys))
+        batches.append(OrdersBatch(run_id, hours))
+    return OrdersScan(batches, cursor, running, in_process)
+
+
+@dg.sensor(
     name="analysis_after_orders",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[orders_job],
-    request_job=analysis_job,
+    job=analysis_job,
+    minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After each successful orders_job run: analysis_job for the days whose match "
-    "windows reach into the hours collected.",
+    description="Whenever a run (any job, a UI backfill, the schedule, an import) has materialized "
+    "raw_orders and ended: analysis_job for the days whose match windows reach into its hours.",
 )
-def analysis_after_orders(
-    context: dg.RunStatusSensorContext, analysis_settings: AnalysisSettings
-) -> dg.RunRequest | dg.SkipReason:
-    run = context.dagster_run
-    if run.tags.get(ANALYSIS_STAGE_TAG) == IN_PROCESS:
-        return dg.SkipReason(f"run {run.run_id} is analysed by the process that ran it")
-    hours = run_range(dict(run.tags))
-    if hours is None:
-        return dg.SkipReason(f"run {run.run_id} has no partition tags: nothing to analyse")
-    days = days_after_orders(hours, analysis_settings, pd.Timestamp.now(tz="UTC"))
-    context.log.info(f"orders {hours[0]} to {hours[1]} (run {run.run_id}): analysing days {days[0]} to {days[1]}")
-    return analysis_request(days, run_key=f"analysis-after-{run.run_id}", tags={PARENT_RUN_TAG: run.run_id})
+def analysis_after_orders(context: dg.SensorEvaluationContext, analysis_settings: AnalysisSettings) -> dg.SensorResult:
+    scan = scan_orders(context.instance, int(context.cursor or 0))
+    requests = []
+    now = pd.Timestamp.now(tz="UTC")
+    for batch in scan.batches:
+        days = days_after_orders(batch.hours, analysis_settings, now)
+        context.log.info(
+            f"orders {batch.hours[0]} to {batch.hours[1]} (run {batch.run_id}): analysing days {days[0]} to {days[1]}"
+        )
+        requests.append(analysis_request(days, run_key=f"analysis-after-{batch.run_id}", tags={PARENT_RUN_TAG: batch.run_id}))
+    if requests:
+        return dg.SensorResult(run_requests=requests, cursor=str(scan.cursor))
+    if scan.running:
+        reason = f"raw_orders is being materialized by run(s) {', '.join(scan.running)}: the analysis follows once they end"
+    elif scan.in_process:
+        reason = f"run(s) {', '.join(scan.in_process)} are analysed by the process that ran them (pizza-game run)"
+    else:
+        reason = "no raw_orders partitions materialized since the last tick"
+    return dg.SensorResult(skip_reason=reason, cursor=str(scan.cursor))
 
 
 def import_request(imported: ImportedFile) -> dg.RunRequest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from datetime import date, timedelta
@@ -39,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help=f"local data root (default ${settings.PIZZA_GAME_DATA_DIR} or ./pizza-game-data)")
     run.add_argument("--seed", type=int, help=f"seed of the mock data generator (default ${settings.PIZZA_GAME_SEED} or 42)")
     run.add_argument("--quiet", action="store_true", help="only print the final summary")
+    run.add_argument(
+        "--ephemeral-instance",
+        action="store_true",
+        help="keep the Dagster runs in memory instead of the instance the UI shows (see `pizza-game ui`)",
+    )
+
+    ui = commands.add_parser("ui", help="start the Dagster UI (dagster dev) on the instance `pizza-game run` uses")
+    ui.add_argument("dev_args", nargs=argparse.REMAINDER, help="passed on to dagster dev (e.g. -p 3001)")
 
     importing = commands.add_parser("import", help="import your own orders or matches (CSV or JSON) as real data")
     importing.add_argument("kind", choices=("orders", "matches"))
@@ -70,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_run(args: argparse.Namespace) -> int:
     from pizza_game.definitions import make_definitions
+    from pizza_game.instance import default_instance, ephemeral_instance
     from pizza_game.runner import PipelineError, run_pipeline
     from pizza_game.storage.store import StorageError
 
@@ -84,20 +94,38 @@ def command_run(args: argparse.Namespace) -> int:
     except StorageError as error:
         raise CliError(str(error)) from None
     print(f"pizza-game: {start} to {end} into {storage.describe()}", file=sys.stderr, flush=True)
-    try:
-        summary = run_pipeline(
-            pd.Timestamp(start, tz="UTC"),
-            pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1),
-            defs=defs,
-            log_level="ERROR" if args.quiet else "INFO",
-        )
-    except ValueError as error:
-        raise CliError(str(error)) from None
-    except PipelineError as error:
-        print(f"pizza-game: {error}", file=sys.stderr)
-        return RUN_FAILED
+    with ephemeral_instance() if args.ephemeral_instance else default_instance() as instance:
+        try:
+            summary = run_pipeline(
+                pd.Timestamp(start, tz="UTC"),
+                pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1),
+                defs=defs,
+                instance=instance,
+                log_level="ERROR" if args.quiet else "INFO",
+            )
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        except PipelineError as error:
+            print(f"pizza-game: {error}", file=sys.stderr)
+            return RUN_FAILED
+        where = "in memory only (--ephemeral-instance)" if instance.is_ephemeral else instance.root_directory
     print(summary.text())
+    print(f"Dagster runs {', '.join(summary.run_ids)}: {where}")
     return 0
+
+
+def command_ui(args: argparse.Namespace) -> int:
+    """Replaces this process with `dagster dev` on the default instance (instance.py)."""
+    from pizza_game.instance import checkout_root, instance_home, prepare_home
+
+    home = prepare_home(instance_home())
+    root = checkout_root()
+    target = ["-w", str(root / "workspace.yaml")] if root else ["-m", "pizza_game.definitions"]
+    if root:
+        os.chdir(root)
+    print(f"pizza-game: Dagster UI on the instance in {home}", file=sys.stderr, flush=True)
+    command = [sys.executable, "-m", "dagster", "dev", *target, *args.dev_args]
+    os.execve(sys.executable, command, {**os.environ, "DAGSTER_HOME": str(home)})
 
 
 def command_import(args: argparse.Namespace) -> int:
@@ -161,7 +189,7 @@ def command_backfill(args: argparse.Namespace) -> int:
     return RUN_FAILED if failed else 0
 
 
-COMMANDS = {"run": command_run, "import": command_import, "backfill": command_backfill}
+COMMANDS = {"run": command_run, "ui": command_ui, "import": command_import, "backfill": command_backfill}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ definitions the Dagster UI shows.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,6 +16,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
+from pizza_game.instance import default_instance
 from pizza_game.partitions import (
     RANGE_END,
     RANGE_START,
@@ -25,11 +25,6 @@ from pizza_game.partitions import (
     hour_range,
     hourly_partitions,
 )
-
-# Our modules' Python loggers (e.g. the API clients' retries) go through the run's loggers, with
-# the run id; dagster.yaml says the same for instances under DAGSTER_HOME.
-INSTANCE_SETTINGS = {"python_logs": {"managed_python_loggers": ["pizza_game"]}}
-
 
 class PipelineError(RuntimeError):
     """A run of the pipeline failed; the message says which stage and why, ``run_id`` which run."""
@@ -140,9 +135,7 @@ def run_pipeline(
     began = time.monotonic()
     defs = defs or default_defs
     start, end = validate_range(start, end)
-    instance = instance or (
-        dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral(settings=INSTANCE_SETTINGS)
-    )
+    instance = instance or default_instance()
     analysis_settings = defs.resources["analysis_settings"]
     now = pd.Timestamp.now(tz="UTC")
     if collect_margin:
@@ -225,7 +218,9 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary.matches_unused = dict(summary_meta.get("matches_unused_reasons", {}))
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
-    summary.report = str(metadata.get("dashboard_report", {}).get("latest", ""))
+    report = metadata.get("dashboard_report", {})
+    # latest.html, unless a report of a newer day holds it: then this run's own page.
+    summary.report = str(report.get("latest" if report.get("latest_updated", True) else "storage_uri", ""))
     lift = summary_meta.get("headline_lift")
     summary.headline_lift = None if lift is None else float(lift)
     summary.quicksight_refresh = str(metadata.get("quicksight_manifest", {}).get("refresh_status", ""))

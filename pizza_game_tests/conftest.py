@@ -1,4 +1,4 @@
-"""Shared fixtures: a moto S3 server for the whole session, one fresh bucket per test."""
+"""Shared fixtures: a Dagster home of the session's own, a moto S3 server, one fresh bucket per test."""
 
 from __future__ import annotations
 
@@ -7,6 +7,17 @@ from collections.abc import Iterator
 import pytest
 
 from pizza_game_tests.s3_server import DUMMY_CREDENTIALS, REAL_ACCOUNT_VARIABLES, MotoS3, start_moto
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DAGSTER_HOME in a temporary folder: runs without an instance of their own never reach the
+    checkout's .dagster/ (the default instance, pizza_game/instance.py)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        yield str(home)
 
 
 @pytest.fixture(scope="session")

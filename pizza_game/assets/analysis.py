@@ -7,19 +7,22 @@ from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import preview
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.partitions import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game.storage.io_manager import Stamped
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.store import ObjectStore
 
 
 class AnalysisRunConfig(dg.Config):
     """Which days to analyse: the horizon ends on ``as_of`` (YYYY-MM-DD, UTC).
 
-    Without it, the horizon ends on the latest day that has merged data.
+    Without it, the horizon ends on the last day the run merged (a backfill of old days analyses
+    those days, at their keys), else on the latest day that has merged data.
     """
 
     as_of: str | None = None
@@ -31,20 +34,20 @@ class AnalysisRunConfig(dg.Config):
             description="One row per statistical test: n, statistic, p-value, effect size with 95% CI, "
             "Benjamini-Hochberg adjusted p-value, significance and the real-data share behind it.",
             kinds={"pandas", "csv"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "significant_correlations": dg.AssetOut(
             description="The tests significant at alpha 0.05 after Benjamini-Hochberg adjustment.",
             kinds={"pandas", "csv"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "correlation_summary": dg.AssetOut(
             description="The answer in plain words: lift per match window with its CI, the strongest "
             "relationships and the quality of the data behind them.",
             kinds={"json"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "match_windows": dg.AssetOut(
@@ -61,7 +64,7 @@ class AnalysisRunConfig(dg.Config):
             "lift per window, hourly orders with match overlays and per-match window results, "
             f"for the last {DASHBOARD_DAYS} days.",
             kinds={"json", "csv"},
-            group_name="publish",
+            group_name=GROUP,
             owners=OWNERS,
         ),
     },
@@ -85,7 +88,9 @@ def correlation_analysis(
     windows see more or fewer orders than their baseline, and what about a match moves them.
     The dashboard data comes out of the same run, so it shows exactly the lifts that were tested."""
     merged = MergedStore(storage.store())
-    as_of = pd.Timestamp(config.as_of, tz="UTC") if config.as_of else latest_merged_day(storage)
+    days_merged = run_range(dict(context.run.tags))
+    as_of = config.as_of or (days_merged and days_merged[1])
+    as_of = pd.Timestamp(as_of, tz="UTC") if as_of else latest_merged_day(storage)
     horizon = pd.date_range(end=as_of, periods=analysis_settings.horizon_days, freq="D")
     days = merged.read_days(horizon)
     context.log.info(
@@ -136,15 +141,22 @@ def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 
 
 def latest_merged_day(storage: StorageResource) -> pd.Timestamp:
-    """The newest day with merged data, found by walking the dated folders from the end."""
-    store = storage.store()
-    prefix = f"{layout.MERGED_PREFIX}/"
+    """The newest day with merged data."""
+    newest = newest_dated_day(storage.store(), layout.MERGED_PREFIX)
+    if newest is None:
+        raise ValueError("no merged data yet: materialize merged_dataset first")
+    return newest
+
+
+def newest_dated_day(store: ObjectStore, prefix: str) -> pd.Timestamp | None:
+    """The newest ``prefix/YYYY/MM/DD/`` folder's day, found by walking the folders from the end."""
+    folder = f"{prefix}/"
     for _ in range(3):  # YYYY/ then MM/ then DD/
-        folders = store.list_dirs(prefix)
+        folders = store.list_dirs(folder)
         if not folders:
-            raise ValueError("no merged data yet: materialize merged_dataset first")
-        prefix = folders[-1]
-    year, month, day = prefix.rstrip("/").split("/")[-3:]
+            return None
+        folder = folders[-1]
+    year, month, day = folder.rstrip("/").split("/")[-3:]
     return pd.Timestamp(f"{year}-{month}-{day}", tz="UTC")
 
 

@@ -19,7 +19,7 @@ from pizza_game.assets.checks import (
     typical_volume_spec,
 )
 from pizza_game.assets.metadata import preview
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.collectors.raw import RawPartition
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.progress import Progress
@@ -50,7 +50,7 @@ ORDER_HOURS_AROUND_DAY = dg.TimeWindowPartitionMapping(
         "raw_orders": dg.AssetIn(partition_mapping=ORDER_HOURS_AROUND_DAY),
         "raw_matches": dg.AssetIn(),
     },
-    group_name="merged",
+    group_name=GROUP,
     kinds={"pandas", "csv", "json"},
     owners=OWNERS,
     check_specs=[

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.assets.checks import MANIFEST_VALID, check_result
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.quality import Verdict, manifest_verdict
 from pizza_game.quicksight.datasets import DATASETS, PRIMARY, build_datasets
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES
@@ -30,7 +30,7 @@ def code_version() -> str:
     ins={"dashboard_data": dg.AssetIn(), "correlation_summary": dg.AssetIn()},
     # The report first: a run whose report fails publishes no manifest.
     deps=["dashboard_report"],
-    group_name="publish",
+    group_name=GROUP,
     kinds={"quicksight", "csv", "s3"},
     owners=OWNERS,
     check_specs=[MANIFEST_VALID],

@@ -5,7 +5,8 @@ import posixpath
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.raw import OWNERS
+from pizza_game.assets.analysis import newest_dated_day
+from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
 from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
@@ -18,7 +19,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 @dg.asset(
     ins={"dashboard_data": dg.AssetIn(), "correlation_summary": dg.AssetIn()},
-    group_name="publish",
+    group_name=GROUP,
     kinds={"html", "plotly"},
     owners=OWNERS,
 )
@@ -31,6 +32,7 @@ def dashboard_report(
     """reports/YYYY/MM/DD/YYYYMMDD_HHMMSS_dashboard.html and reports/latest.html: the dashboard data
     and the summary of one analysis as a self-contained page (KPIs, orders with match windows, lift
     per window with CIs, significant relationships, data quality, filters), readable offline.
+    latest.html is rewritten only when no report of a newer day exists.
     The analysis settings give the window lengths, to draw each match's windows."""
     if dashboard_data.stamp != correlation_summary.stamp:
         raise dg.Failure(
@@ -47,6 +49,9 @@ def dashboard_report(
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
     drill_down = layout.match_windows_key(dashboard_data.stamp)
+    # reports/latest.html never moves backwards: a backfill of old days leaves it on the newest.
+    newest = newest_dated_day(store, layout.REPORTS_PREFIX)
+    latest = newest is None or dashboard_data.stamp.normalize() >= newest
     # Each page links the per-match table relative to where it lies, so the link works offline.
     pages = {
         target: render_report(
@@ -55,7 +60,7 @@ def dashboard_report(
             windows=analysis_settings.windows(),
             match_table_href=posixpath.relpath(drill_down, posixpath.dirname(target)),
         ).encode("utf-8")
-        for target in (key, layout.REPORT_LATEST_KEY)
+        for target in ((key, layout.REPORT_LATEST_KEY) if latest else (key,))
     }
     for target, page in pages.items():
         store.put(target, page, HTML_TYPE)
@@ -63,6 +68,7 @@ def dashboard_report(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
+            "latest_updated": dg.MetadataValue.bool(latest),
             "bytes_written": dg.MetadataValue.int(len(pages[key])),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),

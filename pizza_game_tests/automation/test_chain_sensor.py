@@ -1,12 +1,13 @@
-"""analysis_after_orders: after orders_job succeeds, analysis_job for the days the hours reach."""
+"""analysis_after_orders: after any run that materialized raw_orders, analysis_job for the days its hours reach."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
 
+from pizza_game.assets.raw import raw_orders
 from pizza_game.automation import analysis_after_orders, days_after_orders
-from pizza_game.partitions import RANGE_END, RANGE_START
+from pizza_game.partitions import PARTITION_TAG, RANGE_END, RANGE_START
 from pizza_game.resources import AnalysisSettings
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
@@ -14,22 +15,20 @@ from pizza_game.storage import layout
 HOUR = "2024-10-15-13:00"
 
 
-def sensor_answer(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dg.RunRequest | dg.SkipReason:
-    success = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records
-    context = dg.build_run_status_sensor_context(
+def sensor_answer(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
         sensor_name="analysis_after_orders",
-        dagster_event=success[0].event_log_entry.dagster_event,
-        dagster_instance=instance,
-        dagster_run=run,
         resources={"analysis_settings": AnalysisSettings()},
     )
     return analysis_after_orders(context)
 
 
 def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
-    defs: dg.Definitions, instance: dg.DagsterInstance, data_dir
+    defs: dg.Definitions, fresh_instance: dg.DagsterInstance, data_dir
 ) -> None:
-    orders = defs.resolve_job_def("orders_job").execute_in_process(instance=instance, partition_key=HOUR)
+    orders = defs.resolve_job_def("orders_job").execute_in_process(instance=fresh_instance, partition_key=HOUR)
     # The freshness checks judge the instance, on their own schedule: not part of the pipeline's runs.
     assert {e.check_name for e in orders.get_asset_check_evaluations()} == {
         "schema",
@@ -37,21 +36,25 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
         "typical_volume",
         "real_share",
     }
-    request = sensor_answer(instance, orders.dagster_run)
+    answer = sensor_answer(fresh_instance)
 
-    assert isinstance(request, dg.RunRequest)
+    (request,) = answer.run_requests
     assert request.job_name == "analysis_job"
     # 13:00-14:00 is reached by kick-offs from 01:00 that day to 02:00 the next (12-hour windows).
     assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2024-10-15", "2024-10-16")
     assert request.run_config["ops"]["correlation_analysis"]["config"]["as_of"] == "2024-10-16"
     assert request.run_key == f"analysis-after-{orders.run_id}"
-    # A restarted sensor asks again with the same run key, and Dagster launches one run per key.
-    again = sensor_answer(instance, orders.dagster_run)
-    assert isinstance(again, dg.RunRequest) and again.run_key == request.run_key
+    # The next tick has nothing new, and says so.
+    idle = sensor_answer(fresh_instance, answer.cursor)
+    assert idle.run_requests == [] and "no raw_orders partitions materialized" in idle.skip_reason.skip_message
+    # A sensor restarted from an older cursor asks again with the same run key, and Dagster
+    # launches one run per key.
+    (again,) = sensor_answer(fresh_instance).run_requests
+    assert again.run_key == request.run_key
 
     # The request runs as it stands: both days merged, the analysis published.
     analysis = defs.resolve_job_def("analysis_job").execute_in_process(
-        instance=instance, tags=request.tags, run_config=request.run_config
+        instance=fresh_instance, tags=request.tags, run_config=request.run_config
     )
     assert analysis.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e for e in analysis.get_asset_check_evaluations()}
@@ -65,14 +68,38 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
     assert (data_dir / layout.MANIFEST_KEY).is_file()
 
 
+def test_any_run_that_materializes_orders_is_followed_whatever_its_job(
+    defs: dg.Definitions, fresh_instance: dg.DagsterInstance
+) -> None:
+    # As the UI's "Materialize" does: the asset itself, outside orders_job, two hours of one day,
+    # and then one more hour in a run of its own.
+    first = dg.materialize(
+        [raw_orders],
+        instance=fresh_instance,
+        resources=defs.resources,
+        tags={RANGE_START: "2024-10-15-13:00", RANGE_END: "2024-10-15-14:00"},
+    )
+    second = dg.materialize([raw_orders], instance=fresh_instance, resources=defs.resources, partition_key="2024-10-20-13:00")
+    assert first.dagster_run.job_name != "orders_job"
+
+    answer = sensor_answer(fresh_instance)
+
+    requests = {r.tags["pizza_game/parent_run"]: r for r in answer.run_requests}
+    assert set(requests) == {first.run_id, second.run_id}  # one analysis per run, not per hour
+    assert (requests[first.run_id].tags[RANGE_START], requests[first.run_id].tags[RANGE_END]) == ("2024-10-15", "2024-10-16")
+    assert (requests[second.run_id].tags[RANGE_START], requests[second.run_id].tags[RANGE_END]) == ("2024-10-20", "2024-10-21")
+    assert second.dagster_run.tags[PARTITION_TAG] == "2024-10-20-13:00"
+
+
 def test_runs_of_the_runner_are_not_chained_because_the_runner_analyses_them_itself(
-    defs: dg.Definitions, instance: dg.DagsterInstance
+    defs: dg.Definitions, fresh_instance: dg.DagsterInstance
 ) -> None:
     start = pd.Timestamp("2024-10-15T13:00Z")
-    summary = run_pipeline(start, start + pd.Timedelta(hours=1), defs=defs, instance=instance, collect_margin=False)
-    orders_run, analysis_run = (instance.get_run_by_id(run_id) for run_id in summary.run_ids)
+    summary = run_pipeline(start, start + pd.Timedelta(hours=1), defs=defs, instance=fresh_instance, collect_margin=False)
+    orders_run, analysis_run = (fresh_instance.get_run_by_id(run_id) for run_id in summary.run_ids)
 
-    assert isinstance(sensor_answer(instance, orders_run), dg.SkipReason)
+    answer = sensor_answer(fresh_instance)
+    assert answer.run_requests == [] and orders_run.run_id in answer.skip_reason.skip_message
     # The runner analysed the days the sensor would have chosen: one rule for both.
     expected = days_after_orders((orders_run.tags[RANGE_START], orders_run.tags[RANGE_END]), AnalysisSettings(), pd.Timestamp.now(tz="UTC"))
     assert (analysis_run.tags[RANGE_START], analysis_run.tags[RANGE_END]) == expected == ("2024-10-15", "2024-10-16")

@@ -127,4 +127,4 @@ def test_the_ui_loads_every_asset_check_job_schedule_and_sensor(webserver: str) 
     assert schedules["hourly_schedule"]["executionTimezone"] == "UTC"
     assert "freshness_schedule" in schedules
     sensors = {s["name"]: s["sensorType"] for s in repository["sensors"]}
-    assert sensors == {"analysis_after_orders": "RUN_STATUS", "import_sensor": "STANDARD"}
+    assert sensors == {"analysis_after_orders": "STANDARD", "import_sensor": "STANDARD"}

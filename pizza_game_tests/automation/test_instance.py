@@ -1,0 +1,73 @@
+"""One instance for the CLI and the UI: `pizza-game run` leaves its runs where `pizza-game ui` looks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from pizza_game import instance as instance_module
+from pizza_game.cli import main
+from pizza_game.instance import INSTANCE_SETTINGS, STATE_FOLDER, instance_home
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout's instance files in a temporary folder, standing in for the repository's."""
+    root = tmp_path / "checkout"
+    root.mkdir()
+    for name in ("dagster.yaml", "workspace.yaml"):
+        shutil.copy(REPO / name, root / name)
+    monkeypatch.setattr(instance_module, "CHECKOUT", root)
+    monkeypatch.delenv("DAGSTER_HOME")
+    return root
+
+
+def test_the_repositorys_dagster_yaml_says_what_installed_copies_get() -> None:
+    assert yaml.safe_load((REPO / "dagster.yaml").read_text()) == INSTANCE_SETTINGS
+
+
+def test_the_home_is_dagster_home_else_the_checkouts_state_folder_else_one_in_the_users_home(
+    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert instance_home({"DAGSTER_HOME": str(tmp_path / "mine")}) == tmp_path / "mine"
+    assert instance_home({}) == checkout / STATE_FOLDER
+    (checkout / "workspace.yaml").unlink()
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert instance_home({}) == tmp_path / "user" / ".pizza-game" / "dagster"
+
+
+def test_a_cli_run_is_in_the_default_instance_with_its_materializations(
+    checkout: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    assert main(["run", "--start", "2024-10-07", "--end", "2024-10-07", "--data-dir", str(data), "--quiet"]) == 0
+
+    home = checkout / STATE_FOLDER
+    assert (home / "dagster.yaml").resolve() == (checkout / "dagster.yaml").resolve()
+    assert str(home) in capsys.readouterr().out
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+        assert sorted(run.job_name for run in runs) == ["analysis_job", "orders_job"]
+        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        orders = instance.fetch_materializations(dg.AssetKey("raw_orders"), limit=1000).records
+        # The day itself and the hours its match windows reach into on either side.
+        assert {r.partition_key for r in orders} >= {f"2024-10-07-{h:02d}:00" for h in range(24)}
+        for key in ("merged_dataset", "correlation_summary", "quicksight_manifest", "dashboard_report"):
+            (latest,) = instance.fetch_materializations(dg.AssetKey(key), limit=1).records
+            assert latest.run_id in {run.run_id for run in runs}
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("raw_orders"), "schema"), limit=1
+        )
+        assert checks and checks[0].run_id in {run.run_id for run in runs}
+
+
+def test_ephemeral_instance_keeps_nothing(checkout: Path, tmp_path: Path) -> None:
+    args = ["--start", "2024-10-07", "--end", "2024-10-07", "--data-dir", str(tmp_path / "data"), "--quiet"]
+    assert main(["run", *args, "--ephemeral-instance"]) == 0
+    assert not (checkout / STATE_FOLDER).exists()
