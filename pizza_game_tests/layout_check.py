@@ -36,7 +36,8 @@ def family_of(key: str) -> str | None:
 
 
 def keys_under(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    """The objects under ``root``, as LocalStore lists them (dotfiles, e.g. its lock files, are not objects)."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def families(keys: list[str]) -> dict[str, list[str]]:

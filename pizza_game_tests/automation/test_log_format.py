@@ -38,8 +38,10 @@ def test_an_unknown_format_is_refused(clean_env: None, monkeypatch: pytest.Monke
 def test_every_line_of_an_hourly_run_is_json_with_its_run_and_partition_and_no_secret(
     clean_env: None, data_dir, monkeypatch: pytest.MonkeyPatch, httpserver, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    # The orders API refuses the key and echoes it: the collector falls back to generated orders.
+    # The orders API refuses the key and echoes it; with the fallback on, the collector falls back
+    # to generated orders (without it a refusal fails the run).
     httpserver.expect_request("/orders").respond_with_data(f'{{"message": "token {SENTINEL} refused"}}', status=401)
+    monkeypatch.setenv(settings.PIZZA_GAME_FALLBACK, "on")
     monkeypatch.setenv(settings.PIZZA_GAME_LOG_FORMAT, "json")
     monkeypatch.setenv(settings.DOMINOS_API_URL, httpserver.url_for(""))
     monkeypatch.setenv(settings.DOMINOS_API_KEY, SENTINEL)

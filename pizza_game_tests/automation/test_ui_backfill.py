@@ -185,7 +185,8 @@ def _same_name(drawn: str, name: str) -> bool:
 
 def open_page(browser, url: str):
     """A page at ``url`` with Dagster's first-visit dialog ("Join the Dagster community") skipped."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    # bypass_csp: Playwright's wait_for_function evaluates its predicate, which the UI's CSP forbids.
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
     page.goto(url, timeout=120_000)
     skip = page.get_by_role("button", name="Skip")
     try:

@@ -216,6 +216,7 @@ def expected_day_keys(day: str) -> set[str]:
         layout.correlation_results_key(start),
         layout.significant_correlations_key(start),
         layout.correlation_summary_key(start),
+        layout.match_windows_key(start),
         layout.dashboard_data_key(start, "json"),
         layout.dashboard_data_key(start, "csv"),
         *(layout.dataset_key(name, start) for name in DATASETS),

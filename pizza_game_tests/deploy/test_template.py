@@ -329,7 +329,7 @@ def test_role_grants_exactly_the_s3_actions_the_code_calls(template: dict[str, A
 
 def test_only_raw_data_and_the_run_lock_are_ever_deleted(template: dict[str, Any]) -> None:
     """The role may delete under raw-data/ and the run lock only, so nothing the Lambda runs but
-    RawStore and the lock may call delete. The import drop area (imports/) also moves files, but
+    RawStore, an import's landing (mock copies under raw-data/) and the lock may call delete. The import drop area (imports/) also moves files, but
     only the Dagster import sensor does that; the Lambda never runs sensors, so its role has no
     delete there."""
     callers = {
@@ -339,6 +339,8 @@ def test_only_raw_data_and_the_run_lock_are_ever_deleted(template: dict[str, Any
     }
     assert callers == {
         ("storage/partitioned.py", "write_many"),
+        ("storage/partitioned.py", "_drop_mock_overtaken"),
+        ("storage/landing.py", "_land_rows"),  # an import removes the mock copies of its hours
         ("storage/s3.py", "delete"),
         ("collectors/drop_area.py", "_move"),
         ("lambda_lock.py", "release"),
