@@ -56,7 +56,7 @@ class AnalysisRunConfig(dg.Config):
             "anomaly flag, the data source, whether its test used it and why not; plus one row per "
             "match left out, with the reason.",
             kinds={"pandas", "csv"},
-            group_name="analysis",
+            group_name=GROUP,
             owners=OWNERS,
         ),
         "dashboard_data": dg.AssetOut(
