@@ -191,7 +191,7 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
         while error.cause is not None:
             error = error.cause
         line = error.message.strip().splitlines()[-1]
-        return re.sub(r"^[\w.]+(Error|Exception): ", "", line)
+        return re.sub(r"^[\w.]+(Error|Exception|Failure): ", "", line)
     return "see the run's logs"
 
 

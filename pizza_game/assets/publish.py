@@ -15,7 +15,7 @@ from pizza_game.quicksight.publish import lineage_key, listed_uris, publish_data
 from pizza_game.quicksight.refresh import RefreshResult
 from pizza_game.resources import QuickSightResource
 from pizza_game.storage.io_manager import Stamped
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import StorageResource, storage_failures
 from pizza_game.storage.store import LocalStore, ObjectStore
 
 
@@ -72,7 +72,8 @@ def quicksight_manifest(
         "mock_share": None if real_share is None else 1.0 - real_share,
     }
     key = lineage_key(published_at, context.run.run_id)
-    published = publish_datasets(store, tables, dashboard_data.stamp, lineage=(key, record))
+    with storage_failures("quicksight_manifest"):
+        published = publish_datasets(store, tables, dashboard_data.stamp, lineage=(key, record))
     verdicts = {name: written_manifest_verdict(store, p.manifest_key) for name, p in published.items()}
     refreshes = quicksight.refresh(list(DATASETS))
     for name, refresh in refreshes.items():

@@ -38,7 +38,7 @@ from pizza_game.resources import FootballDataResource, MockDataResource, OrdersA
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
 from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import StorageResource, storage_failures
 
 OWNERS = ["team:pizza-game"]
 # One group for the whole graph: Dagster 1.13's lineage view draws several groups collapsed, so the
@@ -200,7 +200,8 @@ def _fill(context, storage, asset, windows: list[Window], collected: Collected, 
         context.log.warning(f"{asset}: the API failed, falling back (PIZZA_GAME_FALLBACK=on): {collected.reason}")
     elif collected.reason:
         context.log.info(f"{asset}: no real data from an API ({collected.reason})")
-    imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))
+    with storage_failures(asset):
+        imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))
     try:
         batch = fill_partitions(
             windows,

@@ -12,7 +12,7 @@ from pizza_game.resources import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table
 from pizza_game.storage.io_manager import Stamped
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import StorageResource, storage_failures
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -62,8 +62,9 @@ def dashboard_report(
         ).encode("utf-8")
         for target in ((key, layout.REPORT_LATEST_KEY) if latest else (key,))
     }
-    for target, page in pages.items():
-        store.put(target, page, HTML_TYPE)
+    with storage_failures("dashboard_report"):
+        for target, page in pages.items():
+            store.put(target, page, HTML_TYPE)
     return dg.MaterializeResult(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),

@@ -96,8 +96,26 @@ def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def to_json(document: Any) -> bytes:
-    """``document`` as compact JSON; DataFrames inside it become arrays of records."""
-    return json.dumps(document, separators=(",", ":"), default=_default).encode("utf-8")
+    """``document`` as compact JSON; DataFrames inside it become arrays of records.
+
+    Non-finite floats (NaN, Infinity) are written as null: strict JSON has no such numbers.
+    """
+    try:
+        text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+    except ValueError:
+        loose = json.loads(json.dumps(document, separators=(",", ":"), default=_default))
+        text = json.dumps(_nulls(loose), separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8")
+
+
+def _nulls(value: Any) -> Any:
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return value
 
 
 def _default(value: Any) -> Any:

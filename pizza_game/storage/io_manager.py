@@ -23,7 +23,7 @@ from pizza_game.progress import Progress
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
-from pizza_game.storage.resource import StorageResource
+from pizza_game.storage.resource import StorageResource, storage_failures
 
 @dataclass(frozen=True)
 class Stamped:
@@ -59,6 +59,10 @@ class LayoutIOManager(dg.ConfigurableIOManager):
     storage: StorageResource
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        with storage_failures(context.asset_key.path[-1]):
+            self._handle_output(context, obj)
+
+    def _handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         name = context.asset_key.path[-1]
         store = self.storage.store()
         if name in RAW_KEYS:
@@ -122,6 +126,10 @@ class LayoutIOManager(dg.ConfigurableIOManager):
         return out
 
     def load_input(self, context: dg.InputContext) -> Any:
+        with storage_failures(context.asset_key.path[-1]):
+            return self._load_input(context)
+
+    def _load_input(self, context: dg.InputContext) -> Any:
         name = context.asset_key.path[-1]
         store = self.storage.store()
         if name in RAW_KEYS:

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-from pizza_game.storage.store import LocalStore, ObjectStore
+from pizza_game.storage.store import LocalStore, ObjectStore, StorageError
+
+
+@contextmanager
+def storage_failures(asset: str) -> Iterator[None]:
+    """A storage error no retry can fix (disk full, read-only file system, permission denied)
+    fails the step at once, with one line, instead of waiting out the step's RetryPolicy."""
+    try:
+        yield
+    except StorageError as error:
+        if not error.permanent:
+            raise
+        raise dg.Failure(description=f"{asset}: {error} (not retried: retrying cannot fix this)", allow_retries=False) from None
 
 
 class S3ClientResource(dg.ConfigurableResource):

@@ -1,0 +1,45 @@
+"""Every JSON object the pipeline writes parses with a strict parser: no NaN, no Infinity."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from pizza_game.definitions import make_definitions
+from pizza_game.runner import run_pipeline
+from pizza_game.storage.codecs import to_json
+
+
+def _refuse(constant: str):
+    raise ValueError(f"non-standard JSON number {constant}")
+
+
+def strict(data: bytes):
+    return json.loads(data, parse_constant=_refuse)
+
+
+def test_non_finite_floats_are_written_as_null():
+    table = pd.DataFrame({"lift": [np.inf, 0.5, np.nan]})
+    document = {"p": float("nan"), "z": [np.float64("-inf"), 1.5], "rows": table}
+    assert strict(to_json(document)) == {"p": None, "z": [None, 1.5], "rows": [{"lift": None}, {"lift": 0.5}, {"lift": None}]}
+
+
+def test_every_object_a_run_writes_is_strict_json(tmp_path: Path):
+    day = pd.Timestamp("2024-10-05", tz="UTC")
+    defs = make_definitions(data_dir=str(tmp_path), seed=7)
+    run_pipeline(day, day + pd.Timedelta(days=1), defs=defs, instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    documents = sorted(tmp_path.rglob("*.json"))
+    assert len(documents) > 10
+    for path in documents:
+        strict(path.read_bytes())
+    tables = sorted(tmp_path.rglob("*.csv"))
+    assert tables
+    for path in tables:
+        frame = pd.read_csv(io.BytesIO(path.read_bytes()), keep_default_na=False, dtype=str)
+        cells = frame.to_numpy().ravel()
+        assert not [c for c in cells if c.lower() in ("inf", "-inf", "nan", "infinity", "-infinity")], path
