@@ -16,7 +16,7 @@ from cfnlint.decode import cfn_yaml
 from pizza_game.quicksight import definition
 from pizza_game.quicksight.datasets import DATASETS, QUICKSIGHT_TYPE
 from pizza_game.quicksight.publish import manifest_key
-from pizza_game_tests.deploy.test_lint import TEMPLATE, cfn_lint, checkov, expanded_template  # noqa: F401 (a fixture)
+from pizza_game_tests.deploy.test_lint import TEMPLATE, cfn_lint, checkov, expanded_template, variant  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")
