@@ -5,7 +5,9 @@ Each row has a ``record_type``:
 - ``window_lift``: the national lift of one window kind with its 95% CI and significance;
 - ``orders``: orders per hour and region over the last days, with the match window the hour lies
   in (``in_window``) and the matches being played (``matches_live``): the time series with overlays;
-- ``match_window``: one match's window, per region: observed and expected orders and the lift.
+- ``match_window``: one match's window, per region: observed and expected orders, the lift, the
+  engine's anomaly flag with its p-values, and whether the window's lift test used it (``used``)
+  and why not (``unused_reason``).
 Columns a record type does not use are empty. ``data_source`` is real, mock or mixed, so the
 dashboard can filter on where the numbers come from. Timestamps are ISO 8601 UTC.
 This table feeds the offline report; QuickSight reads it split by grain (``quicksight.datasets``).
@@ -40,6 +42,11 @@ DASHBOARD_COLUMNS: dict[str, str] = {
     "observed": "float64",
     "expected": "float64",
     "lift": "float64",
+    "anomaly": "boolean",
+    "anomaly_p": "float64",
+    "anomaly_p_adjusted": "float64",
+    "used": "boolean",
+    "unused_reason": "str",
     "items": "Int64",
     "revenue": "float64",
     "in_window": "str",
@@ -166,7 +173,17 @@ def _match_windows(match_windows: pd.DataFrame, matches: pd.DataFrame, start: pd
             "expected": rows["expected"].astype(float),
             "lift": rows["lift"].astype(float),
             "value": rows["lift"].astype(float),
+            **{c: _column(rows, c, "boolean") for c in ("anomaly", "used")},
+            **{c: _column(rows, c, "float64") for c in ("anomaly_p", "anomaly_p_adjusted")},
+            "unused_reason": _column(rows, "unused_reason", object),
             "real_share": rows["real_share"].astype(float),
             "data_source": data_source(rows["real_share"]),
         }
     )
+
+
+def _column(rows: pd.DataFrame, name: str, dtype) -> pd.Series:
+    """The engine's column ``name``, or missing values where the engine did not set it."""
+    if name in rows.columns:
+        return rows[name].astype(dtype)
+    return pd.Series(pd.NA if dtype == "boolean" else None, index=rows.index, dtype=dtype)

@@ -6,7 +6,8 @@ gets them apart, each with its own schema and manifest:
 - ``orders_hourly``: orders per hour and region (the regions add up to the national total, so
   the national rows are left out), one CSV per UTC day. Key: hour, region.
 - ``match_windows``: every match window of the engine's per-match table whose match kicked off
-  in the dashboard period, per region (``ALL`` is the national window). Key: match_id, window, region.
+  in the dashboard period, per region (``ALL`` is the national window), with the engine's anomaly
+  flag and whether the window's lift test used it and why not. Key: match_id, window, region.
 - ``lift_by_window``: the national lift of each window kind with its 95% CI. Key: as_of, window.
 - ``relationships``: the tested relationships in words (window lifts and match features). Key:
   as_of, kind, window, region, feature.
@@ -94,6 +95,11 @@ DATASETS: dict[str, Dataset] = {
                 "observed": "DECIMAL",
                 "expected": "DECIMAL",
                 "lift": "DECIMAL",
+                "anomaly": "BOOLEAN",
+                "anomaly_p": "DECIMAL",
+                "anomaly_p_adjusted": "DECIMAL",
+                "used": "BOOLEAN",
+                "unused_reason": "STRING",
                 "real_share": "DECIMAL",
                 "data_source": "STRING",
                 "as_of": "DATE",
@@ -254,6 +260,7 @@ def _match_windows(dashboard: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
             "observed": rows["observed"],
             "expected": rows["expected"],
             "lift": rows["lift"],
+            **{c: rows[c] for c in ("anomaly", "anomaly_p", "anomaly_p_adjusted", "used", "unused_reason")},
             "real_share": rows["real_share"],
             "data_source": rows["data_source"],
             "as_of": day,

@@ -304,9 +304,24 @@ def visuals() -> list[dict]:
         _table("relationships-table", "Significant relationships, in words", "relationships", ["sentence", "p_adjusted", "n"]),
         _table(
             "match-table",
-            "Matches: observed and expected orders per window",
+            "Matches: observed and expected orders per window, anomaly (1 = count-model anomaly), "
+            "used (1 = in the lift tests behind the headline) and why not",
             "match_windows",
-            ["kickoff_at", "competition", "teams", "window", "region", "observed", "expected", "lift", "data_source"],
+            [
+                "kickoff_at",
+                "competition",
+                "teams",
+                "window",
+                "region",
+                "observed",
+                "expected",
+                "lift",
+                "anomaly",
+                "anomaly_p_adjusted",
+                "used",
+                "unused_reason",
+                "data_source",
+            ],
         ),
     ]
 

@@ -133,6 +133,34 @@ def test_every_file_follows_its_dataset_schema_and_date_formats(history):
     assert len(kpis) == 1 and kpis["as_of"].tolist() == [f"{DAYS[-1]:%Y-%m-%d}"]
 
 
+def test_match_windows_carry_the_engines_anomaly_flag_and_used_status_row_for_row(history):
+    root, after = history
+    _, rows, _ = after[-1]["match_windows"]
+    engine = pd.read_csv(root / layout.match_windows_key(DAYS[-1]), dtype=str, keep_default_na=False)
+    # The engine's analysed windows (the per-match CSV also lists the matches left out, without a
+    # window) of the matches that kicked off in the dashboard's 30 days.
+    kickoff = pd.to_datetime(engine["kickoff_at"], utc=True, format="ISO8601")
+    first = DAYS[-1] - pd.Timedelta(days=29)
+    engine = engine[(engine["window"] != "") & (kickoff >= first) & (kickoff < DAYS[-1] + pd.Timedelta(days=1))]
+    key = ["match_id", "window", "region"]
+    published = rows.set_index(key).sort_index()
+    engine = engine.set_index(key).sort_index()
+    assert published.index.equals(engine.index)
+    for column in ("anomaly", "used"):
+        expected = engine[column].map({"True": "1", "False": "0", "": ""})
+        assert expected.notna().all(), f"{column}: {sorted(set(engine[column]))}"
+        assert published[column].tolist() == expected.tolist(), column
+    assert published["unused_reason"].tolist() == engine["unused_reason"].tolist()
+    for column in ("anomaly_p", "anomaly_p_adjusted"):
+        read = pd.to_numeric(published[column].replace("", None))
+        assert read.tolist() == pytest.approx(pd.to_numeric(engine[column].replace("", None)).tolist(), nan_ok=True), column
+    # Three days hold too few reference days for any lift test: every window is unused, with the
+    # reason; the anomaly flag takes both values.
+    assert set(published["anomaly"]) == {"0", "1"}
+    assert set(published["used"]) == {"0"}
+    assert published["unused_reason"].str.startswith("lift test not run").all()
+
+
 def test_a_broken_schema_is_caught():
     broken = pd.DataFrame({"hour": ["2024-10-07T09:30:00.000000Z"], "orders": ["3"]})
     broken = broken.reindex(columns=list(DATASETS["orders_hourly"].columns), fill_value="")
