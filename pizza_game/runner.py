@@ -15,6 +15,7 @@ from datetime import datetime
 import dagster as dg
 import pandas as pd
 
+from pizza_game.analysis.summary import rejected_text
 from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
 from pizza_game.instance import default_instance
 from pizza_game.partitions import (
@@ -49,6 +50,8 @@ class PipelineSummary:
     matches_real_share: float = 0.0
     matches_used: int = 0
     matches_unused: dict[str, int] = field(default_factory=dict)
+    # Rows rejected on input in the analysis horizon, per raw asset and reason (rejected_rows).
+    rejected: dict = field(default_factory=dict)
     headline: str = ""
     findings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -75,6 +78,11 @@ class PipelineSummary:
                 "Matches not used: "
                 + "; ".join(f"{count} {reason}" for reason, count in self.matches_unused.items())
                 + "."
+            )
+        if self.rejected:
+            lines.append(
+                "Rows rejected on input in the analysis horizon (kept with their reasons): "
+                f"{rejected_text(self.rejected)}."
             )
         if self.headline:
             lines.append(self.headline)
@@ -216,6 +224,7 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary_meta = metadata.get("correlation_summary", {})
     summary.matches_used = int(summary_meta.get("matches_used", 0))
     summary.matches_unused = dict(summary_meta.get("matches_unused_reasons", {}))
+    summary.rejected = dict(summary_meta.get("rejected_rows", {}))
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
     report = metadata.get("dashboard_report", {})

@@ -202,6 +202,45 @@ def build_summary(
     }
 
 
+def rejected_rows(coverages: list[dict]) -> dict:
+    """Rows rejected on input, by raw asset and reason, summed over merged days' ``coverage``.
+
+    Each merged day counts the rejected rows of its own raw partitions only, so the sum counts
+    each row once. Days merged before rejected rows were counted have no figure: they are counted
+    in ``days_without_counts`` (materialize merged_dataset for them again), not as zero.
+    """
+    totals: dict[str, Counter] = {"raw_orders": Counter(), "raw_matches": Counter()}
+    unknown = 0
+    for coverage in coverages:
+        if "rejected" not in coverage:
+            unknown += 1
+            continue
+        for asset, counts in totals.items():
+            counts.update(coverage["rejected"].get(asset, {}))
+    out: dict = {asset: dict(counts.most_common()) for asset, counts in totals.items()}
+    if unknown:
+        out["days_without_counts"] = unknown
+    return out
+
+
+def rejected_text(rejected: dict) -> str:
+    """``rejected_rows`` in words: "raw_orders 4 (3 × reason · 1 × reason); raw_matches none"
+    (reasons hold commas and parentheses of their own)."""
+    parts = [
+        f"{asset} {sum(counts.values()):,} ({' · '.join(f'{n:,} × {r}' for r, n in counts.items())})"
+        if counts
+        else f"{asset} none"
+        for asset, counts in rejected.items()
+        if asset != "days_without_counts"
+    ]
+    if rejected.get("days_without_counts"):
+        parts.append(
+            f"not known for {rejected['days_without_counts']} day(s) merged before rejected rows "
+            "were counted (materialize merged_dataset for them again)"
+        )
+    return "; ".join(parts)
+
+
 def _headline(
     lifts: pd.DataFrame,
     not_run: list[dict],

@@ -6,6 +6,7 @@ import pandas as pd
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
 from pizza_game.analysis.merge import MergedDay
+from pizza_game.analysis.summary import rejected_rows
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.partitions import run_range
@@ -98,7 +99,16 @@ def correlation_analysis(
     )
     series, windows, matches = concat_days(days)
     result = analyse(series, windows, matches, analysis_settings.config())
-    summary = {**result.summary, "as_of": f"{as_of:%Y-%m-%d}", "days_analysed": len(days), "horizon_days": len(horizon)}
+    summary = {
+        **result.summary,
+        "data_quality": {
+            **result.summary["data_quality"],
+            "rejected": rejected_rows([d.coverage for d in days]),
+        },
+        "as_of": f"{as_of:%Y-%m-%d}",
+        "days_analysed": len(days),
+        "horizon_days": len(horizon),
+    }
     dashboard = build_dashboard_data(days, summary, result.match_windows, matches, as_of)
     shared = horizon_metadata(summary)
     yield dg.Output(
@@ -216,6 +226,7 @@ def summary_metadata(summary: dict) -> dict:
         **({} if (lift := headline_lift(summary)) is None else {"headline_lift": dg.MetadataValue.float(lift)}),
         "matches_used": dg.MetadataValue.int(quality.get("matches_used", 0)),
         "matches_unused_reasons": dg.MetadataValue.json(quality.get("matches_unused_reasons", {})),
+        "rejected_rows": dg.MetadataValue.json(quality.get("rejected", {})),
     }
 
 

@@ -1,5 +1,6 @@
 """The merged dataset: each day's orders lined up against that day's match windows."""
 
+from collections import Counter
 
 import dagster as dg
 import numpy as np
@@ -66,9 +67,11 @@ def merged_dataset(
     raw_matches: dict[str, RawPartition],
 ):  # see VALUE_WITH_CHECKS
     """Per day: orders per 15 minutes (national and per region) with match windows overlaid, and
-    the orders observed in every window of every match that kicked off that day."""
+    the orders observed in every window of every match that kicked off that day, and the rows
+    rejected on input in that day's own raw partitions, by reason (coverage "rejected")."""
     windows = analysis_settings.windows()
     orders, hours = _orders_and_hours(raw_orders)
+    rejected_orders = _rejected_orders_by_day(raw_orders)
     order_ns = to_ns(orders["ordered_at"])
     out: dict[str, MergedDay] = {}
     days = partition_windows(daily_partitions, context.partition_keys)
@@ -81,6 +84,10 @@ def merged_dataset(
         if not known:
             context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
         out[day.key] = merge_day(day.start, orders.iloc[lo:hi], matches, near_hours, windows)
+        out[day.key].coverage["rejected"] = {
+            "raw_orders": dict(sorted(rejected_orders.get(day.key, Counter()).items())),
+            "raw_matches": _rejected_by_reason(raw_matches[day.key]) if known else {},
+        }
         progress.advance()
     series = pd.concat([d.series for d in out.values()], ignore_index=True)
     national = series[(series["region"] == ALL_REGIONS) & series["covered"]]
@@ -119,6 +126,22 @@ def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame
     # A partition marked missing holds no knowledge of its hour: it is not an hour with data.
     starts = [hourly_partitions.time_window_for_partition_key(k).start for k, p in raw_orders.items() if not p.missing]
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
+
+
+def _rejected_by_reason(part: RawPartition) -> dict[str, int]:
+    return dict(sorted(Counter(part.rejected["reason"].astype(str)).items()))
+
+
+def _rejected_orders_by_day(raw_orders: dict[str, RawPartition]) -> dict[str, Counter]:
+    """Rejected order rows by reason, per UTC day of their hour partition. A merged day records
+    those of its own 24 hours only (not the D-1 and D+1 hours it reads), so that summing days
+    counts each rejected row once."""
+    out: dict[str, Counter] = {}
+    for key, part in raw_orders.items():
+        if len(part.rejected):
+            day = f"{hourly_partitions.time_window_for_partition_key(key).start:%Y-%m-%d}"
+            out.setdefault(day, Counter()).update(_rejected_by_reason(part))
+    return out
 
 
 def _metadata(days: dict[str, MergedDay], series: pd.DataFrame, national_series: pd.DataFrame) -> dict:

@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
 from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.analysis.summary import rejected_text
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import (
@@ -423,6 +424,8 @@ def data_quality(summary: dict) -> str:
     quality = dict(summary.get("data_quality") or {})
     if quality.get("probable_outages"):
         quality["probable_outages"] = outage_facts(quality["probable_outages"])
+    if "rejected" in quality:
+        quality["rejected"] = rejected_text(quality["rejected"])
     if summary.get("spikes"):
         quality["anomalies"] = anomaly_facts(summary["spikes"])
     facts = "".join(

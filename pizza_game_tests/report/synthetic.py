@@ -169,7 +169,7 @@ def _summary(
             "real_orders": real,
             "real_share": real / orders,
             "mock_share": 1 - real / orders,
-            "rejected_orders": 3,
+            "rejected": {"raw_orders": {"ordered_at unparsable or nonexistent": 3}, "raw_matches": {}},
         },
         "tests": {
             "run": 24,
