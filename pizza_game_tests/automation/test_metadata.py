@@ -8,19 +8,10 @@ import pytest
 
 from pizza_game.runner import run_pipeline
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
+from pizza_game_tests.test_definitions import ASSETS
 
-ASSET_NAMES = [
-    "raw_orders",
-    "raw_matches",
-    "merged_dataset",
-    "correlation_results",
-    "significant_correlations",
-    "correlation_summary",
-    "match_windows",
-    "dashboard_data",
-    "quicksight_manifest",
-    "dashboard_report",
-]
+ASSET_NAMES = sorted(ASSETS)
+
 EVERY_ASSET = {"storage_uri", "time_range", "real_share", "mock_share"}
 PREVIEWS = {"merged_dataset": "window_preview", "correlation_summary": "lift_per_window"}
 ROW_COUNTS = {"correlation_summary": "tests_run"}

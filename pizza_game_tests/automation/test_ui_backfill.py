@@ -30,21 +30,10 @@ from pizza_game.storage import layout
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
 from pizza_game_tests.automation.test_webserver import free_port, graphql
 from pizza_game_tests.report.browser import chromium
+from pizza_game_tests.test_definitions import ASSETS
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-ASSETS = (
-    "raw_orders",
-    "raw_matches",
-    "merged_dataset",
-    "correlation_results",
-    "significant_correlations",
-    "correlation_summary",
-    "match_windows",
-    "dashboard_data",
-    "quicksight_manifest",
-    "dashboard_report",
-)
 DAYS = ("2024-10-08", "2024-10-09")
 HOURS = [f"{day}-{hour:02d}:00" for day in DAYS for hour in range(24)]
 STARTUP_SECONDS = 180

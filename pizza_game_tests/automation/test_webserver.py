@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
+from pizza_game_tests.test_definitions import ASSETS
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 90
@@ -105,18 +106,7 @@ def test_the_ui_loads_every_asset_check_job_schedule_and_sensor(webserver: str) 
     assert repository["location"]["name"] == "pizza_game"
 
     assets = {"/".join(node["assetKey"]["path"]): node for node in repository["assetNodes"]}
-    assert set(assets) == {
-        "raw_orders",
-        "raw_matches",
-        "merged_dataset",
-        "correlation_results",
-        "significant_correlations",
-        "correlation_summary",
-        "match_windows",
-        "dashboard_data",
-        "quicksight_manifest",
-        "dashboard_report",
-    }
+    assert set(assets) == ASSETS
     checks = {name: {c["name"] for c in node["assetChecksOrError"]["checks"]} for name, node in assets.items()}
     assert checks["raw_orders"] == {"schema", "unique_order_ids", "typical_volume", "real_share", "orders_fresh"}
     assert checks["quicksight_manifest"] == {"manifest_valid", "published_recently"}
