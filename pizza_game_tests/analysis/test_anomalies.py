@@ -119,7 +119,8 @@ def test_world_without_effects_flags_windows_at_their_share_of_time():
 
 @pytest.fixture(scope="module")
 def outage_world():
-    matches = make_matches("2023-08-07", 12, seed=3, skip_every=4)
+    # every third week without football: 8 match-free weekend days, the window-scale minimum
+    matches = make_matches("2023-08-07", 12, seed=3, skip_every=3)
     orders = make_orders("2023-08-07", 12, seed=4, matches=matches)
     saturday = matches[matches["kickoff_at"].dt.tz_convert("Europe/London").dt.day_of_week == 5]
     day = saturday["kickoff_at"].dt.tz_convert("Europe/London").dt.normalize().iloc[8]
@@ -171,7 +172,13 @@ def test_match_windows_carry_the_window_scale_flag(outage_world):
     table = result.match_windows
     assert table["anomaly"].dtype == bool
     tested = table["anomaly_p"].notna()
-    assert tested.mean() > 0.9
+    proper = table["window"].isin(["pre", "during", "post"])
+    assert tested[proper].mean() > 0.9
+    # The extended windows have 7 match-free reference days, one short of the minimum: untested,
+    # and the summary says why instead of giving a p-value.
+    assert not tested[table["window"] == "extended"].any()
+    (extended,) = result.summary["spikes"]["by_scale"]["window"]["not_tested"]
+    assert extended["window"] == "extended" and extended["reason"].endswith("this range has 7")
     # The zeroed windows are window-scale anomalies with tiny p, low direction.
     windows = result.spikes[result.spikes["scale"] == "window"]
     assert (windows["direction"] == "low").any()
