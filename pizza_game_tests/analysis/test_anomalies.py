@@ -161,7 +161,8 @@ def test_six_hour_outage_is_reported_and_excluded(outage_world):
     assert len(zero_rows) >= 3 and (zero_rows["lift"] <= -0.99).all()
     assert (zero_rows["coverage"] == 1.0).all() and not zero_rows["unused_reason"].str.contains("coverage").any()
     assert "treated as zero" in data_quality(zero.summary)
-    assert "Largest: window" in data_quality(zero.summary)
+    assert "Largest: hour" in data_quality(zero.summary)
+    assert f"window {start.date()}T" in data_quality(zero.summary)  # the zeroed windows are listed
     days = zero.spikes[zero.spikes["scale"] == "day"]
     assert ((days["start"] <= start) & (days["end"] >= end) & (days["lift"] < -0.3)).any()
 
