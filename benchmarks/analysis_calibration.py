@@ -16,7 +16,12 @@ horizon:
   per-test false-positive rate (raw p < 0.05) per family, and with the minimums off the
   false-positive rate of the national lift tests by reference days and degrees of freedom;
 - for the season, the false-positive rate of a naive paired t-test of observed vs expected over
-  the same national slots (expected treated as known), which the engine deliberately does not use.
+  the same national slots (expected treated as known), which the engine deliberately does not use;
+- anomalies (no effect, national and regional): per scale (hour, window, day), the units tested
+  and the worlds where the scale was not tested at all, the share of tested units inside a match
+  window (pre/during/post; for the window scale: windows of those kinds, the rest are extended
+  windows) against the share of candidates (raw p < 0.01) and of flagged units inside them, the
+  raw candidate rate (nominal 0.01) and the share of worlds with at least one anomaly.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ def one_run(job: tuple[str, int, float]) -> dict:
         out[name] = result.results[COLUMNS].to_dict(orient="list")
         if name == "null":
             out["null_naive_paired_t"] = naive_paired_t(result.match_windows)
+            out["null_anomalies"] = anomaly_counts(result.anomaly_tests, result.summary["spikes"])
             loose = analyse_orders(orders, matches, NO_MINIMUMS, start, end)
             out["null_no_minimums"] = loose.results[COLUMNS].to_dict(orient="list")
     return out
@@ -94,6 +100,52 @@ def naive_paired_t(match_windows: pd.DataFrame) -> dict[str, float]:
         for window, values in log_ratio.groupby(slots["window"])
         if len(values) > 2
     }
+
+
+def anomaly_counts(tests: pd.DataFrame, spikes: dict) -> dict[str, dict[str, int]]:
+    """Per scale: tested units, inside match windows, candidates (raw p < 0.01), flagged, each
+    also inside match windows, and whether any unit of the scale was left untested."""
+    out = {}
+    for scale, info in spikes["by_scale"].items():
+        units = tests[tests["scale"] == scale]
+        inside = units["in_match_window"].astype(bool)
+        candidate = units["p_value"] < 0.01
+        flagged = units["anomaly"].astype(bool)
+        out[scale] = {
+            "tested": len(units),
+            "tested_inside": int(inside.sum()),
+            "candidates": int(candidate.sum()),
+            "candidates_inside": int((candidate & inside).sum()),
+            "flagged": int(flagged.sum()),
+            "flagged_inside": int((flagged & inside).sum()),
+            "not_tested_groups": len(info.get("not_tested", [])),
+        }
+    return out
+
+
+def anomaly_summary(runs: list[dict]) -> dict:
+    """Pooled over the worlds without effects (see the module docstring)."""
+    out = {}
+    for scale in ("hour", "window", "day"):
+        counts = pd.DataFrame([r["null_anomalies"][scale] for r in runs])
+        total = counts.sum()
+
+        def share(part: str, whole: str) -> float | None:
+            return round(float(total[part] / total[whole]), 4) if total[whole] else None
+
+        out[scale] = {
+            "tested_units": int(total["tested"]),
+            "worlds_with_scale_untested_somewhere": rate(counts["not_tested_groups"] > 0),
+            "worlds_with_nothing_tested": rate(counts["tested"] == 0),
+            "time_share_in_match_windows": share("tested_inside", "tested"),
+            "candidates_p<0.01": int(total["candidates"]),
+            "candidate_share_in_match_windows": share("candidates_inside", "candidates"),
+            "raw_candidate_rate": share("candidates", "tested"),
+            "flagged": int(total["flagged"]),
+            "flagged_share_in_match_windows": share("flagged_inside", "flagged"),
+            "worlds_with_an_anomaly": rate(counts["flagged"] > 0),
+        }
+    return out
 
 
 def frame(runs: list[dict], name: str) -> pd.DataFrame:
@@ -159,6 +211,7 @@ def summarise(runs: list[dict]) -> dict:
                 pd.DataFrame([r["null_naive_paired_t"] for r in runs]) < 0.05
             ).mean().round(4).to_dict(),
         },
+        "anomalies_without_effects": anomaly_summary(runs),
     }
 
 

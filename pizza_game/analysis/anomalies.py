@@ -8,11 +8,26 @@ Each *unit* of a scale is tested, per region row, against an expectation and a n
   surge is absorbed by the day's level and shows at the day scale instead.
 - **window**: every distinct match window (slot) of every kind; observed and expected as in the
   per-match table. Dispersion from the slots' reference spans (the same wall-clock spans on clean
-  days, measured the same way), per window kind, pooled over kinds when a kind has fewer than
-  ``MIN_REFERENCES``.
-- **day**: local days with at least half their bins covered; expected = the neighbour level
+  days, measured the same way), per window kind.
+- **day**: local days with at least half a day's bins covered; expected = the neighbour level
   (``scales.py``: median level of the days within two weeks) x the day's profile over its covered
-  bins. Dispersion from days that touch no match window.
+  bins. Dispersion from days that touch no match window. The weekday factor in that profile is
+  one estimate shared by all days of its weekday; its variance (``_weekday_variance``) is added to
+  every day of the weekday, which matters for Saturdays and Sundays, whose levels rest on the few
+  hours without football.
+
+Enough information or no test (all scales): an hour is tested only when every profile cell it touches rests on
+at least ``MIN_PROFILE_DAYS`` match-free days (its own weekday, or its day type where the
+baseline fell back); with fewer, leaving the hour out of its own fit leaves almost nothing (two
+weeks of data: one other day). An hour, window or day whose profile is borrowed from all days (no
+match-free bin of its weekday or day type at that time; Saturday afternoons in two weeks of the
+season) is not tested: its expectation is a guess of the shape, and a 14-day world without
+effects would flag every weekend lunch. The window scale of a window kind and the day scale are tested
+only with at least ``min_reference_days`` match-free reference days (``AnalysisConfig``, the rule
+the lift tests use; reference spans at the window's time of day, or days that touch no match
+window): the dispersion rests on them. Below it the scale is not tested and ``not_run`` (the
+summary's ``by_scale[scale]["not_tested"]``) says what is missing, e.g. "needs at least 8
+match-free reference days at the window's time of day; this range has 2".
 
 An expectation fitted without the unit is itself uncertain: the relative variance of its profile
 (about 1 / the clean orders behind each profile cell) and of its day level (1 / the day's clean
@@ -23,7 +38,11 @@ they are judged against the fit without them (``_left_out``). Without both, a wo
 effects puts about twice its time share of hour candidates and of day candidates in match time.
 
 The p-value is two-sided (2 x the smaller NB tail, capped at 1): unusually many orders and
-unusually few are both anomalies (``direction`` says which). Multiplicity: Benjamini-Hochberg
+unusually few are both anomalies (``direction`` says which). The dispersion is an estimate, so the
+p-value is the larger of that and the studentised deviation's against t with (fitted units - 1)
+degrees of freedom (``counts.studentised_p``): with thousands of hours it changes nothing; with
+the eight to twenty match-free days of a short range it does (a 14-day world without effects,
+whose days vary by 6 %, otherwise flags a day in most runs). Multiplicity: Benjamini-Hochberg
 within each scale (one family per scale, all regions together); a unit is an anomaly when its
 adjusted p is below alpha. Every tested unit is kept in ``tests`` (for calibration: in a world
 without effects, units with small p fall inside match windows at the share of tested time the
@@ -34,17 +53,23 @@ order was seen), and the match windows they touch (``match_id:window``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touched_bins
-from pizza_game.analysis.counts import dispersion, two_sided_p
+from pizza_game.analysis.baseline import (
+    CONTAMINATING_WINDOWS,
+    SOURCE_ALL_DAYS,
+    Baseline,
+    touched_bins,
+)
+from pizza_game.analysis.counts import dispersion, studentised_p, two_sided_p
 from pizza_game.analysis.scales import (
     clean_orders_per_day,
     hour_of_bin,
     neighbour_expected_per_bin,
+    profile_days_per_bin,
     profile_orders_per_bin,
     sum_by,
 )
@@ -53,9 +78,17 @@ from pizza_game.analysis.stats import benjamini_hochberg
 from pizza_game.analysis.timeline import Timeline
 
 SCALES = ("hour", "window", "day")
-MIN_REFERENCES = 10
 MIN_DAY_COVERAGE = 0.5
 LISTED = 10
+# An hour is judged against its profile fitted without it: with fewer days behind a profile cell
+# the left-out cell rests on one other day (a 14-day world without effects then flags a night hour
+# at +329 %, adjusted p 0.011). More is not required: a season's match-time cells rest on its
+# handful of Saturdays without football, and their variance is carried (``_profile_variance``).
+MIN_PROFILE_DAYS = 3
+BORROWED = (
+    "their time-of-day profile has no match-free day of the same weekday or day type "
+    "(it would be borrowed from all days)"
+)
 TEST_COLUMNS = (
     "scale",
     "start",
@@ -86,6 +119,9 @@ class Anomalies:
     tests: pd.DataFrame  # every tested unit (TEST_COLUMNS)
     flagged: pd.DataFrame  # the anomalies (ANOMALY_COLUMNS), most significant first
     alpha: float
+    # window kinds and regions a scale was not tested for, and why (scale, window, region, units,
+    # reason); below the reference-day minimum a scale is not tested rather than guessed
+    not_run: list[dict] = field(default_factory=list)
 
     def window_flags(self) -> pd.DataFrame:
         """Per (window, slot, region): anomaly, anomaly_p and anomaly_p_adjusted of the slot."""
@@ -107,6 +143,11 @@ class Anomalies:
                     "in_match_windows": int(
                         ((flagged["scale"] == scale) & flagged["in_match_window"]).sum()
                     ),
+                    "not_tested": [
+                        {k: item[k] for k in ("window", "region", "units", "reason")}
+                        for item in self.not_run
+                        if item["scale"] == scale
+                    ],
                 }
                 for scale in SCALES
             },
@@ -133,15 +174,17 @@ def find_anomalies(
     regions: list[int],
     alpha: float,
     min_coverage: float,
+    min_reference_days: int,
 ) -> Anomalies:
     """Test every unit of every scale (see module docstring); ``bounds``: match_id, window, *_ns."""
     proper = bounds[bounds["window"].isin(CONTAMINATING_WINDOWS)]
     in_window = touched_bins(timeline, proper["start_ns"].to_numpy(), proper["end_ns"].to_numpy())
-    frames = [
-        _hour_tests(timeline, baseline, in_window, regions),
-        _window_tests(match_windows, references, timeline, baseline, regions, min_coverage),
-        _day_tests(timeline, baseline, in_window, regions),
-    ]
+    windows, windows_not_run = _window_tests(
+        match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
+    )
+    days, days_not_run = _day_tests(timeline, baseline, in_window, regions, min_reference_days)
+    hours, hours_not_run = _hour_tests(timeline, baseline, in_window, regions)
+    frames = [hours, windows, days]
     tests = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
         len(f) for f in frames
     ) else _empty(TEST_COLUMNS)
@@ -165,10 +208,19 @@ def find_anomalies(
         np.isnan(share), "none", np.where(share >= 1, "real", np.where(share <= 0, "mock", "mixed"))
     )
     flagged["windows"] = _labels(flagged, proper, match_windows)
-    return Anomalies(tests=tests, flagged=flagged[list(ANOMALY_COLUMNS)], alpha=alpha)
+    return Anomalies(
+        tests=tests,
+        flagged=flagged[list(ANOMALY_COLUMNS)],
+        alpha=alpha,
+        not_run=hours_not_run + windows_not_run + days_not_run,
+    )
 
 
-def _unit_frame(scale, start_ns, end_ns, region, observed, expected, real, phi, in_window, **extra):
+def _unit_frame(
+    scale, start_ns, end_ns, region, observed, expected, real, phi, in_window, df, **extra
+):
+    """One scale's tested units; p = the larger of the NB p-value and the studentised one with
+    ``df`` (the units the dispersion was fitted on, minus one): the dispersion is estimated."""
     n = len(observed)
     lift = np.divide(observed, expected, out=np.full(n, np.nan), where=expected > 0) - 1.0
     return pd.DataFrame(
@@ -183,7 +235,9 @@ def _unit_frame(scale, start_ns, end_ns, region, observed, expected, real, phi, 
             "expected": expected,
             "lift": lift,
             "dispersion": phi,
-            "p_value": two_sided_p(observed, expected, phi),
+            "p_value": np.fmax(
+                two_sided_p(observed, expected, phi), studentised_p(observed, expected, phi, df)
+            ),
             "direction": np.where(observed >= expected, "high", "low"),
             "real_orders": real,
             "in_match_window": np.asarray(in_window, dtype=bool),
@@ -191,11 +245,18 @@ def _unit_frame(scale, start_ns, end_ns, region, observed, expected, real, phi, 
     )
 
 
-def _hour_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
+def _hour_tests(timeline, baseline, in_window, regions):
+    """Hour-scale tests, and the hours not tested (borrowed profile, too few days behind it)."""
     hour, n_hours = hour_of_bin(timeline)
+    not_run: list[dict] = []
     if n_hours == 0:
-        return _empty(TEST_COLUMNS)
+        return _empty(TEST_COLUMNS), not_run
     bins = np.bincount(hour, minlength=n_hours)
+    borrowed = np.bincount(hour, _borrowed(timeline, baseline).astype("float64"), n_hours) > 0
+    days_bins = np.where(timeline.covered, profile_days_per_bin(timeline, baseline), np.inf)
+    days_behind = np.full(n_hours, np.inf)
+    np.minimum.at(days_behind, hour, days_bins)
+    few = ~borrowed & (days_behind < MIN_PROFILE_DAYS)
     covered = np.bincount(hour, timeline.covered.astype("float64"), n_hours) == bins
     clean = np.bincount(hour, baseline.clean.astype("float64"), n_hours) == bins
     touched = np.bincount(hour, in_window.astype("float64"), n_hours) > 0
@@ -221,6 +282,24 @@ def _hour_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     frames = []
     for r in regions:
         tested = covered & np.isfinite(expected[r]) & (expected[r] > 0)
+        if (tested & borrowed).any():
+            not_run.append(
+                _not_run("hour", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
+            )
+        tested &= ~borrowed
+        if (tested & few).any():
+            most = int(days_behind[tested & few].max())
+            not_run.append(
+                _not_run(
+                    "hour",
+                    "",
+                    timeline.regions[r],
+                    int((tested & few).sum()),
+                    f"needs at least {MIN_PROFILE_DAYS} match-free days of the same weekday "
+                    f"at the hour's time of day behind its profile; this range has at most {most}",
+                )
+            )
+        tested &= ~few
         fit = tested & clean
         phi = dispersion(observed[r, fit], expected[r, fit], relative_var[r, fit])
         unit_phi = phi + relative_var[r]
@@ -235,19 +314,25 @@ def _hour_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
                 real[r, tested],
                 unit_phi[tested],
                 touched[tested],
+                int(fit.sum()) - 1,
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), not_run
 
 
-def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
+def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
+    """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
     n_days = timeline.n_days
+    not_run: list[dict] = []
     if n_days == 0:
-        return _empty(TEST_COLUMNS)
+        return _empty(TEST_COLUMNS), not_run
     day = timeline.day
     covered = timeline.covered
     bins = np.bincount(day, minlength=n_days)
-    coverage = np.bincount(day, covered.astype("float64"), n_days) / np.maximum(bins, 1)
+    # Against a whole local day: a day cut by the range's edge (the hour after local midnight
+    # before a UTC end) is not a day.
+    coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.slots_per_day
+    borrowed = np.bincount(day, _borrowed(timeline, baseline).astype("float64"), n_days) > 0
     touched = np.bincount(day, in_window.astype("float64"), n_days) > 0
     neighbour = neighbour_expected_per_bin(timeline, baseline)
     expected = sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0))
@@ -258,7 +343,7 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
         sum_by(day, n_days, variance_bins * outside_fit[None, :]),
         sum_by(day, n_days, np.nan_to_num(profile_bins)),
         np.zeros((len(timeline.regions), n_days)),
-    )
+    ) + _weekday_variance(timeline, baseline)
     observed = sum_by(day, n_days, timeline.orders)
     real = sum_by(day, n_days, timeline.real)
     first_bin = np.searchsorted(day, np.arange(n_days))
@@ -267,7 +352,24 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
     frames = []
     for r in regions:
         tested = (coverage >= MIN_DAY_COVERAGE) & np.isfinite(expected[r]) & (expected[r] > 0)
+        if (tested & borrowed).any():
+            not_run.append(
+                _not_run("day", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
+            )
+        tested &= ~borrowed
         clean = tested & ~touched
+        if clean.sum() < min_reference_days:
+            not_run.append(
+                _not_run(
+                    "day",
+                    "",
+                    timeline.regions[r],
+                    int(tested.sum()),
+                    f"needs at least {min_reference_days} match-free reference days with a "
+                    f"neighbour level; this range has {int(clean.sum())}",
+                )
+            )
+            continue
         phi = dispersion(observed[r, clean], expected[r, clean], relative_var[r, clean])
         frames.append(
             _unit_frame(
@@ -280,16 +382,19 @@ def _day_tests(timeline, baseline, in_window, regions) -> pd.DataFrame:
                 real[r, tested],
                 phi + relative_var[r, tested],
                 touched[tested],
+                int(clean.sum()) - 1,
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
 
 
 def _window_tests(
-    match_windows, references, timeline, baseline, regions, min_coverage
-) -> pd.DataFrame:
+    match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Window-scale tests, and the window kinds not tested (too few reference days) and why."""
+    not_run: list[dict] = []
     if len(match_windows) == 0:
-        return _empty(TEST_COLUMNS)
+        return _empty(TEST_COLUMNS), not_run
     slots = match_windows.drop_duplicates(["window", "slot", "region"])
     covered = timeline.covered[None, :]
     profile_prefix = _prefix(np.nan_to_num(baseline.profile_per_bin(timeline)) * covered)
@@ -300,25 +405,39 @@ def _window_tests(
         * covered
     )
     day_prefix = _prefix(clean_orders_per_day(timeline, baseline))
+    borrowed_prefix = _prefix(_borrowed(timeline, baseline)[None, :].astype("float64"))[0]
     frames = []
     for r in regions:
         region = timeline.regions[r]
-        pooled_o = np.concatenate([refs.observed[r] for refs in references.values()])
-        pooled_e = np.concatenate([refs.expected[r] for refs in references.values()])
         for kind, refs in references.items():
             rows = slots[(slots["window"] == kind) & (slots["region"] == region)]
             expected = rows["expected"].to_numpy(dtype="float64")
             tested = np.isfinite(expected) & (expected > 0)
             tested &= rows["coverage"].to_numpy() >= min_coverage - 1e-12
+            b0, b1 = _bin_range(timeline, rows)
+            borrowed = borrowed_prefix[b1] - borrowed_prefix[b0] > 0
+            if (tested & borrowed).any():
+                not_run.append(_not_run("window", kind, region, int((tested & borrowed).sum()), BORROWED))
+            tested &= ~borrowed
             if not tested.any():
                 continue
             rows = rows[tested]
             usable = np.isfinite(refs.expected[r]) & (refs.expected[r] > 0)
-            phi = (
-                dispersion(refs.observed[r], refs.expected[r])
-                if usable.sum() >= MIN_REFERENCES
-                else dispersion(pooled_o, pooled_e)
-            )
+            usable &= refs.coverage >= min_coverage - 1e-12
+            reference_days = int(len(np.unique(refs.first_day[usable])))
+            if reference_days < min_reference_days:
+                not_run.append(
+                    _not_run(
+                        "window",
+                        kind,
+                        region,
+                        len(rows),
+                        f"needs at least {min_reference_days} match-free reference days at the "
+                        f"window's time of day; this range has {reference_days}",
+                    )
+                )
+                continue
+            phi = dispersion(refs.observed[r, usable], refs.expected[r, usable])
             observed = rows["observed"].to_numpy(dtype="float64")
             x0, x1 = _bin_range(timeline, rows)
             first_day = timeline.day[np.minimum(x0, timeline.n_bins - 1)]
@@ -339,11 +458,53 @@ def _window_tests(
                     np.nan_to_num(rows["real_share"].to_numpy(dtype="float64")) * observed,
                     phi + relative_var,
                     kind in CONTAMINATING_WINDOWS,
+                    int(usable.sum()) - 1,
                     window=kind,
                     slot=rows["slot"].to_numpy(),
                 )
             )
-    return pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)
+    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
+
+
+def _borrowed(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """Covered bins whose profile cell is borrowed from all days (no match-free bin of their
+    weekday or day type at that time of day): a guess of the shape, not an estimate of it."""
+    return timeline.covered & (baseline.source_per_bin(timeline) >= SOURCE_ALL_DAYS)
+
+
+def _not_run(scale: str, window: str, region: str, units: int, reason: str) -> dict:
+    return {"scale": scale, "window": window, "region": region, "units": units, "reason": reason}
+
+
+def _weekday_variance(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, day]: relative variance of the day's weekday factor, one error shared by every day
+    of that weekday in the horizon, so a day compared with its neighbours carries it in full.
+
+    The neighbour level is weekday-free; the day's weekday factor comes back through its profile.
+    The factor is the mean of its weekday's levels (``baseline.weekday_scale_variance``: the spread
+    of that mean), and those levels are fitted on the profile of the weekday's clean hours, itself
+    estimated once for all the weekday's days: relative variance about 1 / the weekday's clean
+    orders, times the share of its orders outside clean time (0 for a weekday that is all clean,
+    whose profile is normalised on the whole day). A Saturday with football most of the day gets
+    both; the day dispersion, fitted on days without matches (mostly Monday-Thursday), sees
+    neither, and without them a world without effects puts about twice their share of time of
+    its day candidates on match days.
+    """
+    n_regions = len(timeline.regions)
+    day_weekday = timeline.day_weekday(np.arange(timeline.n_days))
+    if baseline.scale_variance is None:
+        return np.zeros((n_regions, timeline.n_days))
+    covered = timeline.covered
+    weekday = timeline.weekday[covered]
+    orders = timeline.orders[:, covered]
+    clean = baseline.clean[covered]
+    total = sum_by(weekday, 7, orders)
+    clean_total = sum_by(weekday[clean], 7, orders[:, clean])
+    outside = np.divide(total - clean_total, total, out=np.zeros(total.shape), where=total > 0)
+    profile_part = np.divide(
+        outside, clean_total, out=np.zeros(total.shape), where=clean_total > 0
+    )
+    return (baseline.scale_variance + profile_part)[:, day_weekday]
 
 
 def _relative_variance(profile_var, profile, day_orders) -> np.ndarray:

@@ -42,6 +42,8 @@ class Baseline:
     profile: np.ndarray
     profile_source: np.ndarray
     iterations: int
+    # [region, 7]: variance of the log weekday factor moved into the profile (weekday_scale_variance)
+    scale_variance: np.ndarray | None = None
 
     def profile_per_bin(self, timeline: Timeline) -> np.ndarray:
         """profile[r, weekday(i), slot(i)] for every region row and bin (NaN: none usable)."""
@@ -117,6 +119,7 @@ def fit_baseline(
     )
     level = np.where(day_seen, _ratio(day_total, day_weight), np.nan)
     scale = weekday_scale(level, timeline.day_weekday(np.arange(n_days)))
+    scale_variance = weekday_scale_variance(level, timeline.day_weekday(np.arange(n_days)))
     level = level / scale[:, timeline.day_weekday(np.arange(n_days))]
     profile = (profile.reshape(n_regions, 7, n_slots) * scale[:, :, None]).reshape(
         n_regions, n_cells
@@ -132,6 +135,7 @@ def fit_baseline(
         profile=full.reshape(n_regions, 7, n_slots),
         profile_source=source.reshape(7, n_slots),
         iterations=iterations,
+        scale_variance=scale_variance,
     )
 
 
@@ -143,10 +147,32 @@ def weekday_scale(level: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     levels by it leaves a level that is comparable from one day to the next, so one level can serve
     a span that crosses midnight (the extended window).
     """
+    mean, _ = _weekday_deviation_moments(level, weekday)
+    scale = np.exp(mean)
+    return scale / np.exp(np.log(scale).mean(axis=1, keepdims=True))
+
+
+def weekday_scale_variance(level: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """[region, 7]: variance of the estimated log weekday factor (``weekday_scale``).
+
+    The standard error squared of the mean deviation: the sample variance of the weekday's
+    deviations over their number (NaN-free: 0 with fewer than two). It is one error shared by
+    every day of that weekday in the horizon, so a day compared with its neighbours' level
+    carries it in full. It is large for a weekday whose levels rest on few clean orders (a
+    Saturday with football most of the day).
+    """
+    _, variance = _weekday_deviation_moments(level, weekday)
+    return variance
+
+
+def _weekday_deviation_moments(level: np.ndarray, weekday: np.ndarray):
+    """Per region and weekday: mean deviation of log level from the centred 7-day mean, and the
+    variance of that mean (0 where undefined)."""
     n_regions, n_days = level.shape
-    scale = np.ones((n_regions, 7))
+    mean = np.zeros((n_regions, 7))
+    variance = np.zeros((n_regions, 7))
     if n_days < 7:
-        return scale
+        return mean, variance
     with np.errstate(divide="ignore", invalid="ignore"):
         log_level = np.log(level)
     valid = np.isfinite(log_level)
@@ -160,14 +186,14 @@ def weekday_scale(level: np.ndarray, weekday: np.ndarray) -> np.ndarray:
     for w in range(7):
         of_weekday = deviation[:, weekday[centre] == w]
         seen = np.isfinite(of_weekday)
-        mean = np.divide(
-            np.where(seen, of_weekday, 0.0).sum(axis=1),
-            seen.sum(axis=1),
-            out=np.zeros(n_regions),
-            where=seen.sum(axis=1) > 0,
+        n = seen.sum(axis=1)
+        values_w = np.where(seen, of_weekday, 0.0)
+        mean[:, w] = np.divide(values_w.sum(axis=1), n, out=np.zeros(n_regions), where=n > 0)
+        squares = np.where(seen, (of_weekday - mean[:, w : w + 1]) ** 2, 0.0).sum(axis=1)
+        variance[:, w] = np.divide(
+            squares, n * (n - 1.0), out=np.zeros(n_regions), where=n > 1
         )
-        scale[:, w] = np.exp(mean)
-    return scale / np.exp(np.log(scale).mean(axis=1, keepdims=True))
+    return mean, variance
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

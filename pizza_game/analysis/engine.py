@@ -208,6 +208,7 @@ def analyse(
         region_rows,
         config.alpha,
         config.min_coverage,
+        config.min_reference_days,
     )
     match_windows = with_window_flags(match_windows, anomalies)
     spikes = anomalies.flagged

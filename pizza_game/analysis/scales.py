@@ -84,3 +84,22 @@ def profile_orders_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray
 def clean_orders_per_day(timeline: Timeline, baseline: Baseline) -> np.ndarray:
     """[region, day]: the clean orders a day's level is fitted on (relative variance ~ 1 / them)."""
     return sum_by(timeline.day, timeline.n_days, timeline.orders * baseline.clean[None, :])
+
+
+def profile_days_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[bin]: the clean days behind the bin's profile cell (the days with a clean bin in that cell,
+    pooled over its day type or all days where the baseline fell back; 0: none)."""
+    n_slots = timeline.slots_per_day
+    cell = timeline.weekday * n_slots + timeline.slot
+    clean = baseline.clean
+    days = np.bincount(cell[clean], minlength=7 * n_slots).reshape(7, n_slots).astype("float64")
+    day_type = (DAY_TYPE[:, None] == np.arange(2)[None, :]).astype("float64")
+    by_type = day_type.T @ days  # [type, slot]
+    every_day = np.repeat(days.sum(axis=0, keepdims=True), 7, axis=0)
+    source = baseline.profile_source
+    behind = np.where(
+        source == SOURCE_WEEKDAY,
+        days,
+        np.where(source == SOURCE_DAY_TYPE, by_type[DAY_TYPE, :], every_day),
+    )
+    return behind[timeline.weekday, timeline.slot]

@@ -406,7 +406,7 @@ def anomaly_facts(anomalies: dict) -> str:
     """Anomalies per scale, then the most significant ones with size, p and source."""
     scales = "; ".join(
         f"{scale}: {v['anomalies']} of {v['tested']} tested "
-        f"({v['in_match_windows']} in match windows)"
+        f"({v['in_match_windows']} in match windows)" + _not_tested(v.get("not_tested", []))
         for scale, v in anomalies["by_scale"].items()
     )
     largest = ", ".join(
@@ -416,6 +416,17 @@ def anomaly_facts(anomalies: dict) -> str:
         for a in anomalies.get("largest", [])
     )
     return scales + (f". Largest: {largest}" if largest else "")
+
+
+def _not_tested(items: list[dict]) -> str:
+    """", not tested: pre ALL (12 windows), ...: needs at least ..." per distinct reason."""
+    by_reason: dict[str, list[str]] = {}
+    for item in items:
+        what = " ".join(filter(None, (item["window"], item["region"])))
+        by_reason.setdefault(item["reason"], []).append(f"{what} ({item['units']})")
+    return "".join(
+        f", not tested: {', '.join(units)}: {reason}" for reason, units in by_reason.items()
+    )
 
 
 def data_quality(summary: dict) -> str:

@@ -7,9 +7,14 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from pizza_game.analysis.anomalies import BORROWED
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.file_import import import_orders
+from pizza_game.collectors.match_effects import MatchEffects
+from pizza_game.collectors.mock_matches import generate_matches
+from pizza_game.collectors.mock_orders import generate_orders
+from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.report.html import data_quality
 from pizza_game.schema import MATCH_COLUMNS, coerce
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
@@ -119,7 +124,8 @@ def test_world_without_effects_flags_windows_at_their_share_of_time():
 
 @pytest.fixture(scope="module")
 def outage_world():
-    matches = make_matches("2023-08-07", 12, seed=3, skip_every=4)
+    # every third week without football: 8 match-free weekend days, the window-scale minimum
+    matches = make_matches("2023-08-07", 12, seed=3, skip_every=3)
     orders = make_orders("2023-08-07", 12, seed=4, matches=matches)
     saturday = matches[matches["kickoff_at"].dt.tz_convert("Europe/London").dt.day_of_week == 5]
     day = saturday["kickoff_at"].dt.tz_convert("Europe/London").dt.normalize().iloc[8]
@@ -160,7 +166,8 @@ def test_six_hour_outage_is_reported_and_excluded(outage_world):
     assert len(zero_rows) >= 3 and (zero_rows["lift"] <= -0.99).all()
     assert (zero_rows["coverage"] == 1.0).all() and not zero_rows["unused_reason"].str.contains("coverage").any()
     assert "treated as zero" in data_quality(zero.summary)
-    assert "Largest: window" in data_quality(zero.summary)
+    assert "Largest: hour" in data_quality(zero.summary)
+    assert f"window {start.date()}T" in data_quality(zero.summary)  # the zeroed windows are listed
     days = zero.spikes[zero.spikes["scale"] == "day"]
     assert ((days["start"] <= start) & (days["end"] >= end) & (days["lift"] < -0.3)).any()
 
@@ -171,7 +178,13 @@ def test_match_windows_carry_the_window_scale_flag(outage_world):
     table = result.match_windows
     assert table["anomaly"].dtype == bool
     tested = table["anomaly_p"].notna()
-    assert tested.mean() > 0.9
+    proper = table["window"].isin(["pre", "during", "post"])
+    assert tested[proper].mean() > 0.9
+    # The extended windows have 7 match-free reference days, one short of the minimum: untested,
+    # and the summary says why instead of giving a p-value.
+    assert not tested[table["window"] == "extended"].any()
+    (extended,) = result.summary["spikes"]["by_scale"]["window"]["not_tested"]
+    assert extended["window"] == "extended" and extended["reason"].endswith("this range has 7")
     # The zeroed windows are window-scale anomalies with tiny p, low direction.
     windows = result.spikes[result.spikes["scale"] == "window"]
     assert (windows["direction"] == "low").any()
@@ -183,3 +196,75 @@ def test_match_windows_carry_the_window_scale_flag(outage_world):
 def test_outage_setting_is_checked():
     with pytest.raises(ValueError, match="outages must be one of"):
         AnalysisConfig(outages="ignore")
+
+
+def test_short_range_without_effects_flags_nothing_and_says_what_window_and_day_scales_lack():
+    """14 mock days without match effects, ending 2024-09-21 00:00 UTC (01:00 London): the window
+    scale has no match-free reference day at the windows' times and is not tested; nothing is
+    flagged at any scale, and the report says why the windows were not tested."""
+    start, end = pd.Timestamp("2024-09-07T00:00Z"), pd.Timestamp("2024-09-21T00:00Z")
+    matches = generate_matches(start, end, seed=1, now=end + pd.Timedelta(days=30))
+    orders = generate_orders(
+        start - pd.Timedelta(hours=12), end, seed=1, matches=matches, effects=MatchEffects.none()
+    )
+    config = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
+    result = analyse_orders(orders, matches, config, start, end)
+    assert result.spikes.empty  # no anomaly at any scale, in any region
+    scales = result.summary["spikes"]["by_scale"]
+    assert scales["window"]["tested"] == 0
+    untested = scales["window"]["not_tested"]
+    assert {item["window"] for item in untested} == {"pre", "during", "post", "extended"}
+    short = [i for i in untested if i["reason"].startswith("needs at least 8 match-free reference")]
+    assert {item["window"] for item in short} == {"pre", "during", "post", "extended"}
+    assert all(int(item["reason"].rsplit(" ", 1)[1]) < 8 for item in short)
+    assert all(i in short or i["reason"] == BORROWED for i in untested)
+    assert len(result.match_windows) and result.match_windows["anomaly_p"].isna().all()
+    # Days are tested (enough match-free weekdays), but not the hour after local midnight that the
+    # UTC end cuts off: a fragment is no day.
+    days = result.anomaly_tests[result.anomaly_tests["scale"] == "day"]
+    assert len(days) and ((days["end"] - days["start"]) >= pd.Timedelta(hours=12)).all()
+    shown = data_quality(result.summary)
+    assert "window: 0 of 0 tested" in shown and "not tested: pre ALL" in shown
+    assert "needs at least 8 match-free reference days at the window&#x27;s time of day" in shown
+
+
+def test_day_scale_is_gated_on_the_reference_day_minimum():
+    matches = make_matches("2023-08-07", 4, seed=3, skip_every=4)
+    orders = make_orders("2023-08-07", 4, seed=4, matches=matches)
+    strict = AnalysisConfig(regional=False, min_reference_days=30)
+    result = analyse_orders(orders, matches, strict)
+    day = result.summary["spikes"]["by_scale"]["day"]
+    assert day["tested"] == 0
+    (item,) = day["not_tested"]
+    assert item["reason"].startswith("needs at least 30 match-free reference days")
+    match_free = int(item["reason"].rsplit(" ", 1)[1])
+    assert 8 <= match_free < 30  # four weeks: Monday-Friday without football
+    loose = analyse_orders(orders, matches, AnalysisConfig(regional=False))
+    assert loose.summary["spikes"]["by_scale"]["day"]["tested"] > 0
+    assert loose.summary["spikes"]["by_scale"]["day"]["not_tested"] == []
+
+
+@pytest.mark.slow
+def test_world_without_effects_flags_match_days_at_their_share_of_days():
+    """Day scale, ten 24-week worlds without effects: match days are judged with the error of
+    their weekday factor (a Saturday's level rests on the few hours without football), so their
+    standardised deviations spread like other days' and they hold small p-values at their share of
+    days. Without that variance match days spread 6 % wider and one world in ten flags a day."""
+    frames = []
+    for seed in range(10):
+        matches = make_matches("2023-08-07", 24, seed=seed, skip_every=4)
+        orders = make_orders("2023-08-07", 24, seed=seed + 1000, matches=matches)
+        tests = analyse_orders(orders, matches, AnalysisConfig(regional=False)).anomaly_tests
+        frames.append(tests[tests["scale"] == "day"].assign(seed=seed))
+    days = pd.concat(frames, ignore_index=True)
+    inside = days["in_match_window"].to_numpy(dtype=bool)
+    e = days["expected"].to_numpy(dtype="float64")
+    z = (days["observed"].to_numpy() - e) / np.sqrt(e * (1 + days["dispersion"].to_numpy() * e))
+    assert 0.15 < inside.mean() < 0.3  # Saturdays and Sundays with football
+    assert z[inside].std() / z[~inside].std() < 1.03
+    assert 0.9 < z[~inside].std() < 1.1
+    candidates = days["p_value"] < 0.05
+    share = inside[candidates].mean()
+    assert share < 1.5 * inside.mean()
+    assert sps.binomtest(int(inside[candidates].sum()), int(candidates.sum()), inside.mean()).pvalue > 0.05
+    assert not days["anomaly"].any()
