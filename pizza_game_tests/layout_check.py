@@ -12,6 +12,7 @@ KEY_FAMILIES = {
     "raw_orders": rf"raw-data/dominos-orders/(real/{DATE}_orders|mock/{DATE}_mock_orders)\.json",
     "raw_matches": rf"raw-data/football-data/(real/{DATE}_matches|mock/{DATE}_mock_matches)\.json",
     "merged_dataset": rf"processed-data/merged-datasets/{DATE}_merged_data\.(csv|json)",
+    "merged_columns": rf"processed-data/merged-columns/{DATE}_merged_columns\.bin",
     "correlation_results": rf"processed-data/correlation-analysis/{DATE}_correlation_results\.csv",
     "significant_correlations": rf"processed-data/correlation-analysis/{DATE}_significant_correlations\.csv",
     "correlation_summary": rf"processed-data/correlation-analysis/{DATE}_correlation_summary\.json",

@@ -41,7 +41,7 @@ def dashboard_report(
             "materialize correlation_analysis again"
         )
     # Imported here, not with the code location: plotly costs every command's start.
-    from pizza_game.report.html import render_report
+    from pizza_game.report.html import render_reports
 
     table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
     quality = correlation_summary.value.get("data_quality", {})
@@ -53,15 +53,15 @@ def dashboard_report(
     newest = newest_dated_day(store, layout.REPORTS_PREFIX)
     latest = newest is None or dashboard_data.stamp.normalize() >= newest
     # Each page links the per-match table relative to where it lies, so the link works offline.
-    pages = {
-        target: render_report(
-            table,
-            correlation_summary.value,
-            windows=analysis_settings.windows(),
-            match_table_href=posixpath.relpath(drill_down, posixpath.dirname(target)),
-        ).encode("utf-8")
-        for target in ((key, layout.REPORT_LATEST_KEY) if latest else (key,))
-    }
+    # The figures and data are built once for both pages.
+    targets = (key, layout.REPORT_LATEST_KEY) if latest else (key,)
+    rendered = render_reports(
+        table,
+        correlation_summary.value,
+        windows=analysis_settings.windows(),
+        match_table_hrefs=[posixpath.relpath(drill_down, posixpath.dirname(target)) for target in targets],
+    )
+    pages = {target: html.encode("utf-8") for target, html in zip(targets, rendered, strict=True)}
     with storage_failures("dashboard_report"):
         for target, page in pages.items():
             store.put(target, page, HTML_TYPE)

@@ -51,6 +51,20 @@ def render_report(
     ``windows`` are the match windows the analysis used (the table gives each window's start only);
     ``match_table_href`` links to the per-match table over the whole horizon (match_windows.csv).
     """
+    return render_reports(dashboard, summary, title=title, windows=windows, match_table_hrefs=[match_table_href])[0]
+
+
+def render_reports(
+    dashboard: pd.DataFrame,
+    summary: dict,
+    *,
+    title: str = DEFAULT_TITLE,
+    windows: WindowConfig = WindowConfig(),
+    match_table_hrefs: list[str | None],
+) -> list[str]:
+    """``render_report`` for each of ``match_table_hrefs`` (pages stored in different folders link
+    the per-match table by different relative paths): the figures, data and scripts are built
+    once, only the per-match section differs."""
     missing = [c for c in DASHBOARD_COLUMNS if c not in dashboard.columns]
     if missing:
         raise ValueError(
@@ -74,7 +88,7 @@ def render_report(
         "default-src 'none'; connect-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; "
         f"script-src {script_hash(plotly_js)} {script_hash(page_js)}"
     )
-    main = "\n".join(
+    before_table = "\n".join(
         [
             filter_form(facets),
             kpi_tiles(dashboard, summary),
@@ -94,10 +108,17 @@ def render_report(
                 '<div id="lift-chart"></div>',
             ),
             relationships(summary),
-            match_table(dashboard, facets, summary, match_table_href),
-            data_quality(summary),
         ]
     )
+    after_table = data_quality(summary)
+    return [
+        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
+        for href in match_table_hrefs
+    ]
+
+
+def page(title: str, summary: dict, policy: str, data: str, plotly_js: str, page_js: str, main: str) -> str:
+    """The whole HTML document around the sections ``main``."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from pizza_game.analysis.merge import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay
 from pizza_game.collectors.raw import RawPartition
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
+from pizza_game.storage import columns
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -253,6 +255,41 @@ def encode_merged(day: MergedDay) -> dict[str, bytes]:
         "series": day.series,
     }
     return {"json": to_json(document), "csv": to_csv(day.series)}
+
+
+MERGED_TABLES = {"series": SERIES_COLUMNS, "windows": WINDOW_COLUMNS, "matches": MATCH_DAY_COLUMNS}
+
+
+def encode_merged_columns(day: MergedDay, merged_json: bytes) -> bytes:
+    """The columnar copy of a merged day (storage/columns.py) whose JSON object is ``merged_json``."""
+    fields = json.loads(to_json({"day": day.day, "coverage": day.coverage}))
+    return columns.encode_columns(fields, {name: (getattr(day, name), cols) for name, cols in MERGED_TABLES.items()}, merged_json)
+
+
+def decode_merged_columns(objects: list[tuple[bytes, bytes]]) -> list[MergedDay | None]:
+    """Per (merged JSON bytes, columnar bytes): the merged day from its columnar copy, or None where
+    that copy was not built from exactly these JSON bytes or cannot be read (decode the JSON)."""
+    usable: list[tuple[int, dict, memoryview]] = []
+    for i, (merged_json, data) in enumerate(objects):
+        try:
+            header, body = columns.read_header(data)
+        except (ValueError, UnicodeDecodeError, struct.error):
+            continue
+        if header.get("merged_sha256") == columns.digest(merged_json):
+            usable.append((i, header, body))
+    out: list[MergedDay | None] = [None] * len(objects)
+    try:
+        tables = columns.decode_tables([(header, body) for _, header, body in usable], MERGED_TABLES)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return out  # some copy is damaged: the JSON objects say the same
+    bounds = {name: np.cumsum([0, *rows]) for name, (_, rows) in tables.items()}
+    for j, (i, header, _) in enumerate(usable):
+        out[i] = MergedDay(
+            day=pd.Timestamp(header["day"]),
+            coverage=header["coverage"],
+            **{name: table.iloc[bounds[name][j] : bounds[name][j + 1]].reset_index(drop=True) for name, (table, _) in tables.items()},
+        )
+    return out
 
 
 def decode_merged_days(objects: list[tuple[bytes, str]]) -> list[MergedDay]:

@@ -12,6 +12,8 @@ from datetime import datetime
 RAW_ORDERS_PREFIX = "raw-data/dominos-orders"
 RAW_MATCHES_PREFIX = "raw-data/football-data"
 MERGED_PREFIX = "processed-data/merged-datasets"
+# Each merged day again, column by column (storage/columns.py): what the analysis reads.
+MERGED_COLUMNS_PREFIX = "processed-data/merged-columns"
 CORRELATION_PREFIX = "processed-data/correlation-analysis"
 DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
 METADATA_PREFIX = "quicksight-ready/metadata"
@@ -41,6 +43,10 @@ def raw_matches_key(source: str, window_start: datetime) -> str:
 
 def merged_keys(window_start: datetime) -> dict[str, str]:
     return {ext: _dated(MERGED_PREFIX, window_start, f"merged_data.{ext}") for ext in ("csv", "json")}
+
+
+def merged_columns_key(window_start: datetime) -> str:
+    return _dated(MERGED_COLUMNS_PREFIX, window_start, "merged_columns.bin")
 
 
 def correlation_results_key(stamp: datetime) -> str:

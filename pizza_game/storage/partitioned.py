@@ -16,12 +16,15 @@ from pizza_game.collectors.raw import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
+from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.codecs import (
     CSV_TYPE,
     JSON_TYPE,
+    decode_merged_columns,
     decode_merged_days,
     decode_raw_many,
     encode_merged,
+    encode_merged_columns,
     encode_raw_many,
 )
 from pizza_game.storage.store import ObjectStore
@@ -146,23 +149,45 @@ class RawStore:
 
 
 class MergedStore:
-    """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day."""
+    """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day,
+    and the same day column by column (storage/columns.py), which is what ``read_days`` decodes."""
 
     def __init__(self, store: ObjectStore):
         self.store = store
 
     def write(self, day: MergedDay) -> dict[str, tuple[str, int]]:
+        """Writes the JSON and CSV, then the columnar copy. The copy names the digest of the JSON it
+        was built from, so whatever happens between the writes, a reader never takes a copy that
+        does not match the JSON stored (it decodes the JSON instead)."""
         keys = layout.merged_keys(day.day)
         encoded = encode_merged(day)
         for ext, data in encoded.items():
             self.store.put(keys[ext], data, JSON_TYPE if ext == "json" else CSV_TYPE)
+        self.store.put(layout.merged_columns_key(day.day), encode_merged_columns(day, encoded["json"]), COLUMNS_TYPE)
         return {ext: (keys[ext], len(encoded[ext])) for ext in encoded}
 
     def read_days(self, days: Iterable[pd.Timestamp]) -> list[MergedDay]:
-        """The stored merged days among ``days``, oldest first; missing days are skipped."""
-        keys = {layout.merged_keys(day)["json"]: day for day in days}
-        present: set[str] = set()
-        for folder in sorted(_month_folders(keys)):
-            present.update(self.store.list(folder))
-        return decode_merged_days([(self.store.get(key), self.store.uri(key)) for key in sorted(keys) if key in present])
+        """The stored merged days among ``days``, oldest first; missing days are skipped.
 
+        Each day comes from its columnar copy when that copy matches the stored JSON (same
+        tables, same types), else from the JSON."""
+        days = sorted(set(days))
+        keys = {day: layout.merged_keys(day)["json"] for day in days}
+        present: set[str] = set()
+        for folder in sorted(_month_folders(keys.values())):
+            present.update(self.store.list(folder))
+        stored = [day for day in days if keys[day] in present]
+        merged_json = {day: self.store.get(keys[day]) for day in stored}
+        copies = {day: self._copy(day) for day in stored}
+        with_copy = [day for day in stored if copies[day] is not None]
+        from_copy = dict(zip(with_copy, decode_merged_columns([(merged_json[d], copies[d]) for d in with_copy]), strict=True))
+        rest = [day for day in stored if from_copy.get(day) is None]
+        from_json = dict(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
+        return [from_copy.get(day) or from_json[day] for day in stored]
+
+    def _copy(self, day: pd.Timestamp) -> bytes | None:
+        """The day's columnar copy, None if there is none (days merged before copies existed)."""
+        try:
+            return self.store.get(layout.merged_columns_key(day))
+        except KeyError:
+            return None

@@ -1,0 +1,96 @@
+"""The columnar copy of each merged day: the analysis reads exactly what the merged JSON holds.
+
+A real run over three days (with matches) writes the merged days and their copies; reading them
+back through the copies must give the same tables, types and coverage as decoding the JSON, and a
+copy that no longer matches its JSON (rewritten day, damaged copy) must never be read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pizza_game.definitions import make_definitions
+from pizza_game.runner import run_pipeline
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import decode_merged_columns, decode_merged_days, encode_merged_columns, to_json
+from pizza_game.storage.partitioned import MergedStore
+from pizza_game.storage.store import LocalStore
+
+START, END = pd.Timestamp("2024-10-05", tz="UTC"), pd.Timestamp("2024-10-08", tz="UTC")
+DAYS = list(pd.date_range(START, END, freq="D", inclusive="left"))
+TABLES = ("series", "windows", "matches")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> LocalStore:
+    root = tmp_path_factory.mktemp("data")
+    run_pipeline(START, END, defs=make_definitions(data_dir=str(root), seed=7), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    return LocalStore(root)
+
+
+def from_json(store: LocalStore, days: list[pd.Timestamp]) -> list:
+    keys = [layout.merged_keys(day)["json"] for day in days]
+    return decode_merged_days([(store.get(key), key) for key in keys])
+
+
+def assert_same(got: list, expected: list) -> None:
+    assert [d.day for d in got] == [d.day for d in expected]
+    for a, b in zip(got, expected, strict=True):
+        assert a.coverage == b.coverage
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+def test_every_merged_day_has_a_copy_that_decodes_to_what_its_json_holds(store: LocalStore) -> None:
+    pairs = [(store.get(layout.merged_keys(d)["json"]), store.get(layout.merged_columns_key(d))) for d in DAYS]
+    copies = decode_merged_columns(pairs)
+    assert all(copy is not None for copy in copies), "a copy was not usable"
+    expected = from_json(store, DAYS)
+    assert sum(len(d.matches) for d in expected) > 0 and sum(len(d.windows) for d in expected) > 0
+    assert_same(copies, expected)
+    assert_same(MergedStore(store).read_days(DAYS), expected)
+
+
+def test_a_day_whose_json_changed_is_read_from_the_json_not_its_stale_copy(store: LocalStore, tmp_path: Path) -> None:
+    day = DAYS[1]
+    key = layout.merged_keys(day)["json"]
+    original = store.get(key)
+    document = json.loads(original)
+    document["series"][0]["orders"] += 1000
+    document["coverage"]["orders_in_day"] += 1000
+    try:
+        store.put(key, to_json(document), "application/json")
+        read = MergedStore(store).read_days(DAYS)
+        assert int(read[1].series["orders"].iloc[0]) == document["series"][0]["orders"]
+        assert read[1].coverage["orders_in_day"] == document["coverage"]["orders_in_day"]
+        assert_same(read, from_json(store, DAYS))
+    finally:
+        store.put(key, original, "application/json")
+
+
+def test_a_damaged_or_missing_copy_falls_back_to_the_json(store: LocalStore) -> None:
+    damaged, missing = (layout.merged_columns_key(d) for d in DAYS[:2])
+    kept = {key: store.get(key) for key in (damaged, missing)}
+    try:
+        store.put(damaged, kept[damaged][: len(kept[damaged]) // 2], "application/octet-stream")
+        store.delete(missing)
+        assert_same(MergedStore(store).read_days(DAYS), from_json(store, DAYS))
+    finally:
+        for key, data in kept.items():
+            store.put(key, data, "application/octet-stream")
+
+
+def test_missing_values_and_every_column_type_survive_the_copy(store: LocalStore) -> None:
+    day = next(d for d in from_json(store, DAYS) if len(d.matches))
+    day.matches.loc[0, ["home_score", "winner", "kickoff_at"]] = [pd.NA, None, pd.NaT]
+    day.windows.loc[0, ["revenue", "match_id"]] = [float("nan"), None]
+    day.series.loc[0, ["orders", "window"]] = [pd.NA, None]
+    merged_json = b'{"any": "bytes the copy is built from"}'
+    (copy,) = decode_merged_columns([(merged_json, encode_merged_columns(day, merged_json))])
+    assert_same([copy], [day])
+    assert copy.matches["home_score"].isna().iloc[0] and copy.matches["winner"].iloc[0] is None
