@@ -1,6 +1,7 @@
 # The two set-up commands of the README:
 #   make run    install, then run the main job on the embedded default (no AWS, no API keys)
 #   make test   install with the test tools, then run the whole test suite
+# `make lint` runs ruff and mypy (installed with the test tools).
 # `make ui` installs the UI extra (dagster-webserver) and starts the Dagster UI on the instance
 # `pizza-game run` uses (.dagster/, configured by dagster.yaml).
 
@@ -9,7 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test ui install install-ui install-dev system-deps
+.PHONY: run test lint ui install install-ui install-dev system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,12 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(ARGS)
+
+# ruff and mypy with the settings in pyproject.toml ([tool.ruff], [tool.mypy]: what is checked, and
+# why each exception is there); both must report nothing.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 install-ui: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[ui]'

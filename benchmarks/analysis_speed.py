@@ -28,7 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,7 @@ from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
 CONFIG = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
 STATUS = Path("/proc/self/status")
+T = TypeVar("T")
 
 
 def peak_rss_mb() -> float:
@@ -80,10 +83,12 @@ def memory_child(path: str) -> None:
     print(json.dumps(figures))
 
 
-def timed(function, repeat: int = 1) -> tuple[float, object]:
-    """Median wall seconds over ``repeat`` runs, and the last result."""
-    seconds, result = [], None
-    for _ in range(repeat):
+def timed(function: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """Median wall seconds over ``repeat`` (at least 1) runs, and the last result."""
+    started = time.perf_counter()
+    result = function()
+    seconds = [time.perf_counter() - started]
+    for _ in range(repeat - 1):
         started = time.perf_counter()
         result = function()
         seconds.append(time.perf_counter() - started)
@@ -92,16 +97,17 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
 
 def naive_counts(orders: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
     """The straightforward approach: filter every order for every match window."""
-    rows = []
+    rows: list[dict[str, object]] = []
     stamps = orders["ordered_at"]
-    for window in bounds.itertuples():
-        start = pd.Timestamp(window.start_ns, tz="UTC")
-        end = pd.Timestamp(window.end_ns, tz="UTC")
+    columns = (bounds[name] for name in ("match_id", "window", "start_ns", "end_ns"))
+    for match_id, window, start_ns, end_ns in zip(*columns, strict=True):
+        start = pd.Timestamp(start_ns, tz="UTC")
+        end = pd.Timestamp(end_ns, tz="UTC")
         inside = orders[(stamps >= start) & (stamps < end)]
         rows.append(
             {
-                "match_id": window.match_id,
-                "window": window.window,
+                "match_id": match_id,
+                "window": window,
                 "region": "ALL",
                 "orders": len(inside),
             }
@@ -109,8 +115,8 @@ def naive_counts(orders: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
         for region, count in inside["region"].value_counts().items():
             rows.append(
                 {
-                    "match_id": window.match_id,
-                    "window": window.window,
+                    "match_id": match_id,
+                    "window": window,
                     "region": region,
                     "orders": count,
                 }
@@ -191,7 +197,7 @@ def main() -> None:
         f"generated {len(orders):,} orders, {len(matches)} matches in {time.perf_counter() - started:.1f} s"
     )
 
-    report = {"season": [str(SEASON[0]), str(SEASON[1])], "runs": []}
+    report: dict[str, Any] = {"season": [str(SEASON[0]), str(SEASON[1])], "runs": []}
     rng = np.random.default_rng(args.seed)
     for size in sorted(args.sizes):
         subset = orders[rng.random(len(orders)) < size / len(orders)].reset_index(drop=True)

@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import numpy as np
@@ -81,11 +82,13 @@ def step_seconds(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, 
     for run_id in run_ids:
         for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records:
             event = record.event_log_entry.dagster_event
-            out[event.step_key] = round(event.event_specific_data.duration_ms / 1000, 2)
+            if event is None or event.step_key is None:  # a step-success event always has both
+                raise ValueError(f"run {run_id}: a STEP_SUCCESS record without its step")
+            out[event.step_key] = round(event.step_success_data.duration_ms / 1000, 2)
     return out
 
 
-def hourly_after(days: int, repeat: int, kind: str) -> dict[str, object]:
+def hourly_after(days: int, repeat: int, kind: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pizza-game-bench-") as data, instance_of(kind) as instance:
         defs = make_definitions(data_dir=data, seed=SEED)
         began = time.perf_counter()
@@ -112,7 +115,7 @@ def hourly_after(days: int, repeat: int, kind: str) -> dict[str, object]:
         }
 
 
-def backfill(days: int, kind: str) -> dict[str, object]:
+def backfill(days: int, kind: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pizza-game-bench-") as data, instance_of(kind) as instance:
         defs = make_definitions(data_dir=data, seed=SEED)
         summaries = []

@@ -7,6 +7,7 @@ import os
 import sys
 import warnings
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 
@@ -84,11 +85,13 @@ def command_run(args: argparse.Namespace) -> int:
     from pizza_game.storage.store import StorageError
 
     end = args.end or (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).date()
-    start = args.start or end - timedelta(days=int(settings.env(settings.PIZZA_GAME_RUN_DAYS)) - 1)
+    run_days = settings.env(settings.PIZZA_GAME_RUN_DAYS)
+    assert run_days is not None, "PIZZA_GAME_RUN_DAYS has a default in settings.DEFAULTS"
+    start = args.start or end - timedelta(days=int(run_days) - 1)
     if end < start:
         raise CliError(f"--end {end} is before --start {start}")
     defs = make_definitions(data_dir=args.data_dir, seed=args.seed)
-    storage = defs.resources["storage"]
+    storage = (defs.resources or {})["storage"]
     try:
         storage.store().check()
     except StorageError as error:
@@ -130,7 +133,12 @@ def command_ui(args: argparse.Namespace) -> int:
 
 def command_import(args: argparse.Namespace) -> int:
     from pizza_game.collectors.drop_area import fingerprint
-    from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
+    from pizza_game.collectors.file_import import (
+        ImportFileError,
+        ReadOptions,
+        import_matches,
+        import_orders,
+    )
     from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
     from pizza_game.definitions import make_definitions
     from pizza_game.storage.landing import land_import, unfinished_import
@@ -140,8 +148,8 @@ def command_import(args: argparse.Namespace) -> int:
     options = ReadOptions(args.timezone, args.date_format, args.ambiguous, args.outlier_days)
     try:
         normalized = reader(args.file, options=options)
-        digest = fingerprint(open(args.file, "rb").read())
-        store = make_definitions(data_dir=args.data_dir).resources["storage"].store()
+        digest = fingerprint(Path(args.file).read_bytes())
+        store = (make_definitions(data_dir=args.data_dir).resources or {})["storage"].store()
         store.check()
         earlier = unfinished_import(store, asset, digest)
         if earlier:

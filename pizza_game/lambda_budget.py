@@ -151,7 +151,7 @@ def combined(progress: Progress, start: datetime, end: datetime) -> dict[str, An
         "start": start.isoformat(),
         "end": end.isoformat(),
         "done_until": (progress.done[-1][1] if progress.done else start).isoformat(),
-        "remaining": None if progress.complete else {"start": progress.stopped_at.isoformat(), "end": end.isoformat()},
+        "remaining": None if progress.stopped_at is None else {"start": progress.stopped_at.isoformat(), "end": end.isoformat()},
         "days": sum(p["days"] for p in parts),
         "orders": orders,
         "orders_real_share": _weighted(parts, "orders_real_share", "orders", orders),

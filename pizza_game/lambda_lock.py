@@ -64,7 +64,7 @@ def acquire(
     waited = 0.0
     while True:
         body = json.dumps({"owner": owner, "acquired_at": now().isoformat(), "expires_at": (now() + ttl).isoformat()})
-        etag = _put(client, bucket, key, body.encode(), IfNoneMatch="*")
+        etag: str | dict | None = _put(client, bucket, key, body.encode(), IfNoneMatch="*")
         if etag is None:
             etag = _take_over_if_expired(client, bucket, key, body.encode(), now())
         if etag is None:

@@ -10,7 +10,7 @@ variables the Dagster resources already read (FOOTBALL_API_KEY, DOMINOS_API_KEY)
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def writable_environ(root: Path) -> dict[str, str]:
     }
 
 
-def prepare_writable_root(root: Path, dagster_yaml: Path, environ: dict[str, str]) -> Path:
+def prepare_writable_root(root: Path, dagster_yaml: Path, environ: MutableMapping[str, str]) -> Path:
     """Point ``environ`` under ``root``, create the directories, install ``dagster_yaml`` as the
     instance config in DAGSTER_HOME; return the working directory to use (inside ``root``).
 

@@ -71,7 +71,7 @@ def unique_ids_verdict(table: pd.DataFrame, id_column: str) -> Verdict:
 def real_share_verdict(real: float, total: float, threshold: float, unit: str = "rows") -> Verdict:
     """At least ``threshold`` of the rows (or partitions) are real, not generated."""
     share = real / total if total else 0.0
-    metadata = {"real_share": round(share, 4), "threshold": threshold, unit: total}
+    metadata: dict[str, object] = {"real_share": round(share, 4), "threshold": threshold, unit: total}
     text = f"{share:.0%} of {total:,.0f} {unit} are real data"
     if share < threshold:
         return Verdict(False, f"{text}, below the {threshold:.0%} wanted: results rest mostly on generated data.", metadata)
@@ -110,7 +110,7 @@ def typical_volume_verdict(
             typical[slot] = statistics.median(rates)
     expected = sum(typical[slot] * current[slot][1] for slot in typical)
     judged = sum(current[slot][0] for slot in typical)
-    metadata = {"rows": rows, "expected": round(expected, 1), "history_runs": len(history), "slots_compared": len(typical)}
+    metadata: dict[str, object] = {"rows": rows, "expected": round(expected, 1), "history_runs": len(history), "slots_compared": len(typical)}
     if not typical:
         return Verdict(True, f"No recent materializations to compare {rows:,.0f} {unit} with (first run).", metadata)
     if expected < min_expected:
@@ -129,7 +129,9 @@ def manifest_verdict(document: object, *, schemes: tuple[str, ...], missing_file
     problems += [f"listed file does not exist: {uri}" for uri in missing_files]
     if problems:
         return Verdict(False, "The manifest QuickSight reads is not valid: " + "; ".join(problems[:EXAMPLES]), {"problems": problems})
-    files = sum(len(loc.get("URIs", [])) for loc in document["fileLocations"])  # type: ignore[index]
+    # No problems: ``document`` is a manifest object with its fileLocations.
+    locations = document["fileLocations"] if isinstance(document, dict) else []
+    files = sum(len(loc.get("URIs", [])) for loc in locations)
     return Verdict(True, f"Valid QuickSight manifest listing {files:,} existing file(s).", {"files": files})
 
 

@@ -434,9 +434,10 @@ def normalize_matches(
         return Normalized(empty_matches(), empty_rejected())
     origin = _where(records, where)
     _required(records, where, "matches", ("match_id", "kickoff_at", "home_team", "away_team"))
-    col = lambda name, default=None: (  # noqa: E731
-        records[name] if name in records.columns else pd.Series([default] * n)
-    )
+
+    def col(name: str, default: object = None) -> pd.Series:
+        return records[name] if name in records.columns else pd.Series([default] * n)
+
     kickoff_at, time_problem = parse_utc(
         records["kickoff_at"], naive_timezone=naive_timezone, date_format=date_format, ambiguous=ambiguous
     )
@@ -526,8 +527,8 @@ def coerce(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         elif dtype.startswith("datetime64"):
             if str(values.dtype) != dtype:
                 text = values.dtype == object or pd.api.types.is_string_dtype(values)
-                values = pd.to_datetime(values, utc=True, format="ISO8601" if text else None).astype(dtype)
+                values = pd.to_datetime(values, utc=True, format="ISO8601" if text else None).astype(pd.api.types.pandas_dtype(dtype))
             out[name] = values
         else:
-            out[name] = values if str(values.dtype) == dtype else values.astype(dtype)
+            out[name] = values if str(values.dtype) == dtype else values.astype(pd.api.types.pandas_dtype(dtype))
     return pd.DataFrame(out).reset_index(drop=True)

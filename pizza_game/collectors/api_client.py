@@ -130,6 +130,7 @@ class ApiClient:
             outcome = self._attempt(url, params, request)
             if isinstance(outcome, ApiResponse):
                 return outcome
+            failure = outcome
             if not outcome.retry:
                 raise outcome.error(f"{endpoint} {outcome.reason}", endpoint, outcome.status)
             if attempt == self.retry.max_attempts:
@@ -150,10 +151,10 @@ class ApiClient:
             else:
                 self.limiter.sleep(delay)
             waited += delay
-        raise outcome.error(
-            f"{endpoint} gave up after {self.retry.max_attempts} attempts: {outcome.reason}",
+        raise failure.error(
+            f"{endpoint} gave up after {self.retry.max_attempts} attempts: {failure.reason}",
             endpoint,
-            outcome.status,
+            failure.status,
         )
 
     def _attempt(
@@ -260,8 +261,9 @@ class ApiClient:
             data = json.loads(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             data = None
-        if isinstance(data, dict) and isinstance(data.get("message") or data.get("error"), str):
-            text = data.get("message") or data.get("error")
+        message = (data.get("message") or data.get("error")) if isinstance(data, dict) else None
+        if isinstance(message, str):
+            text = message
         else:
             text = (
                 response.content.decode("utf-8", errors="replace").strip() or response.reason or ""

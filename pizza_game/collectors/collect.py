@@ -153,7 +153,7 @@ class Collected:
     broken: bool = False
 
     @classmethod
-    def failed(cls, error: CollectorError) -> "Collected":
+    def failed(cls, error: CollectorError) -> Collected:
         return cls(
             {},
             error.reason,

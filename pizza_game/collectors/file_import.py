@@ -32,7 +32,13 @@ import pandas as pd
 
 from pizza_game.collectors.football_data import match_records
 from pizza_game.collectors.rejected import concat_rejected, rejected_entry, rejected_table
-from pizza_game.schema import DateFormatError, Normalized, normalize_matches, normalize_orders, record_json
+from pizza_game.schema import (
+    DateFormatError,
+    Normalized,
+    normalize_matches,
+    normalize_orders,
+    record_json,
+)
 
 MATCHDAY = re.compile(r"matchday\s+(\d+)", re.IGNORECASE)
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -249,7 +255,8 @@ def openfootball_records(data: dict, *, where: str) -> tuple[pd.DataFrame, pd.Da
 
     ``ft`` is the regular-time score (openfootball keeps extra time in ``et``, shoot-outs in ``p``).
     """
-    name = data.get("name") if isinstance(data.get("name"), str) else "openfootball"
+    given = data.get("name")
+    name = given if isinstance(given, str) else "openfootball"
     records, bad = [], []
     for number, match in enumerate(data["matches"], start=1):
         origin = f"{where} {number}"
@@ -264,7 +271,8 @@ def openfootball_records(data: dict, *, where: str) -> tuple[pd.DataFrame, pd.Da
 
 
 def openfootball_record(match: dict, competition: str) -> dict[str, object]:
-    score = match.get("score") if isinstance(match.get("score"), dict) else {}
+    given = match.get("score")
+    score = given if isinstance(given, dict) else {}
     home, away = _pair(score, "ft")
     home_ht, away_ht = _pair(score, "ht")
     day, time = match.get("date"), match.get("time")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeGuard
 from urllib.parse import quote
 
 import pandas as pd
@@ -205,10 +206,11 @@ def regular_time_score(score: Mapping) -> tuple[object, object]:
         return regular.get("home"), regular.get("away")
     full = _obj(score.get("fullTime"))
     home, away = full.get("home"), full.get("away")
-    required, optional = {
+    parts: dict[object, tuple[tuple[str, ...], tuple[str, ...]]] = {
         "PENALTY_SHOOTOUT": (("penalties",), ("extraTime",)),
         "EXTRA_TIME": (("extraTime",), ()),
-    }.get(score.get("duration"), ((), ()))
+    }
+    required, optional = parts.get(score.get("duration"), ((), ()))
     for part in required + optional:
         sub = _obj(score.get(part))
         if sub.get("home") is None or sub.get("away") is None:
@@ -227,7 +229,7 @@ def _minus(total: object, part: object, name: str) -> int | None:
     return int(total) - int(part)
 
 
-def _whole(value: object) -> bool:
+def _whole(value: object) -> TypeGuard[int | float]:
     return (isinstance(value, int) and not isinstance(value, bool)) or (
         isinstance(value, float) and value.is_integer()
     )

@@ -128,7 +128,9 @@ DEFAULT_EFFECTS = MatchEffects()
 
 
 def _utc_ns(values: object, name: str) -> np.ndarray:
-    index = pd.DatetimeIndex(values)
+    # ``values`` is whatever the caller passed (match_factor takes any array-like); pandas rejects
+    # what it cannot read.
+    index = pd.DatetimeIndex(values)  # type: ignore[arg-type]
     if index.tz is None:
         raise ValueError(f"{name} must be timezone-aware timestamps (UTC), not naive ones")
     return index.tz_convert("UTC").as_unit("ns").asi8
@@ -182,7 +184,7 @@ def match_factor(
     order = np.argsort(t, kind="stable")
     sorted_t = t[order]
     boost, dip = np.zeros(t.shape), np.zeros(t.shape)
-    for ko, s, home, away in zip(kickoff, scale, usable["home_team"], usable["away_team"]):
+    for ko, s, home, away in zip(kickoff, scale, usable["home_team"], usable["away_team"], strict=True):
         lo, hi = np.searchsorted(sorted_t, [ko - before, ko + after], side="left")
         if lo == hi:
             continue

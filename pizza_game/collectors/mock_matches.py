@@ -78,7 +78,7 @@ TV_PICKS_AHEAD = pd.Timedelta(weeks=8)
 def to_utc(value: object, name: str) -> pd.Timestamp:
     """``value`` as a UTC timestamp; naive values are refused rather than guessed."""
     try:
-        stamp = pd.Timestamp(value)
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]  # any value is tried: TypeError answers
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} is not a timestamp: {value!r}") from error
     if stamp.tzinfo is None:
@@ -114,6 +114,7 @@ def round_dates(season: int) -> list[tuple[dt.date, tuple[tuple[int, str], ...]]
     if len(anchors) != MATCHDAYS:
         raise RuntimeError(f"season {season}: calendar has {len(anchors)} rounds, not {MATCHDAYS}")
     rounds = []
+    slots: tuple[tuple[int, str], ...]
     for i, anchor in enumerate(anchors):
         gap_before = (anchor - anchors[i - 1]).days if i else 7
         gap_after = (anchors[i + 1] - anchor).days if i + 1 < len(anchors) else 0
@@ -137,7 +138,7 @@ def _pairings(rng: np.random.Generator) -> list[list[tuple[str, str]]]:
     n = len(teams)
     first_half = []
     for r in range(n - 1):
-        circle = [teams[0]] + teams[1:][r:] + teams[1:][:r]
+        circle = [teams[0], *teams[1:][r:], *teams[1:][:r]]
         pairs = [(circle[i], circle[n - 1 - i]) for i in range(n // 2)]
         first_half.append(
             [(a, b) if (r + i) % 2 == 0 else (b, a) for i, (a, b) in enumerate(pairs)]
@@ -154,7 +155,7 @@ def _season_fixture(seed: int, season: int) -> pd.DataFrame:
     rng = stream(seed, "mock_matches", season)
     rows = []
     for matchday, ((anchor, slots), pairs) in enumerate(
-        zip(round_dates(season), _pairings(rng)), start=1
+        zip(round_dates(season), _pairings(rng), strict=True), start=1
     ):
         home = pd.Series([h for h, _ in pairs])
         away = pd.Series([a for _, a in pairs])
@@ -164,7 +165,7 @@ def _season_fixture(seed: int, season: int) -> pd.DataFrame:
             + (home.isin(BIG_SIX) | away.isin(BIG_SIX)).to_numpy()
             + rng.uniform(0, 1.5, len(pairs))
         )
-        for slot, k in zip(slots, np.argsort(-appeal, kind="stable")):
+        for slot, k in zip(slots, np.argsort(-appeal, kind="stable"), strict=True):
             day = anchor + dt.timedelta(days=slot[0])
             rows.append(
                 (matchday, anchor, f"{day} {slot[1]}", home[k], away[k], matchday == MATCHDAYS)

@@ -84,4 +84,4 @@ def derby_mask(
 ) -> np.ndarray:
     """True where the two clubs form one of ``pairs``, whichever of them is at home."""
     keys = {frozenset(pair) for pair in pairs}
-    return np.array([frozenset((h, a)) in keys for h, a in zip(home, away)], dtype=bool)
+    return np.array([frozenset((h, a)) in keys for h, a in zip(home, away, strict=True)], dtype=bool)

@@ -60,7 +60,9 @@ WINDOW_PRIORITY = ("during", "pre", "post")
 
 def data_source(real_share: pd.Series | np.ndarray) -> np.ndarray:
     share = np.asarray(real_share, dtype="float64")
-    return np.where(np.isnan(share), None, np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")))
+    labels = np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")).astype(object)
+    labels[np.isnan(share)] = None
+    return labels
 
 
 def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
@@ -102,7 +104,7 @@ def build_dashboard_data(
     frames.append(_match_windows(match_windows, matches, first, as_of + pd.Timedelta(days=1)))
     table = pd.concat([f for f in frames if len(f)], ignore_index=True)
     table["as_of"] = f"{as_of:%Y-%m-%d}"
-    for name, dtype in DASHBOARD_COLUMNS.items():
+    for name in DASHBOARD_COLUMNS:
         if name not in table.columns:
             table[name] = None
     table = table[list(DASHBOARD_COLUMNS)]

@@ -22,6 +22,7 @@ INTEGER whose sum counts the true rows). docs/quicksight.md lists every column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -344,7 +345,7 @@ def _kpis(summary: dict, day: pd.Timestamp) -> pd.DataFrame:
     period = summary.get("period", {})
     measured = [w for w in summary.get("lift_by_window", []) if w.get("lift") is not None]
     significant = [w for w in measured if w.get("significant")]
-    head = max(significant or measured, key=lambda w: abs(w["lift"]), default={})
+    head: dict[str, Any] = max(significant or measured, key=lambda w: abs(w["lift"]), default={})
     row = {
         "as_of": day,
         "period_start": period.get("start"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -93,10 +93,11 @@ class ApiRefs:
 class CfnRefs:
     """CloudFormation intrinsics: the template's parameters and resources."""
 
-    account = {"Fn::If": ["HasQuickSightAccountId", {"Ref": "QuickSightAccountId"}, {"Ref": "AWS::AccountId"}]}
-    owner = {"Ref": "QuickSightOwnerArn"}
-    bucket = {"Ref": "DataBucket"}
-    role = {"Fn::GetAtt": ["QuickSightS3Role", "Arn"]}
+    # Class constants, the same objects in every template built; nothing mutates them.
+    account: ClassVar[dict[str, Any]] = {"Fn::If": ["HasQuickSightAccountId", {"Ref": "QuickSightAccountId"}, {"Ref": "AWS::AccountId"}]}
+    owner: ClassVar[dict[str, Any]] = {"Ref": "QuickSightOwnerArn"}
+    bucket: ClassVar[dict[str, Any]] = {"Ref": "DataBucket"}
+    role: ClassVar[dict[str, Any]] = {"Fn::GetAtt": ["QuickSightS3Role", "Arn"]}
 
     def id(self, suffix: str) -> dict:
         return {"Fn::Sub": f"${{QuickSightDatasetId}}-{suffix}"}

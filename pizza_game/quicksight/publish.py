@@ -65,7 +65,8 @@ def current_day(store: ObjectStore, dataset: str) -> pd.Timestamp | None:
         document = json.loads(store.get(manifest_key(dataset)))
     except (KeyError, ValueError):
         return None
-    days = [uri_day(uri) for uri in listed_uris(document) if _dataset_of(uri) == dataset]
+    # A URI names a dataset exactly when it carries a day (the same pattern), so no day is None.
+    days = [day for uri in listed_uris(document) if _dataset_of(uri) == dataset and (day := uri_day(uri)) is not None]
     return max(days, default=None)
 
 

@@ -73,7 +73,7 @@ def describe(client: Any, account_id: str, data_set_id: str, ingestion_id: str) 
     except (ClientError, BotoCoreError) as error:
         return {"ingestion_id": ingestion_id, "error": _error("DescribeIngestion", error)}
     rows = ingestion.get("RowInfo", {})
-    error = ingestion.get("ErrorInfo", {})
+    error_info = ingestion.get("ErrorInfo", {})
     outcome = {
         "ingestion_id": ingestion_id,
         "status": ingestion.get("IngestionStatus"),
@@ -82,8 +82,8 @@ def describe(client: Any, account_id: str, data_set_id: str, ingestion_id: str) 
         "rows_ingested": rows.get("RowsIngested"),
         "rows_dropped": rows.get("RowsDropped"),
     }
-    if error:
-        outcome["error"] = f"{error.get('Type', 'UNKNOWN')}: {error.get('Message', '')}"
+    if error_info:
+        outcome["error"] = f"{error_info.get('Type', 'UNKNOWN')}: {error_info.get('Message', '')}"
     return {k: v for k, v in outcome.items() if v is not None}
 
 

@@ -95,7 +95,7 @@ def match_label(rows: pd.DataFrame) -> list[str]:
     return [
         escape(f"{home} v {away} ({competition})")
         for home, away, competition in zip(
-            rows["home_team"], rows["away_team"], rows["competition"]
+            rows["home_team"], rows["away_team"], rows["competition"], strict=True
         )
     ]
 
@@ -187,7 +187,7 @@ def lift_figure(dashboard: pd.DataFrame) -> go.Figure:
             },
             text=[
                 f"{v:+.1%}{' *' if s else ''}" if pd.notna(v) else ""
-                for v, s in zip(lifts["lift"], significant)
+                for v, s in zip(lifts["lift"], significant, strict=True)
             ],
             textposition="outside",
             name="lift with 95% CI (all matches, tested)",

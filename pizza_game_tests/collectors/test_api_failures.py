@@ -10,7 +10,11 @@ from __future__ import annotations
 import pytest
 
 from pizza_game.collectors.collect import Collected
-from pizza_game.collectors.errors import CollectorBadResponse, CollectorRejected, CollectorUnavailable
+from pizza_game.collectors.errors import (
+    CollectorBadResponse,
+    CollectorRejected,
+    CollectorUnavailable,
+)
 from pizza_game_tests.collectors.conftest import make_api
 
 PATH = "/v4/competitions/PL/matches"

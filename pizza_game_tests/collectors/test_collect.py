@@ -34,14 +34,14 @@ def _fill(collected=None, imported=None, fallback=True, calls=None):
 
 
 def test_a_range_without_real_data_is_generated_in_one_call():
-    calls = []
+    calls: list[list[str]] = []
     batch = _fill(calls=calls)
     assert calls == [[w.key for w in HOURS]]
     assert {p.source for p in batch.values()} == {"mock"}
 
 
 def test_real_and_mock_never_share_a_run_gaps_are_marked_missing():
-    calls = []
+    calls: list[list[str]] = []
     real = RawPartition("real", empty_orders())
     batch = _fill(imported={HOURS[2].key: real, HOURS[3].key: real}, calls=calls)
     assert calls == []
@@ -51,7 +51,7 @@ def test_real_and_mock_never_share_a_run_gaps_are_marked_missing():
 
 
 def test_missing_markers_are_not_real_data():
-    calls = []
+    calls: list[list[str]] = []
     marker = RawPartition("real", empty_orders(), notes={"missing": True})
     batch = _fill(imported={w.key: marker for w in HOURS[:3]}, calls=calls)
     assert calls == [[w.key for w in HOURS]] and all(p.source == "mock" for p in batch.values())

@@ -10,7 +10,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
+from pizza_game.collectors.file_import import (
+    ImportFileError,
+    ReadOptions,
+    import_matches,
+    import_orders,
+)
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS
 from pizza_game_tests.collectors.conftest import FIXTURES, FOOTBALL_DATA, PIZZA_PLACE
 
@@ -294,9 +299,9 @@ def test_malformed_files_raise_one_clear_error_naming_the_file(tmp_path, name, c
 
 
 def test_unreadable_files(tmp_path):
-    with pytest.raises(ImportFileError, match="cannot read the file .No such file or directory."):
+    with pytest.raises(ImportFileError, match=r"cannot read the file \(No such file or directory\)"):
         import_orders(tmp_path / "missing.csv")
-    with pytest.raises(ImportFileError, match="cannot read the file .Is a directory."):
+    with pytest.raises(ImportFileError, match=r"cannot read the file \(Is a directory\)"):
         import_matches(tmp_path)
     binary = tmp_path / "orders.csv"
     binary.write_bytes(b"order_id,ordered_at\n\xff\xfe\x00garbage")

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,9 +19,9 @@ def matches(*rows: tuple[str, str, str], **columns: list) -> pd.DataFrame:
 
 
 def factor_at(
-    minutes: list[float], region: str, table: pd.DataFrame, effects: MatchEffects
+    minutes: Sequence[float], region: str, table: pd.DataFrame, effects: MatchEffects
 ) -> np.ndarray:
-    times = KICKOFF + pd.to_timedelta(minutes, unit="min")
+    times = KICKOFF + pd.to_timedelta(list(minutes), unit="min")
     return match_factor(times, [region] * len(minutes), table, effects)
 
 

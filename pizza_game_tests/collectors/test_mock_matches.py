@@ -43,7 +43,7 @@ def test_a_season_is_a_double_round_robin_of_38_matchdays(season):
     assert len(season) == 380
     assert season["match_id"].is_unique
     assert season["matchday"].value_counts().sort_index().tolist() == [10] * 38
-    pairs = Counter(zip(season["home_team"], season["away_team"]))
+    pairs = Counter(zip(season["home_team"], season["away_team"], strict=True))
     assert len(pairs) == 380 and set(pairs.values()) == {1}
     assert all(h != a for h, a in pairs)
     assert set(season["home_team"]) == set(TEAMS)
@@ -150,8 +150,8 @@ def test_same_seed_same_fixtures_other_seed_other_fixtures(season):
         generate_matches(SEASON_START, SEASON_END, seed=42, now=AFTER_SEASON), season
     )
     other = generate_matches(SEASON_START, SEASON_END, seed=43, now=AFTER_SEASON)
-    assert list(zip(other["home_team"], other["away_team"])) != list(
-        zip(season["home_team"], season["away_team"])
+    assert list(zip(other["home_team"], other["away_team"], strict=True)) != list(
+        zip(season["home_team"], season["away_team"], strict=True)
     )
     # The calendar is the season's, not the seed's.
     assert (other["kickoff_at"] == season["kickoff_at"]).all()

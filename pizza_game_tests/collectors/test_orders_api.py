@@ -109,7 +109,7 @@ def test_a_repeated_page_token_stops_with_a_bad_response(httpserver, clock):
         {"orders": [], "next_page_token": "again"}
     )
     with pytest.raises(
-        CollectorBadResponse, match="^GET /api/orders page 2 repeats a next_page_token$"
+        CollectorBadResponse, match=r"^GET /api/orders page 2 repeats a next_page_token$"
     ):
         client(httpserver, clock).fetch_orders(START, END)
     assert len(httpserver.log) == 2

@@ -29,18 +29,26 @@ def sentinel_env(monkeypatch):
     monkeypatch.setenv(DOMINOS_API_KEY, SENTINEL)
 
 
+def key_from_env(name: str) -> str:
+    """The key as the settings read it (sentinel_env set it)."""
+    value = env(name)
+    assert value is not None, name
+    return value
+
+
 def football(base_url: str, clock) -> FootballDataClient:
     return FootballDataClient(
-        make_api(base_url, clock, key=ApiKey("X-Auth-Token", env(FOOTBALL_API_KEY)), retry=RETRY),
+        make_api(base_url, clock, key=ApiKey("X-Auth-Token", key_from_env(FOOTBALL_API_KEY)), retry=RETRY),
         ("PL",),
     )
 
 
 def everything_printed(error: BaseException) -> str:
     parts = [str(error), repr(error), repr(error.args), "".join(traceback.format_exception(error))]
-    while error is not None:
-        parts += [str(error), repr(error)]
-        error = error.__cause__ or error.__context__
+    current: BaseException | None = error
+    while current is not None:
+        parts += [str(current), repr(current)]
+        current = current.__cause__ or current.__context__
     return "\n".join(parts)
 
 
@@ -116,7 +124,7 @@ def test_returned_structures_and_clients_do_not_hold_the_key_in_printable_form(
             "next_page_token": None,
         }
     )
-    api = make_api(httpserver.url_for("/api"), clock, key=ApiKey.bearer(env(DOMINOS_API_KEY)))
+    api = make_api(httpserver.url_for("/api"), clock, key=ApiKey.bearer(key_from_env(DOMINOS_API_KEY)))
     fetch = OrdersApiClient(api).fetch_orders(
         datetime(2015, 3, 8, 16, tzinfo=UTC), datetime(2015, 3, 8, 17, tzinfo=UTC)
     )

@@ -170,7 +170,7 @@ def test_no_two_clubs_share_a_canonical_name():
     teams = fd_teams()
     canonical = {team_id: canonical_team(team["name"]) for team_id, team in teams.items()}
     assert len(set(canonical.values())) == len(teams) == 60
-    for team_id, team in teams.items():
+    for team in teams.values():
         assert team["name"] in CANONICAL
         assert canonical_team(team["shortName"]) == team["name"], team
     for season in SEASONS:

@@ -27,7 +27,8 @@ def aws_client(moto_endpoint: str) -> Callable[[str], Any]:
     """A factory of boto3 clients talking to the moto server with throwaway credentials."""
 
     def make(service: str) -> Any:
-        return boto3.client(
+        # boto3 checks the service name when it runs; the stubs type only literal names.
+        return boto3.client(  # type: ignore[call-overload]
             service,
             region_name=REGION,
             endpoint_url=moto_endpoint,

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 PREFIX = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:pizza-game-pipeline"
@@ -31,7 +31,7 @@ class Answer:
     body: bytes
     error_type: str | None
 
-    def json(self) -> object:
+    def json(self) -> Any:
         return json.loads(self.body)
 
 
@@ -52,6 +52,7 @@ class FakeRuntimeApi:
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str), host  # an IPv4 server: ("127.0.0.1", port)
         return f"{host}:{port}"
 
     def __enter__(self) -> Self:

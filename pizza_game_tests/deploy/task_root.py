@@ -19,6 +19,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 REPO = Path(__file__).resolve().parents[2]
 # The files deploy/Dockerfile copies beside the installed packages.
@@ -34,6 +35,14 @@ _PROBE = (
 )
 
 
+class PopenUser(TypedDict, total=False):
+    """The keyword arguments of subprocess.run/Popen that switch to another user."""
+
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
 @dataclass(frozen=True)
 class User:
     """Who the child process runs as; ``switch`` is False when that is the current user."""
@@ -42,7 +51,7 @@ class User:
     gid: int
     switch: bool
 
-    def popen_kwargs(self) -> dict[str, object]:
+    def popen_kwargs(self) -> PopenUser:
         if not self.switch:
             return {}
         return {"user": self.uid, "group": self.gid, "extra_groups": []}

@@ -5,7 +5,6 @@ test_handler_e2e.py)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -30,7 +30,8 @@ def run(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedPro
 def calls(log: Path) -> list[list[str]]:
     if not log.exists():
         return []
-    return [[(entry := json.loads(line))["tool"], *entry["argv"]] for line in log.read_text().splitlines()]
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    return [[entry["tool"], *entry["argv"]] for entry in entries]
 
 
 def option(argv: list[str], name: str) -> list[str]:

@@ -11,8 +11,8 @@ from pizza_game.lambda_event import TimeRange, time_range_from_event
 NOW = datetime(2026, 11, 25, 10, 17, 42, 123456, tzinfo=UTC)
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def scheduled(start: datetime, end: datetime) -> TimeRange:

@@ -16,7 +16,16 @@ from cfnlint.decode import cfn_yaml
 from pizza_game.quicksight import definition
 from pizza_game.quicksight.datasets import DATASETS, QUICKSIGHT_TYPE
 from pizza_game.quicksight.publish import manifest_key
-from pizza_game_tests.deploy.test_lint import TEMPLATE, cfn_lint, checkov, expanded_template, variant  # noqa: F401 (fixtures)
+
+# The fixtures variant/expanded_template come from test_lint: pytest finds them by name in this
+# module, so the tests' parameters of the same name are the fixtures, not redefinitions.
+from pizza_game_tests.deploy.test_lint import (  # noqa: F401 (fixtures)
+    TEMPLATE,
+    cfn_lint,
+    checkov,
+    expanded_template,
+    variant,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +78,7 @@ def test_the_template_holds_one_data_source_and_dataset_per_dataset_and_a_dashbo
 
 def test_the_dashboard_holds_the_visuals_and_filter_controls_analysts_need(resources):
     sheet = resources["QuickSightDashboard"]["Properties"]["Definition"]["Sheets"][0]
-    visuals = {kind: [] for visual in sheet["Visuals"] for kind in visual}
+    visuals: dict[str, list[str]] = {kind: [] for visual in sheet["Visuals"] for kind in visual}
     for visual in sheet["Visuals"]:
         for kind, body in visual.items():
             visuals[kind].append(body["VisualId"])
@@ -83,14 +92,14 @@ def test_the_dashboard_holds_the_visuals_and_filter_controls_analysts_need(resou
     assert titles == ["Team", "Competition", "Data source", "Region", "Period (orders)", "Period (kick-offs)"]
 
 
-def test_cfn_lint_accepts_the_quicksight_resources_as_written_and_sam_expanded(expanded_template):
+def test_cfn_lint_accepts_the_quicksight_resources_as_written_and_sam_expanded(expanded_template):  # noqa: F811 (fixture)
     assert cfn_lint(TEMPLATE.read_text()) == []
     expanded = expanded_template.read_text()
     assert "AWS::QuickSight::Dashboard" in expanded
     assert cfn_lint(expanded) == []
 
 
-def test_checkov_accepts_the_template_with_the_quicksight_resources(expanded_template):
+def test_checkov_accepts_the_template_with_the_quicksight_resources(expanded_template):  # noqa: F811 (fixture)
     for path in (TEMPLATE, expanded_template):
         summary = checkov(path)
         assert summary["passed"] > 0 and summary["parsing_errors"] == 0

@@ -13,6 +13,7 @@ from botocore import xform_name
 from cfnlint.decode import cfn_yaml
 
 from pizza_game import settings
+from pizza_game.lambda_lock import RUN_LOCK_KEY
 from pizza_game.storage.layout import (
     DASHBOARD_PREFIX,
     MANIFEST_KEY,
@@ -22,7 +23,6 @@ from pizza_game.storage.layout import (
     REPORT_LATEST_KEY,
     REPORTS_PREFIX,
 )
-from pizza_game.lambda_lock import RUN_LOCK_KEY
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
 PACKAGE = TEMPLATE.parents[1] / "pizza_game"
@@ -287,8 +287,9 @@ def test_s3_access_is_limited_to_the_bucket_and_its_layout_prefixes(
     ]
 
 
-def package_calls() -> Iterator[tuple[Path, str, ast.Call]]:
-    """(file, enclosing function, call) for every method call in the pizza_game package."""
+def package_calls() -> Iterator[tuple[Path, str, str, ast.Call]]:
+    """(file, enclosing function, method name, call) for every method call in the pizza_game
+    package."""
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
@@ -296,7 +297,7 @@ def package_calls() -> Iterator[tuple[Path, str, ast.Call]]:
                 continue
             for node in ast.walk(function):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                    yield path, function.name, node
+                    yield path, function.name, node.func.attr, node
 
 
 def s3_operations_called() -> dict[str, set[str]]:
@@ -304,10 +305,11 @@ def s3_operations_called() -> dict[str, set[str]]:
     model = botocore.session.get_session().get_service_model("s3")
     operations = {xform_name(name) for name in model.operation_names} | S3_TRANSFERS
     called: dict[str, set[str]] = {}
-    for path, _, call in package_calls():
-        name = call.func.attr
-        if name == "get_paginator" and call.args and isinstance(call.args[0], ast.Constant):
-            name = call.args[0].value
+    for path, _, method, call in package_calls():
+        name = method
+        first = call.args[0] if call.args else None
+        if name == "get_paginator" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            name = first.value
         if name in operations:
             called.setdefault(name, set()).add(path.relative_to(PACKAGE).as_posix())
     return called
@@ -334,8 +336,8 @@ def test_only_raw_data_and_the_run_lock_are_ever_deleted(template: dict[str, Any
     delete there."""
     callers = {
         (path.relative_to(PACKAGE).as_posix(), function)
-        for path, function, call in package_calls()
-        if call.func.attr in ("delete", "delete_object", "delete_objects")
+        for path, function, method, _ in package_calls()
+        if method in ("delete", "delete_object", "delete_objects")
     }
     assert callers == {
         ("storage/partitioned.py", "write_many"),

@@ -46,7 +46,7 @@ def read_like_quicksight(root: Path, dataset: str) -> tuple[dict, pd.DataFrame, 
         for prefix in location.get("URIPrefixes", []):
             paths += sorted(p for p in Path(unquote(urlsplit(prefix).path)).rglob("*") if p.is_file())
     frames = [pd.read_csv(io.BytesIO(p.read_bytes()), dtype=str, keep_default_na=False) for p in paths]
-    for path, frame in zip(paths, frames):
+    for path, frame in zip(paths, frames, strict=True):
         assert list(frame.columns) == list(DATASETS[dataset].columns), path
     return manifest, pd.concat(frames, ignore_index=True), [p.name for p in paths]
 
@@ -164,7 +164,7 @@ def test_match_windows_carry_the_engines_anomaly_flag_and_used_status_row_for_ro
 def test_a_broken_schema_is_caught():
     broken = pd.DataFrame({"hour": ["2024-10-07T09:30:00.000000Z"], "orders": ["3"]})
     broken = broken.reindex(columns=list(DATASETS["orders_hourly"].columns), fill_value="")
-    with pytest.raises(AssertionError, match="orders_hourly.hour"):
+    with pytest.raises(AssertionError, match=r"orders_hourly\.hour"):
         assert_follows_schema("orders_hourly", broken)
 
 
