@@ -47,8 +47,8 @@ from pizza_game.partitions import (
     hours_of_keys,
     run_range,
 )
-from pizza_game.resources import AnalysisSettings
-from pizza_game.storage.resource import StorageResource
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.storage import StorageResource
 
 # Ours: a run whose analysis stage is run by its caller (runner.run_pipeline) is not chained.
 ANALYSIS_STAGE_TAG = "pizza_game/analysis_stage"

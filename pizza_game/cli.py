@@ -131,7 +131,7 @@ def command_ui(args: argparse.Namespace) -> int:
 def command_import(args: argparse.Namespace) -> int:
     from pizza_game.collectors.drop_area import fingerprint
     from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
-    from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
+    from pizza_game.team_names import unknown_teams, unknown_teams_text
     from pizza_game.definitions import make_definitions
     from pizza_game.storage.landing import land_import, unfinished_import
     from pizza_game.storage.store import StorageError

@@ -15,7 +15,7 @@ from pizza_game.assets.report import dashboard_report
 from pizza_game.assets.raw import raw_matches, raw_orders
 from pizza_game.automation import JOBS, SCHEDULES, SENSORS
 from pizza_game.log_format import default_loggers
-from pizza_game.resources import (
+from pizza_game.resources.analysis_settings import (
     AnalysisSettings,
     FootballDataResource,
     MockDataResource,
@@ -23,8 +23,8 @@ from pizza_game.resources import (
     QuickSightResource,
 )
 from pizza_game.settings import env
-from pizza_game.storage.io_manager import LayoutIOManager
-from pizza_game.storage.resource import S3ClientResource, StorageResource
+from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.resources.storage import S3ClientResource, StorageResource
 
 ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest, dashboard_report]
 

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from pizza_game.collectors.team_names import canonical_teams
+from pizza_game.team_names import canonical_teams
 
 SOURCES = ("real", "mock")
 

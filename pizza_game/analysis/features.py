@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.collectors.team_names import canonical_team, canonical_teams
+from pizza_game.team_names import canonical_team, canonical_teams
 from pizza_game.collectors.teams import big_match_mask, derby_mask
 
 CONTINUOUS_FEATURES = ("total_goals", "goal_difference")

@@ -21,7 +21,7 @@ from pizza_game.assets.checks import (
 )
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
-from pizza_game.collectors.raw import RawPartition
+from pizza_game.model import RawPartition
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.progress import Progress
 from pizza_game.quality import (
@@ -30,9 +30,9 @@ from pizza_game.quality import (
     typical_volume_verdict,
     volumes_by_slot,
 )
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.schema import empty_matches, empty_orders
-from pizza_game.storage.io_manager import partition_windows
+from pizza_game.resources.io_manager import partition_windows
 
 # Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
 VOLUMES_BY_WEEKDAY = "orders_by_weekday"

@@ -7,8 +7,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition, Window
-from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
+from pizza_game.model import RawPartition, Window
+from pizza_game.team_names import unknown_teams, unknown_teams_text
 
 PREVIEW_ROWS = 5
 

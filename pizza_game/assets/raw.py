@@ -25,7 +25,7 @@ from pizza_game.collectors.collect import (
     real_matches,
     real_orders,
 )
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Window
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.quality import (
     real_share_verdict,
@@ -34,11 +34,11 @@ from pizza_game.quality import (
     unique_ids_verdict,
     volumes_by_slot,
 )
-from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
+from pizza_game.resources.analysis_settings import FootballDataResource, MockDataResource, OrdersApiResource
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
-from pizza_game.storage.io_manager import partition_windows
+from pizza_game.resources.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
-from pizza_game.storage.resource import StorageResource, storage_failures
+from pizza_game.resources.storage import StorageResource, storage_failures
 
 OWNERS = ["team:pizza-game"]
 # One group for the whole graph: Dagster 1.13's lineage view draws several groups collapsed, so the

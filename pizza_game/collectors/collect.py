@@ -24,7 +24,7 @@ from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.orders_api import OrdersApiClient
-from pizza_game.collectors.raw import RawPartition, Window, split_by_window
+from pizza_game.model import RawPartition, Window, split_by_window
 from pizza_game.schema import Normalized, empty_rejected
 
 

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition, Window, split_by_window
+from pizza_game.model import RawPartition, Window, split_by_window
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected, record_json
 from pizza_game.storage.atomic import read_modify_write
 from pizza_game.storage.codecs import JSON_TYPE, decode_raw, encode_raw, records_table, to_json
-from pizza_game.storage.io_manager import partition_windows
+from pizza_game.resources.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore, _month_folders
 from pizza_game.storage.store import ObjectStore
 

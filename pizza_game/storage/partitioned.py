@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 import pandas as pd
 
 from pizza_game.analysis.merge import MergedDay
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout

@@ -9,7 +9,7 @@ import pytest
 
 from pizza_game.automation import days_after_orders
 from pizza_game.partitions import days_reached, hours_of_keys, run_range
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
 
 NOW = pd.Timestamp("2024-11-01T00:00Z")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from pizza_game.collectors.collect import NoDataError, fill_partitions
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Window
 from pizza_game.schema import empty_orders
 
 HOURS = [

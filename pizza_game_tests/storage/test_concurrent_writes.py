@@ -17,7 +17,7 @@ import pytest
 from pizza_game.collectors.collect import mock_orders
 from pizza_game.partitions import hourly_partitions
 from pizza_game.schema import normalize_orders
-from pizza_game.storage.io_manager import partition_windows
+from pizza_game.resources.io_manager import partition_windows
 from pizza_game.storage.landing import land_import
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.s3 import S3Store

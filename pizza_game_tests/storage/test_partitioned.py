@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.merge import merge_day
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Window
 from pizza_game.schema import normalize_matches, normalize_orders
 from pizza_game.storage import layout
 from pizza_game.storage.partitioned import MergedStore, RawStore

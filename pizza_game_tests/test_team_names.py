@@ -14,10 +14,10 @@ from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import match_features
 from pizza_game.assets.raw import raw_matches
 from pizza_game.cli import main
-from pizza_game.collectors import team_names
+from pizza_game import team_names
 from pizza_game.collectors.file_import import import_matches
 from pizza_game.collectors.mock_matches import generate_matches
-from pizza_game.collectors.team_names import (
+from pizza_game.team_names import (
     ALIASES,
     CANONICAL,
     canonical_team,

@@ -18,12 +18,12 @@ import pandas as pd
 
 from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import table_metadata
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Window
 from pizza_game.progress import Progress
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
-from pizza_game.storage.resource import StorageResource, storage_failures
+from pizza_game.resources.storage import StorageResource, storage_failures
 
 @dataclass(frozen=True)
 class Stamped:
