@@ -38,15 +38,15 @@ import pandas as pd
 
 from pizza_game.assets.checks import FRESHNESS_CHECKS
 from pizza_game.collectors.drop_area import DropCursor, ImportedFile, scan_drop_area
-from pizza_game.partitions import (
+from pizza_game.partition_keys import (
     HOUR,
     RANGE_END,
     RANGE_START,
     days_reached,
-    hourly_partitions,
     hours_of_keys,
     run_range,
 )
+from pizza_game.partitions import hourly_partitions
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.storage import StorageResource
 

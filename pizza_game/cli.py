@@ -130,11 +130,16 @@ def command_ui(args: argparse.Namespace) -> int:
 
 def command_import(args: argparse.Namespace) -> int:
     from pizza_game.collectors.drop_area import fingerprint
-    from pizza_game.collectors.file_import import ImportFileError, ReadOptions, import_matches, import_orders
-    from pizza_game.team_names import unknown_teams, unknown_teams_text
+    from pizza_game.collectors.file_import import (
+        ImportFileError,
+        ReadOptions,
+        import_matches,
+        import_orders,
+    )
     from pizza_game.definitions import make_definitions
     from pizza_game.storage.landing import land_import, unfinished_import
     from pizza_game.storage.store import StorageError
+    from pizza_game.team_names import unknown_teams, unknown_teams_text
 
     reader, asset = (import_orders, "raw_orders") if args.kind == "orders" else (import_matches, "raw_matches")
     options = ReadOptions(args.timezone, args.date_format, args.ambiguous, args.outlier_days)

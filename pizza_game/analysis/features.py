@@ -5,7 +5,7 @@ absolute value). Binary (0/1): ``home_win``, ``away_win``, ``draw``, ``big_match
 the configured big-match list), ``derby`` (a configured pair), ``important`` (a knock-out stage,
 a listed competition or the run-in of a season). Scores and results exist only for finished
 matches; other matches get missing values there and drop out of those tests only. Clubs are
-compared by canonical name (``collectors.team_names``), so an alias in the configuration or in a
+compared by canonical name (``team_names``), so an alias in the configuration or in a
 row stored before the alias table counts as its club.
 """
 

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay
-from pizza_game.model import RawPartition
+from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, RawPartition
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
 
 JSON_TYPE = "application/json"
