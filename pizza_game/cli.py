@@ -15,6 +15,8 @@ from pizza_game import settings
 
 USAGE_ERROR = 2
 RUN_FAILED = 1
+# The text of Dagster's BetaWarning and PreviewWarning (dagster_shared/utils/warnings.py).
+BETA_OR_PREVIEW = r".* is currently in (beta|preview), and may have breaking changes"
 
 
 class CliError(Exception):
@@ -212,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(command="ui", dev_args=argv[1:])
     else:
         args = build_parser().parse_args(argv)
-    # Dagster flags some of the APIs we use (single-run backfill policies) as beta; a CLI user
-    # cannot act on that, so the warnings stay out of their terminal.
-    warnings.filterwarnings("ignore", module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    # Dagster flags some of the APIs we use (single-run backfill policies) as beta or preview; a
+    # CLI user cannot act on that, so those warnings (only those: deprecations still show) stay
+    # out of their terminal. Matched by message, so the command need not import Dagster first.
+    warnings.filterwarnings("ignore", message=BETA_OR_PREVIEW)
     try:
         return COMMANDS[args.command](args)
     except CliError as error:
