@@ -12,7 +12,7 @@ Automation follows the same shape:
 - ``analysis_after_orders`` follows materializations, not job names: once a run that
   materialized ``raw_orders`` has ended (``orders_job``, a backfill launched in the UI, the
   schedule, an import), it requests one ``analysis_job`` run for the days whose match windows
-  reach into that run's hours (the rule of ``partitions.days_reached``, the runner's too):
+  reach into that run's hours (the rule of ``partition_keys.days_reached``, the runner's too):
   matches of those days are collected again (scores arrive after kick-off), merged, analysed and
   published. Its cursor is the storage id of the last materialization event handled and its run
   key is derived from the orders run, so a restarted sensor never requests the same analysis
