@@ -27,15 +27,19 @@ HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
 
 
-def partition_span(key: str) -> Span:
-    """The UTC hour (``2024-05-04-18:00``) or day (``2024-05-04``) a partition key covers."""
-    fmt, length = (DAY_FORMAT, DAY) if len(key) == len("2024-05-04") else (HOUR_FORMAT, HOUR)
-    start = pd.Timestamp(pd.to_datetime(key, format=fmt), tz="UTC")
-    return Span(key, start, start + length)
-
-
 def partition_spans(keys: list[str]) -> list[Span]:
-    return [partition_span(key) for key in keys]
+    """The UTC hours (keys like ``2024-05-04-18:00``) or days (``2024-05-04``) the partition keys
+    cover, all of one grain (a key of the other grain raises ValueError). Parsed together: a year
+    of hours is one call, not 8,760."""
+    if not keys:
+        return []
+    fmt, length = (DAY_FORMAT, DAY) if len(keys[0]) == len("2024-05-04") else (HOUR_FORMAT, HOUR)
+    starts = pd.to_datetime(pd.Index(keys), format=fmt, utc=True)
+    return [Span(key, start, end) for key, start, end in zip(keys, starts, starts + length, strict=True)]
+
+
+def partition_span(key: str) -> Span:
+    return partition_spans([key])[0]
 
 
 def run_range(tags: dict[str, str]) -> tuple[str, str] | None:
