@@ -2,8 +2,8 @@
 #   make run    install, then run the main job on the embedded default (no AWS, no API keys)
 #   make test   install with the test tools, then run the whole test suite
 # `make lint` runs ruff and mypy (installed with the test tools).
-# `make ui` installs the UI extra (dagster-webserver) and starts the Dagster UI on the instance
-# `pizza-game run` uses (.dagster/, configured by dagster.yaml).
+# `make ui` installs the UI extra (dagster-webserver, dagster-dg-cli) and starts the Dagster UI
+# (`dg dev`) on the instance `pizza-game run` uses (.dagster/, configured by dagster.yaml).
 
 PYTHON ?= python3
 VENV ?= .venv

@@ -1,8 +1,9 @@
 from setuptools import find_packages, setup
 
-# The Dagster UI (`make ui`, `dagster dev`): an extra, so the Lambda image (deploy/requirements.lock,
-# made from install_requires) carries neither it nor the packages only it needs.
-UI = ["dagster-webserver==1.13.27"]
+# The Dagster UI and dg (`make ui` runs `dg dev`; the tests run `dg check defs`): an extra, so the
+# Lambda image (deploy/requirements.lock, made from install_requires) carries neither them nor the
+# packages only they need.
+UI = ["dagster-webserver==1.13.27", "dagster-dg-cli==1.13.27"]
 
 setup(
     name="pizza-game",

@@ -12,7 +12,7 @@ Automation follows the same shape:
 - ``analysis_after_orders`` follows materializations, not job names: once a run that
   materialized ``raw_orders`` has ended (``orders_job``, a backfill launched in the UI, the
   schedule, an import), it requests one ``analysis_job`` run for the days whose match windows
-  reach into that run's hours (the rule of ``partitions.days_reached``, the runner's too):
+  reach into that run's hours (the rule of ``partition_keys.days_reached``, the runner's too):
   matches of those days are collected again (scores arrive after kick-off), merged, analysed and
   published. Its cursor is the storage id of the last materialization event handled and its run
   key is derived from the orders run, so a restarted sensor never requests the same analysis
@@ -38,17 +38,17 @@ import pandas as pd
 
 from pizza_game.assets.checks import FRESHNESS_CHECKS
 from pizza_game.collectors.drop_area import DropCursor, ImportedFile, scan_drop_area
-from pizza_game.partitions import (
+from pizza_game.partition_keys import (
     HOUR,
     RANGE_END,
     RANGE_START,
     days_reached,
-    hourly_partitions,
     hours_of_keys,
     run_range,
 )
-from pizza_game.resources import AnalysisSettings
-from pizza_game.storage.resource import StorageResource
+from pizza_game.partitions import hourly_partitions
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.storage import StorageResource
 
 # Ours: a run whose analysis stage is run by its caller (runner.run_pipeline) is not chained.
 ANALYSIS_STAGE_TAG = "pizza_game/analysis_stage"

@@ -15,6 +15,8 @@ from pizza_game import settings
 
 USAGE_ERROR = 2
 RUN_FAILED = 1
+# The text of Dagster's BetaWarning and PreviewWarning (dagster_shared/utils/warnings.py).
+BETA_OR_PREVIEW = r".* is currently in (beta|preview), and may have breaking changes"
 
 
 class CliError(Exception):
@@ -47,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the Dagster runs in memory instead of the instance the UI shows (see `pizza-game ui`)",
     )
 
-    ui = commands.add_parser("ui", help="start the Dagster UI (dagster dev) on the instance `pizza-game run` uses")
-    ui.add_argument("dev_args", nargs=argparse.REMAINDER, help="passed on to dagster dev (e.g. -p 3001)")
+    ui = commands.add_parser("ui", help="start the Dagster UI (dg dev) on the instance `pizza-game run` uses")
+    ui.add_argument("dev_args", nargs=argparse.REMAINDER, help="passed on to dg dev (e.g. -p 3001 -h 0.0.0.0; --help for all)")
 
     importing = commands.add_parser("import", help="import your own orders or matches (CSV or JSON) as real data")
     importing.add_argument("kind", choices=("orders", "matches"))
@@ -118,17 +120,23 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_ui(args: argparse.Namespace) -> int:
-    """Replaces this process with `dagster dev` on the default instance (instance.py)."""
+    """Replaces this process with `dg dev` on the default instance (instance.py).
+
+    In a checkout, dg finds the project in pyproject.toml ([tool.dg]) and loads the checkout's
+    definitions; installed elsewhere, it is told the module.
+    """
     from pizza_game.instance import checkout_root, instance_home, prepare_home
 
+    dg = Path(sys.executable).with_name("dg")
+    if not dg.is_file():
+        raise CliError(f"{dg} is missing: install the UI extra (pip install 'pizza-game[ui]', or make ui)")
     home = prepare_home(instance_home())
     root = checkout_root()
-    target = ["-w", str(root / "workspace.yaml")] if root else ["-m", "pizza_game.definitions"]
+    target = [] if root else ["-m", "pizza_game.definitions"]
     if root:
         os.chdir(root)
     print(f"pizza-game: Dagster UI on the instance in {home}", file=sys.stderr, flush=True)
-    command = [sys.executable, "-m", "dagster", "dev", *target, *args.dev_args]
-    os.execve(sys.executable, command, {**os.environ, "DAGSTER_HOME": str(home)})
+    os.execve(dg, [str(dg), "dev", *target, *args.dev_args], {**os.environ, "DAGSTER_HOME": str(home)})
 
 
 def command_import(args: argparse.Namespace) -> int:
@@ -139,10 +147,10 @@ def command_import(args: argparse.Namespace) -> int:
         import_matches,
         import_orders,
     )
-    from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
     from pizza_game.definitions import make_definitions
     from pizza_game.storage.landing import land_import, unfinished_import
     from pizza_game.storage.store import StorageError
+    from pizza_game.team_names import unknown_teams, unknown_teams_text
 
     reader, asset = (import_orders, "raw_orders") if args.kind == "orders" else (import_matches, "raw_matches")
     options = ReadOptions(args.timezone, args.date_format, args.ambiguous, args.outlier_days)
@@ -201,11 +209,17 @@ COMMANDS = {"run": command_run, "ui": command_ui, "import": command_import, "bac
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # Dagster flags some of the APIs we use (single-run backfill policies) as beta; a CLI user
-    # cannot act on that, so the warnings stay out of their terminal.
-    warnings.filterwarnings("ignore", module="dagster")
-    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ui"]:
+        # Everything after `ui` is dg dev's (-p 3001, -h 0.0.0.0, --help): argparse would refuse
+        # options it does not know and take -h for its own help.
+        args = argparse.Namespace(command="ui", dev_args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
+    # Dagster flags some of the APIs we use (single-run backfill policies) as beta or preview; a
+    # CLI user cannot act on that, so those warnings (only those: deprecations still show) stay
+    # out of their terminal. Matched by message, so the command need not import Dagster first.
+    warnings.filterwarnings("ignore", message=BETA_OR_PREVIEW)
     try:
         return COMMANDS[args.command](args)
     except CliError as error:

@@ -11,20 +11,19 @@ from pizza_game.assets.analysis import correlation_analysis
 from pizza_game.assets.checks import FRESHNESS_CHECKS
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
-from pizza_game.assets.report import dashboard_report
 from pizza_game.assets.raw import raw_matches, raw_orders
+from pizza_game.assets.report import dashboard_report
 from pizza_game.automation import JOBS, SCHEDULES, SENSORS
 from pizza_game.log_format import default_loggers
-from pizza_game.resources import (
-    AnalysisSettings,
-    FootballDataResource,
-    MockDataResource,
-    OrdersApiResource,
-    QuickSightResource,
-)
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.football_data import FootballDataResource
+from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.resources.mock_data import MockDataResource
+from pizza_game.resources.orders_api import OrdersApiResource
+from pizza_game.resources.quicksight import QuickSightResource
+from pizza_game.resources.s3_client import S3ClientResource
+from pizza_game.resources.storage import StorageResource
 from pizza_game.settings import env
-from pizza_game.storage.io_manager import LayoutIOManager
-from pizza_game.storage.resource import S3ClientResource, StorageResource
 
 ASSETS = [raw_orders, raw_matches, merged_dataset, correlation_analysis, quicksight_manifest, dashboard_report]
 

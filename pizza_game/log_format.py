@@ -20,7 +20,7 @@ import dagster as dg
 
 from pizza_game import settings
 from pizza_game.collectors.redaction import redact
-from pizza_game.partitions import run_range
+from pizza_game.partition_keys import run_range
 
 FORMATS = ("text", "json")
 SECRET_VARIABLES = (*settings.SECRET_NAMES, "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")

@@ -18,14 +18,8 @@ import pandas as pd
 from pizza_game.analysis.summary import rejected_text
 from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
 from pizza_game.instance import default_instance
-from pizza_game.partitions import (
-    RANGE_END,
-    RANGE_START,
-    daily_partitions,
-    day_range,
-    hour_range,
-    hourly_partitions,
-)
+from pizza_game.partition_keys import RANGE_END, RANGE_START, day_range, hour_range
+from pizza_game.partitions import daily_partitions, hourly_partitions
 
 class PipelineError(RuntimeError):
     """A run of the pipeline failed; the message says which stage and why, ``run_id`` which run."""

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from pizza_game.collectors.team_names import canonical_teams
+from pizza_game.team_names import canonical_teams
 
 SOURCES = ("real", "mock")
 
@@ -424,7 +424,7 @@ def normalize_matches(
     puts unknown kick-off times at midnight UTC). ``winner`` is derived from the score of finished
     matches when the source does not give it. Unknown statuses, kick-offs before 1990, scores
     that are not whole non-negative numbers and rows without teams are rejected. Team names are
-    made canonical (``collectors.team_names``); names the alias table does not know are kept.
+    made canonical (``team_names``); names the alias table does not know are kept.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")

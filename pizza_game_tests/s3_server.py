@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from pizza_game.storage.resource import S3ClientResource
+from pizza_game.resources.s3_client import S3ClientResource
 
 REGION = "us-east-1"
 DUMMY_CREDENTIALS = {

@@ -100,3 +100,37 @@ def test_gaps_in_imported_orders_are_missing_hours_not_mock_orders(tmp_path, cap
     merged = json.loads((data / "processed-data/merged-datasets/2024/10/08/20241008_000000_merged_data.json").read_text())
     assert merged["coverage"]["hours_present"] == 3
     assert len(merged["coverage"]["hours_missing"]) == 21
+
+
+# Warnings as a command meets them: Dagster's beta and preview notices, a deprecation that Dagster
+# attributes to its own module, one attributed to ours. Deprecations are shown (-W default).
+WARNINGS_PROBE = """
+import sys, warnings
+import dagster as dg
+from pizza_game import cli
+
+def command(args):
+    warnings.warn_explicit("Parameter `backfill_policy` of function `asset` is currently in beta, and may have breaking "
+                           "changes in minor version releases.", dg.BetaWarning, "raw.py", 1, module="pizza_game.assets.raw")
+    warnings.warn_explicit("Class `X` is currently in preview, and may have breaking changes in patch version releases.",
+                           dg.PreviewWarning, "raw.py", 2, module="pizza_game.assets.raw")
+    warnings.warn_explicit("InitResourceContext.dagster_run is deprecated", DeprecationWarning, "init.py", 3,
+                           module="dagster._core.execution.context.init")
+    warnings.warn_explicit("old_api is deprecated", DeprecationWarning, "raw.py", 4, module="pizza_game.assets.raw")
+    return 0
+
+cli.COMMANDS["run"] = command
+sys.exit(cli.main(["run"]))
+"""
+
+
+def test_the_cli_hides_beta_and_preview_notices_but_no_deprecation():
+    done = subprocess.run(
+        [sys.executable, "-W", "default::DeprecationWarning", "-c", WARNINGS_PROBE],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "currently in beta" not in done.stderr
+    assert "currently in preview" not in done.stderr
+    assert "InitResourceContext.dagster_run is deprecated" in done.stderr
+    assert "old_api is deprecated" in done.stderr

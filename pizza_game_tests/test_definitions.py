@@ -1,10 +1,12 @@
 """The code location loads as Dagster loads it, and holds the whole lineage graph."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pizza_game.definitions import defs
 
@@ -15,15 +17,57 @@ ASSETS = {
 }
 
 
-def test_dagster_definitions_validate_passes(tmp_path):
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", str(REPO / "workspace.yaml")],
-        capture_output=True, text=True, cwd=REPO, env={"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(tmp_path)},
-        timeout=300,
+# What `dg check defs` needs of a checkout: the package, the project files, the workspace.
+CHECKOUT_FILES = ("pizza_game", "pyproject.toml", "setup.py", "workspace.yaml", "dagster.yaml")
+
+
+# The two ways the project's definitions are checked from a checkout: dg (pyproject.toml's
+# [tool.dg]) and the Dagster CLI on workspace.yaml (what `dagster dev` and the webserver load).
+CHECKS = {
+    "dg check defs": (["dg", "check", "defs"], "All definitions loaded successfully"),
+    "dagster definitions validate": (
+        ["dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        "All code locations passed validation",
+    ),
+}
+
+
+def check_definitions(check: str, checkout: Path, home: Path) -> subprocess.CompletedProcess:
+    """``check`` run in ``checkout``, as a user runs it from the repository root."""
+    command, _ = CHECKS[check]
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return subprocess.run(
+        [str(Path(sys.executable).with_name(command[0])), *command[1:]],
+        capture_output=True, text=True, cwd=checkout, timeout=300,
+        env={"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(home), "HOME": str(home)},
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "All code locations passed validation" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_the_definitions_of_the_checkout_pass_the_check(check, tmp_path):
+    done = check_definitions(check, REPO, tmp_path / "home")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert CHECKS[check][1] in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_a_checkout_whose_definitions_are_broken_fails_the_check(check, tmp_path):
+    # The same package, copied, with definitions.py broken: the check must judge this copy (one
+    # that loaded the installed package instead would still pass).
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in CHECKOUT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, checkout / name)
+    with (checkout / "pizza_game" / "definitions.py").open("a") as definitions:
+        definitions.write('\nraise RuntimeError("definitions deliberately broken by the test")\n')
+    done = check_definitions(check, checkout, tmp_path / "home")
+    assert done.returncode != 0
+    assert "definitions deliberately broken by the test" in done.stdout + done.stderr
 
 
 def test_the_lineage_graph_is_the_design():

@@ -8,8 +8,9 @@ import pytest
 
 from pizza_game.analysis.engine import RESULT_COLUMNS
 from pizza_game.analysis.match_table import LEADING as MATCH_TABLE_LEADING
-from pizza_game.analysis.merge import ALL_REGIONS, SERIES_COLUMNS
+from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.definitions import make_definitions
+from pizza_game.model import SERIES_COLUMNS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, validate_manifest
 from pizza_game.runner import run_pipeline

@@ -73,7 +73,8 @@ from pizza_game.analysis.stats import (
 )
 from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
 from pizza_game.analysis.timeline import Timeline, build_timeline
-from pizza_game.analysis.windows import WINDOWS, split_analysable, to_ns, window_bounds
+from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
+from pizza_game.model import to_ns
 
 MATCH_REQUIRED = (
     "match_id",

@@ -5,7 +5,7 @@ absolute value). Binary (0/1): ``home_win``, ``away_win``, ``draw``, ``big_match
 the configured big-match list), ``derby`` (a configured pair), ``important`` (a knock-out stage,
 a listed competition or the run-in of a season). Scores and results exist only for finished
 matches; other matches get missing values there and drop out of those tests only. Clubs are
-compared by canonical name (``collectors.team_names``), so an alias in the configuration or in a
+compared by canonical name (``team_names``), so an alias in the configuration or in a
 row stored before the alias table counts as its club.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.collectors.team_names import canonical_team, canonical_teams
+from pizza_game.team_names import canonical_team, canonical_teams
 from pizza_game.collectors.teams import big_match_mask, derby_mask
 
 CONTINUOUS_FEATURES = ("total_goals", "goal_difference")

@@ -21,55 +21,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pizza_game.schema import coerce
 from pizza_game.analysis.windows import (
     MINUTE_NS,
     WindowConfig,
     count_in_windows,
     split_analysable,
     sum_in_windows,
-    to_ns,
     window_bounds,
 )
+from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, to_ns
+from pizza_game.schema import coerce
 
 BIN_MINUTES = 15
 HOUR_NS = 3_600 * 1_000_000_000
 ALL_REGIONS = "ALL"
 OVERLAY_PRIORITY = ("during", "pre", "post")
-
-SERIES_COLUMNS: dict[str, str] = {
-    "bin_start": "datetime64[ns, UTC]",
-    "region": "str",
-    "covered": "bool",
-    "orders": "Int64",
-    "items": "Int64",
-    "revenue": "float64",
-    "real_orders": "Int64",
-    "window": "str",
-    "matches_live": "int64",
-}
-
-WINDOW_COLUMNS: dict[str, str] = {
-    "match_id": "str",
-    "window": "str",
-    "region": "str",
-    "start": "datetime64[ns, UTC]",
-    "end": "datetime64[ns, UTC]",
-    "coverage": "float64",
-    "orders": "int64",
-    "items": "int64",
-    "revenue": "float64",
-    "real_orders": "int64",
-}
-
-
-@dataclass
-class MergedDay:
-    day: pd.Timestamp
-    series: pd.DataFrame
-    windows: pd.DataFrame
-    matches: pd.DataFrame
-    coverage: dict = field(default_factory=dict)
 
 
 @dataclass

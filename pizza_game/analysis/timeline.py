@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS, BIN_MINUTES
-from pizza_game.analysis.windows import MINUTE_NS, to_ns
+from pizza_game.analysis.windows import MINUTE_NS
+from pizza_game.model import to_ns
 
 DAY_NS = 86_400 * 1_000_000_000
 SERIES_REQUIRED = ("bin_start", "region", "covered", "orders", "real_orders")

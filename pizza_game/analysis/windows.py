@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pizza_game.model import to_ns
 from pizza_game.schema import PLAYED_STATUSES
 
 WINDOWS = ("pre", "during", "post", "extended")
@@ -102,9 +103,3 @@ def sum_in_windows(
     return prefix[np.searchsorted(sorted_ns, end_ns, side="left")] - prefix[
         np.searchsorted(sorted_ns, start_ns, side="left")
     ]
-
-
-def to_ns(timestamps: pd.Series) -> np.ndarray:
-    """UTC timestamps as int64 nanoseconds since the epoch."""
-    naive = pd.Series(timestamps).astype("datetime64[ns, UTC]").dt.tz_localize(None)
-    return naive.to_numpy(dtype="datetime64[ns]").view("int64")

@@ -5,17 +5,16 @@ import pandas as pd
 
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
-from pizza_game.analysis.merge import MergedDay
 from pizza_game.analysis.summary import rejected_rows
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
-from pizza_game.partitions import run_range
+from pizza_game.model import MergedDay, Stamped
+from pizza_game.partition_keys import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
-from pizza_game.storage.io_manager import Stamped
 from pizza_game.storage.partitioned import MergedStore
-from pizza_game.storage.resource import StorageResource
 from pizza_game.storage.store import ObjectStore
 
 

@@ -12,7 +12,8 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game import settings
-from pizza_game.partitions import HOUR, hourly_partitions
+from pizza_game.partition_keys import HOUR
+from pizza_game.partitions import hourly_partitions
 from pizza_game.quality import Verdict, freshness_verdict
 
 # VALUE_WITH_CHECKS: an asset with check_specs that returns MaterializeResult(value=...) carries no

@@ -6,8 +6,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import ALL_REGIONS, SERIES_COLUMNS, MergedDay, merge_day
-from pizza_game.analysis.windows import to_ns
+from pizza_game.analysis.merge import ALL_REGIONS, merge_day
 from pizza_game.assets.checks import (
     MIN_REAL_SHARE,
     VOLUME_TOLERANCE,
@@ -21,7 +20,8 @@ from pizza_game.assets.checks import (
 )
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
-from pizza_game.collectors.raw import RawPartition
+from pizza_game.model import SERIES_COLUMNS, MergedDay, RawPartition, to_ns
+from pizza_game.partition_keys import partition_spans
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.progress import Progress
 from pizza_game.quality import (
@@ -30,9 +30,8 @@ from pizza_game.quality import (
     typical_volume_verdict,
     volumes_by_slot,
 )
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.schema import empty_matches, empty_orders
-from pizza_game.storage.io_manager import partition_windows
 
 # Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
 VOLUMES_BY_WEEKDAY = "orders_by_weekday"
@@ -74,7 +73,7 @@ def merged_dataset(
     rejected_orders = _rejected_orders_by_day(raw_orders)
     order_ns = to_ns(orders["ordered_at"])
     out: dict[str, MergedDay] = {}
-    days = partition_windows(daily_partitions, context.partition_keys)
+    days = partition_spans(context.partition_keys)
     progress = Progress("merged_dataset: days merged", len(days), context.log.info)
     for day in days:
         lo, hi = np.searchsorted(order_ns, [(day.start - pd.Timedelta(days=1)).value, (day.end + pd.Timedelta(days=1)).value])

@@ -7,8 +7,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition, Window
-from pizza_game.collectors.team_names import unknown_teams, unknown_teams_text
+from pizza_game.model import RawPartition, Span
+from pizza_game.team_names import unknown_teams, unknown_teams_text
 
 PREVIEW_ROWS = 5
 
@@ -29,7 +29,7 @@ def table_metadata(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: list[Window], time_column: str) -> dict[str, Any]:
+def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: list[Span], time_column: str) -> dict[str, Any]:
     """What a raw run collected over ``windows`` (``rows``: all of the batch's rows): rows,
     rejected rows, real and mock shares, sources, fallback reasons."""
     parts = list(batch.values())

@@ -8,14 +8,14 @@ import pandas as pd
 
 from pizza_game.assets.checks import MANIFEST_VALID, check_result
 from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.model import Stamped
 from pizza_game.quality import Verdict, manifest_verdict
 from pizza_game.quicksight.datasets import DATASETS, PRIMARY, build_datasets
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES
 from pizza_game.quicksight.publish import lineage_key, listed_uris, publish_datasets
 from pizza_game.quicksight.refresh import RefreshResult
-from pizza_game.resources import QuickSightResource
-from pizza_game.storage.io_manager import Stamped
-from pizza_game.storage.resource import StorageResource, storage_failures
+from pizza_game.resources.quicksight import QuickSightResource
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage.store import LocalStore, ObjectStore
 
 

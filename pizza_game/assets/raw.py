@@ -25,7 +25,8 @@ from pizza_game.collectors.collect import (
     real_matches,
     real_orders,
 )
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Span
+from pizza_game.partition_keys import partition_spans
 from pizza_game.partitions import daily_partitions, hourly_partitions
 from pizza_game.quality import (
     real_share_verdict,
@@ -34,11 +35,12 @@ from pizza_game.quality import (
     unique_ids_verdict,
     volumes_by_slot,
 )
-from pizza_game.resources import FootballDataResource, MockDataResource, OrdersApiResource
+from pizza_game.resources.football_data import FootballDataResource
+from pizza_game.resources.mock_data import MockDataResource
+from pizza_game.resources.orders_api import OrdersApiResource
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
-from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore
-from pizza_game.storage.resource import StorageResource, storage_failures
 
 OWNERS = ["team:pizza-game"]
 # One group for the whole graph: Dagster 1.13's lineage view draws several groups collapsed, so the
@@ -77,7 +79,7 @@ def raw_orders(
     From the orders API when DOMINOS_API_URL and DOMINOS_API_KEY are set; else real orders imported
     with `pizza-game import orders`; else (fallback on) generated orders labelled mock.
     """
-    windows = partition_windows(hourly_partitions, context.partition_keys)
+    windows = partition_spans(context.partition_keys)
     batch = _fill(
         context,
         storage,
@@ -136,7 +138,7 @@ def raw_matches(
     received); else real matches imported with `pizza-game import matches`; else (fallback on)
     a generated fixture list labelled mock.
     """
-    windows = partition_windows(daily_partitions, context.partition_keys)
+    windows = partition_spans(context.partition_keys)
     batch = _fill(
         context,
         storage,
@@ -189,7 +191,7 @@ def _real_share(batch: dict[str, RawPartition], rows: pd.DataFrame):
     return real_share_verdict(sum(p.is_real_data for p in with_data), len(with_data), MIN_REAL_SHARE, unit="partitions")
 
 
-def _fill(context, storage, asset, windows: list[Window], collected: Collected, mock_data, generate) -> dict[str, RawPartition]:
+def _fill(context, storage, asset, windows: list[Span], collected: Collected, mock_data, generate) -> dict[str, RawPartition]:
     if collected.broken and not mock_data.fallback_on_api_errors:
         raise dg.Failure(
             description=f"{asset}: the API failed ({collected.reason}); fix it, or set "

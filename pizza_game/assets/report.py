@@ -7,12 +7,12 @@ import pandas as pd
 
 from pizza_game.assets.analysis import newest_dated_day
 from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table
-from pizza_game.storage.io_manager import Stamped
-from pizza_game.storage.resource import StorageResource, storage_failures
 
 HTML_TYPE = "text/html; charset=utf-8"
 

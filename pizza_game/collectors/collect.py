@@ -24,7 +24,7 @@ from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.orders_api import OrdersApiClient
-from pizza_game.collectors.raw import RawPartition, Window, split_by_window
+from pizza_game.model import RawPartition, Span, split_by_span
 from pizza_game.schema import Normalized, empty_rejected
 
 
@@ -32,16 +32,16 @@ class NoDataError(RuntimeError):
     """No real data is available and the fallback to generated data is off."""
 
 
-def mock_orders(windows: list[Window], *, seed: int, reason: str) -> dict[str, RawPartition]:
+def mock_orders(windows: list[Span], *, seed: int, reason: str) -> dict[str, RawPartition]:
     rows = generate_orders(windows[0].start, windows[-1].end, seed=seed)
     return {
         key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
-        for key, part in split_by_window(rows, "ordered_at", windows).items()
+        for key, part in split_by_span(rows, "ordered_at", windows).items()
     }
 
 
 def mock_matches(
-    windows: list[Window], *, seed: int, competitions: list[str], reason: str, now: pd.Timestamp | None = None
+    windows: list[Span], *, seed: int, competitions: list[str], reason: str, now: pd.Timestamp | None = None
 ) -> dict[str, RawPartition]:
     frames = [
         generate_matches(windows[0].start, windows[-1].end, seed=seed, competition=code, now=now)
@@ -50,16 +50,16 @@ def mock_matches(
     rows = pd.concat(frames, ignore_index=True)
     return {
         key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
-        for key, part in split_by_window(rows, "kickoff_at", windows).items()
+        for key, part in split_by_span(rows, "kickoff_at", windows).items()
     }
 
 
 def fill_partitions(
-    windows: list[Window],
+    windows: list[Span],
     *,
     collected: dict[str, RawPartition],
     imported: dict[str, RawPartition],
-    generate: Callable[[list[Window], str], dict[str, RawPartition]],
+    generate: Callable[[list[Span], str], dict[str, RawPartition]],
     empty_rows: Callable[[], pd.DataFrame],
     fallback: bool,
     reason: str,
@@ -96,8 +96,8 @@ def fill_partitions(
     return {w.key: out[w.key] for w in windows}
 
 
-def _contiguous(windows: list[Window]) -> list[list[Window]]:
-    runs: list[list[Window]] = []
+def _contiguous(windows: list[Span]) -> list[list[Span]]:
+    runs: list[list[Span]] = []
     for window in windows:
         if runs and runs[-1][-1].end == window.start:
             runs[-1].append(window)
@@ -106,7 +106,7 @@ def _contiguous(windows: list[Window]) -> list[list[Window]]:
     return runs
 
 
-def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Window]) -> Collected:
+def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Span]) -> Collected:
     """Orders of the whole range from the orders API, one partition per window, or why not."""
     try:
         fetch = client_factory().fetch_orders(windows[0].start.to_pydatetime(), windows[-1].end.to_pydatetime())
@@ -116,7 +116,7 @@ def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Win
     return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []))
 
 
-def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Window]) -> Collected:
+def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Span]) -> Collected:
     """Matches of the whole range from football-data.org, one partition per day, or why not.
 
     Each day keeps the response bodies (exact text) of the requests whose dates cover it.
@@ -128,7 +128,7 @@ def real_matches(client_factory: Callable[[], FootballDataClient], windows: list
         return Collected.failed(error)
     bodies = [_body(response) for response in fetch.responses]
 
-    def covering(window: Window) -> list[dict]:
+    def covering(window: Span) -> list[dict]:
         day = f"{window.start:%Y-%m-%d}"
         return [b for b in bodies if b["date_from"] <= day < b["date_to"]]
 
@@ -174,9 +174,9 @@ def _body(response: ApiResponse) -> dict:
     }
 
 
-def _real_partitions(normalized: Normalized, time_column: str, windows: list[Window], notes: dict, responses) -> dict[str, RawPartition]:
+def _real_partitions(normalized: Normalized, time_column: str, windows: list[Span], notes: dict, responses) -> dict[str, RawPartition]:
     """Rows split by window; the fetch's rejected rows are kept with the first partition."""
-    split = split_by_window(normalized.rows, time_column, windows)
+    split = split_by_span(normalized.rows, time_column, windows)
     out = {}
     for i, window in enumerate(windows):
         rejected = normalized.rejected if i == 0 else empty_rejected()

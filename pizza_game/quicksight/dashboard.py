@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import ALL_REGIONS, MergedDay
+from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.model import MergedDay
 
 DASHBOARD_DAYS = 30
 

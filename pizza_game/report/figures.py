@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pizza_game.analysis.merge import ALL_REGIONS
-from pizza_game.analysis.windows import WindowConfig, to_ns
+from pizza_game.analysis.windows import WindowConfig
+from pizza_game.model import to_ns
 
 WINDOW_ORDER = ("pre", "during", "post", "extended")
 SHADED_WINDOWS = {"pre": "#f2b134", "during": "#d1495b", "post": "#6c8ead"}

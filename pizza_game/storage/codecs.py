@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay
-from pizza_game.collectors.raw import RawPartition
+from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, RawPartition
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
 from pizza_game.storage import columns
 

@@ -26,18 +26,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pizza_game.collectors.raw import RawPartition, Window, split_by_window
-from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.model import RawPartition, Span, split_by_span
+from pizza_game.partition_keys import DAY_FORMAT, FIRST, HOUR_FORMAT, partition_spans
 from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected, record_json
 from pizza_game.storage.atomic import read_modify_write
 from pizza_game.storage.codecs import JSON_TYPE, decode_raw, encode_raw, records_table, to_json
-from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.partitioned import RawStore, _month_folders
 from pizza_game.storage.store import ObjectStore
 
 ID_COLUMN = {"raw_orders": "order_id", "raw_matches": "match_id"}
 TIME_COLUMN = {"raw_orders": "ordered_at", "raw_matches": "kickoff_at"}
-PARTITIONS = {"raw_orders": (hourly_partitions, "h"), "raw_matches": (daily_partitions, "D")}
+PARTITIONS = {"raw_orders": (HOUR_FORMAT, "h"), "raw_matches": (DAY_FORMAT, "D")}
 JOURNAL_PREFIX = "imports/journal"
 REJECTED_PREFIX = "imports/rejected"
 
@@ -80,9 +79,9 @@ def land_import(
 ) -> Landed:
     rows = imported.rows
     time_column = TIME_COLUMN[asset]
-    partitions_def, unit = PARTITIONS[asset]
+    key_format, unit = PARTITIONS[asset]
     now = now or pd.Timestamp.now(tz="UTC")
-    first = pd.Timestamp(partitions_def.start).tz_convert("UTC")
+    first = FIRST
     instants = rows[time_column]
     outside = ((instants < first) | (instants >= now)).to_numpy()
     rejected = [imported.rejected]
@@ -101,10 +100,10 @@ def land_import(
     all_rejected = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else empty_rejected()
     journal = {"asset": asset, "file": source_name, "started": f"{now:%Y-%m-%dT%H:%M:%SZ}", "status": "started"}
     store.put(journal_key(asset, fingerprint), to_json(journal), JSON_TYPE)
-    windows: list[Window] = []
+    windows: list[Span] = []
     if len(rows):
         span = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
-        windows = partition_windows(partitions_def, [start.strftime(partitions_def.fmt) for start in span])
+        windows = partition_spans([start.strftime(key_format) for start in span])
     homeless = _land_rows(store, asset, windows, rows, all_rejected, source_name)
     key = None
     if len(homeless):
@@ -119,23 +118,23 @@ def land_import(
 
 
 def _land_rows(
-    store: ObjectStore, asset: str, windows: list[Window], rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str
+    store: ObjectStore, asset: str, windows: list[Span], rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str
 ) -> pd.DataFrame:
     """Merge ``rows`` and the ``rejected`` rows of their windows into each window's real object;
     remove the windows' mock objects. Returns the rejected rows that fall in no window."""
     if not windows:
         return rejected
     raw = RawStore(store, asset)
-    split = split_by_window(rows, TIME_COLUMN[asset], windows)
+    split = split_by_span(rows, TIME_COLUMN[asset], windows)
     at = pd.Series(pd.NaT, index=rejected.index, dtype="datetime64[ns, UTC]")
     if "at" in rejected.columns:
         at = pd.to_datetime(rejected["at"], utc=True).astype("datetime64[ns, UTC]")
-    placed = split_by_window(rejected.assign(at=at), "at", windows) if at.notna().any() else {}
+    placed = split_by_span(rejected.assign(at=at), "at", windows) if at.notna().any() else {}
     homeless = rejected.loc[~at.between(windows[0].start, windows[-1].end, inclusive="left").fillna(False).to_numpy()]
     for window in windows:
         new_rejected = placed.get(window.key, empty_rejected())
 
-        def change(old: bytes | None, window: Window = window, new_rejected: pd.DataFrame = new_rejected) -> bytes:
+        def change(old: bytes | None, window: Span = window, new_rejected: pd.DataFrame = new_rejected) -> bytes:
             previous = decode_raw(asset, old, store.uri(raw.key("real", window))) if old else None
             part = _merge(asset, previous, split[window.key], new_rejected, source_name)
             return encode_raw(asset, window.key, window.start, window.end, part)

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import pandas as pd
 
-from pizza_game.analysis.merge import MergedDay
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import MergedDay, RawPartition, Span
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
@@ -39,7 +38,7 @@ def _month_folders(keys: Iterable[str]) -> set[str]:
     return {key.rsplit("/", 2)[0] + "/" for key in keys}
 
 
-def _chunks(windows: list[Window]) -> Iterator[list[Window]]:
+def _chunks(windows: list[Span]) -> Iterator[list[Span]]:
     """Windows in runs of ``CHUNK``: encoded or decoded together, without holding a whole range's
     intermediate records at once."""
     for first in range(0, len(windows), CHUNK):
@@ -55,11 +54,11 @@ class RawStore:
         self.store = store
         self.asset = asset
 
-    def key(self, source: str, window: Window) -> str:
+    def key(self, source: str, window: Span) -> str:
         return RAW_KEYS[self.asset](source, window.start)
 
     def write_many(
-        self, windows: list[Window], batch: dict[str, RawPartition], progress: Progress | None = None
+        self, windows: list[Span], batch: dict[str, RawPartition], progress: Progress | None = None
     ) -> list[tuple[str, int]]:
         """Write each window's partition and remove the other source's object for it, if any.
 
@@ -102,7 +101,7 @@ class RawStore:
         self._drop_mock_overtaken(windows, batch)
         return written
 
-    def _drop_mock_overtaken(self, windows: list[Window], batch: dict[str, RawPartition]) -> None:
+    def _drop_mock_overtaken(self, windows: list[Span], batch: dict[str, RawPartition]) -> None:
         """Re-check at write time: remove the mock objects just written where real data appeared
         meanwhile (an import landing between the listing and the write). An import deletes the
         mock object after writing its real one, so whichever finishes last, one source remains."""
@@ -115,11 +114,11 @@ class RawStore:
             if self.key("real", window) in present:
                 self.store.delete(self.key("mock", window))
 
-    def write(self, window: Window, part: RawPartition) -> tuple[str, int]:
+    def write(self, window: Span, part: RawPartition) -> tuple[str, int]:
         return self.write_many([window], {window.key: part})[0]
 
     def read_many(
-        self, windows: list[Window], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
+        self, windows: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
     ) -> dict[str, RawPartition]:
         """The stored partitions among ``windows`` (real preferred), keyed by partition key.
 
@@ -144,7 +143,7 @@ class RawStore:
             out.update((key, part) for (key, _, _), part in zip(found, parts, strict=True))
         return out
 
-    def read(self, window: Window) -> RawPartition | None:
+    def read(self, window: Span) -> RawPartition | None:
         return self.read_many([window]).get(window.key)
 
 

@@ -7,9 +7,9 @@ from pizza_game.analysis.windows import (
     count_in_windows,
     split_analysable,
     sum_in_windows,
-    to_ns,
     window_bounds,
 )
+from pizza_game.model import to_ns
 from pizza_game.schema import normalize_matches
 
 

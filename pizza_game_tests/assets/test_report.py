@@ -10,13 +10,15 @@ import pytest
 
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.assets.report import dashboard_report
+from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.html import render_report
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.resources.s3_client import S3ClientResource
+from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table, to_json
-from pizza_game.storage.io_manager import LayoutIOManager, Stamped
-from pizza_game.storage.resource import S3ClientResource, StorageResource
 from pizza_game_tests.report.synthetic import Synthetic, synthetic_dashboard
 from pizza_game_tests.s3_server import REGION
 

@@ -7,8 +7,8 @@ import pandas as pd
 
 from pizza_game.assets.raw import raw_orders
 from pizza_game.automation import analysis_after_orders, days_after_orders
-from pizza_game.partitions import PARTITION_TAG, RANGE_END, RANGE_START
-from pizza_game.resources import AnalysisSettings
+from pizza_game.partition_keys import PARTITION_TAG, RANGE_END, RANGE_START
+from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
 

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from pizza_game.definitions import make_definitions
-from pizza_game.partitions import RANGE_END, RANGE_START
+from pizza_game.partition_keys import RANGE_END, RANGE_START
 
 # 19:05 and 19:40 in London on 15 October 2024 (BST, UTC+1): the hour 18:00-19:00 UTC.
 ORDERS_CSV = b"""order_id,ordered_at,store_id,region,items,total

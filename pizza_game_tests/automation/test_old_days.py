@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pizza_game.partitions import RANGE_END, RANGE_START
+from pizza_game.partition_keys import RANGE_END, RANGE_START
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
 

@@ -8,8 +8,16 @@ import pandas as pd
 import pytest
 
 from pizza_game.automation import days_after_orders
-from pizza_game.partitions import days_reached, hours_of_keys, run_range
-from pizza_game.resources import AnalysisSettings
+from pizza_game.partition_keys import (
+    FIRST,
+    days_reached,
+    hour_range,
+    hours_of_keys,
+    partition_spans,
+    run_range,
+)
+from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.resources.analysis_settings import AnalysisSettings
 
 NOW = pd.Timestamp("2024-11-01T00:00Z")
 
@@ -34,6 +42,27 @@ def test_the_first_day_reads_no_hours_before_the_first_partition(defs: dg.Defini
     hours = parents(defs, "merged_dataset", "raw_orders", "2015-01-01")
     assert hours[0] == "2015-01-01-00:00"
     assert len(hours) == 48
+
+
+@pytest.mark.parametrize("partitions_def", [hourly_partitions, daily_partitions], ids=["hourly", "daily"])
+def test_the_pure_key_arithmetic_agrees_with_the_dagster_partitions(partitions_def: dg.TimeWindowPartitionsDefinition) -> None:
+    # Keys at the start, across DST changes (the partitions are UTC: no hour is skipped or doubled),
+    # at a leap day and at today's end, each with the span Dagster gives it.
+    keys = partitions_def.get_partition_keys(current_time=NOW.to_pydatetime())
+    sample = keys[:3] + [k for k in keys if k[:10] in ("2016-02-29", "2024-03-31", "2024-10-27")] + keys[-3:]
+    spans = partition_spans(sample)
+    for key, span in zip(sample, spans, strict=True):
+        window = partitions_def.time_window_for_partition_key(key)
+        assert (span.key, span.start, span.end) == (key, pd.Timestamp(window.start), pd.Timestamp(window.end))
+    assert pd.Timestamp(partitions_def.start) == FIRST
+
+
+def test_hour_range_gives_the_keys_dagster_gives_those_instants() -> None:
+    start, end = pd.Timestamp("2024-03-31T00:30Z"), pd.Timestamp("2024-03-31T05:00+02:00")
+    first, last = hour_range(start, end)
+    assert first == hourly_partitions.get_partition_key_for_timestamp(start.timestamp()) == "2024-03-31-00:00"
+    assert last == hourly_partitions.get_partition_key_for_timestamp((end - pd.Timedelta("1h")).timestamp()) == "2024-03-31-02:00"
+    assert hour_range(pd.Timestamp("2024-05-04 18:10"), pd.Timestamp("2024-05-04 20:00")) == ("2024-05-04-18:00", "2024-05-04-19:00")
 
 
 def test_the_days_reached_by_an_afternoon_hour_are_that_day_and_the_next() -> None:

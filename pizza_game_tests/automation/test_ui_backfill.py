@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pizza_game.automation import PARENT_RUN_TAG, days_after_orders
-from pizza_game.partitions import RANGE_END, RANGE_START
-from pizza_game.resources import AnalysisSettings
+from pizza_game.partition_keys import RANGE_END, RANGE_START
+from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
 from pizza_game_tests.automation.test_webserver import free_port, graphql

@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 
 from pizza_game.collectors.collect import NoDataError, fill_partitions
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Span
 from pizza_game.schema import empty_orders
 
 HOURS = [
-    Window(f"2024-05-04-{h:02d}:00", pd.Timestamp(f"2024-05-04T{h:02d}:00Z"), pd.Timestamp(f"2024-05-04T{h:02d}:00Z") + pd.Timedelta("1h"))
+    Span(f"2024-05-04-{h:02d}:00", pd.Timestamp(f"2024-05-04T{h:02d}:00Z"), pd.Timestamp(f"2024-05-04T{h:02d}:00Z") + pd.Timedelta("1h"))
     for h in range(6)
 ]
 

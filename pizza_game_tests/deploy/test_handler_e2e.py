@@ -28,7 +28,7 @@ import pytest
 from pizza_game.quicksight.datasets import DATASETS
 from pizza_game.quicksight.manifest import validate_manifest
 from pizza_game.quicksight.publish import manifest_key
-from pizza_game.resources import AnalysisSettings
+from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.deploy.emf import emf_errors
 from pizza_game_tests.deploy.runtime_api import FakeRuntimeApi

@@ -137,12 +137,13 @@ def test_lock_pins_every_runtime_requirement_of_setup_py() -> None:
         )
 
 
-# The Dagster UI and what only it needs (dagster-webserver's own dependency tree, dagster's
-# removed): the runtime image must carry none of them.
+# The Dagster UI, dg and what only they need (dagster-webserver's and dagster-dg-cli's own
+# dependency trees, dagster's removed): the runtime image must carry none of them.
 UI_ONLY = {
     "dagster-webserver", "dagster-graphql", "starlette", "uvicorn", "uvloop", "httptools",
     "watchfiles", "websockets", "h11", "anyio", "gql", "graphene", "graphql-core",
     "graphql-relay", "backoff", "requests-toolbelt", "yarl", "multidict", "propcache",
+    "dagster-dg-cli", "dagster-dg-core", "dagster-cloud-cli", "dagster-rest-resources",
 }  # fmt: skip
 
 
@@ -153,6 +154,6 @@ def test_the_webserver_is_an_extra_and_stays_out_of_the_lock() -> None:
         for node in tree.body
         if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["UI"]
     ]
-    assert [Requirement(item).name for item in ui] == ["dagster-webserver"]
-    assert "dagster-webserver" not in {canonical(r.name) for r in install_requires()}
+    assert [Requirement(item).name for item in ui] == ["dagster-webserver", "dagster-dg-cli"]
+    assert not {"dagster-webserver", "dagster-dg-cli"} & {canonical(r.name) for r in install_requires()}
     assert not UI_ONLY & set(locked()), sorted(UI_ONLY & set(locked()))

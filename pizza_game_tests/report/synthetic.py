@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import MergedDay, merge_day
+from pizza_game.analysis.merge import merge_day
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import iter_orders
+from pizza_game.model import MergedDay
 from pizza_game.quicksight.dashboard import build_dashboard_data
 
 # A name that would run script or fetch an image if it reached the page unescaped.

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 
 from pizza_game.collectors.collect import mock_orders
-from pizza_game.partitions import hourly_partitions
+from pizza_game.partition_keys import partition_spans
 from pizza_game.schema import normalize_orders
-from pizza_game.storage.io_manager import partition_windows
 from pizza_game.storage.landing import land_import
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.s3 import S3Store
@@ -73,7 +72,7 @@ def test_two_imports_racing_into_the_same_hours_keep_every_row(tmp_path: Path):
 def test_a_run_racing_an_import_leaves_one_source_per_partition(tmp_path: Path):
     data_dir = tmp_path / "data"
     store = LocalStore(data_dir)
-    windows = partition_windows(hourly_partitions, HOURS)
+    windows = partition_spans(HOURS)
     raw = RawStore(store, "raw_orders")
     for round_ in range(3):
         path = tmp_path / f"orders{round_}.csv"
@@ -90,7 +89,7 @@ def test_a_run_racing_an_import_leaves_one_source_per_partition(tmp_path: Path):
 
 def test_a_missing_placeholder_never_replaces_real_data_written_after_the_listing(tmp_path: Path):
     store = LocalStore(tmp_path)
-    windows = partition_windows(hourly_partitions, HOURS[:1])
+    windows = partition_spans(HOURS[:1])
     raw = RawStore(store, "raw_orders")
     real_key = raw.key("real", windows[0])
     store.put(real_key, b"{}", "application/json")
@@ -130,7 +129,7 @@ def test_imports_racing_on_s3_merge_through_conditional_writes(moto_s3: MotoS3, 
     for thread in threads:
         thread.join()
     assert not errors
-    windows = partition_windows(hourly_partitions, HOURS)
+    windows = partition_spans(HOURS)
     stored = RawStore(store, "raw_orders").read_many(windows, sources=("real",))
     ids = [i for part in stored.values() for i in part.rows["order_id"]]
     assert sorted(ids) == sorted(i for t in tables for i in t.rows["order_id"])

@@ -2,13 +2,13 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.merge import merge_day
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import RawPartition, Span
 from pizza_game.schema import normalize_matches, normalize_orders
 from pizza_game.storage import layout
 from pizza_game.storage.partitioned import MergedStore, RawStore
 from pizza_game.storage.store import LocalStore
 
-HOUR = Window("2024-05-04-18:00", pd.Timestamp("2024-05-04T18:00Z"), pd.Timestamp("2024-05-04T19:00Z"))
+HOUR = Span("2024-05-04-18:00", pd.Timestamp("2024-05-04T18:00Z"), pd.Timestamp("2024-05-04T19:00Z"))
 
 
 def _orders(source):
@@ -49,7 +49,7 @@ def test_real_data_replaces_mock_data_for_the_same_partition(tmp_path):
 
 def test_missing_partitions_are_absent_not_errors(tmp_path):
     raw = RawStore(LocalStore(tmp_path), "raw_matches")
-    day = Window("2024-05-04", pd.Timestamp("2024-05-04T00:00Z"), pd.Timestamp("2024-05-05T00:00Z"))
+    day = Span("2024-05-04", pd.Timestamp("2024-05-04T00:00Z"), pd.Timestamp("2024-05-05T00:00Z"))
     assert raw.read_many([day]) == {}
 
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from pizza_game.definitions import ASSETS, FRESHNESS_CHECKS, JOBS, make_resources
+from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.runner import PipelineError, run_pipeline
-from pizza_game.storage.io_manager import LayoutIOManager
-from pizza_game.storage.resource import StorageResource, storage_failures
 from pizza_game.storage.store import LocalStore, StorageError
 
 HOUR = pd.Timestamp("2024-10-05T18:00", tz="UTC")

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from pizza_game.collectors.raw import RawPartition
+from pizza_game.model import RawPartition
 from pizza_game.schema import ORDER_COLUMNS, coerce, empty_orders
 from pizza_game.storage.codecs import decode_raw, decode_raw_many, encode_raw, encode_raw_many
 

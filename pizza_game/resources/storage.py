@@ -1,14 +1,14 @@
-"""The Dagster resource naming where the bucket layout lives: an S3 bucket or a local directory."""
+"""The storage resource: where the bucket layout lives, an S3 bucket or a local directory."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
 
+from pizza_game.resources.s3_client import S3ClientResource
 from pizza_game.storage.store import LocalStore, ObjectStore, StorageError
 
 
@@ -22,32 +22,6 @@ def storage_failures(asset: str) -> Iterator[None]:
         if not error.permanent:
             raise
         raise dg.Failure(description=f"{asset}: {error} (not retried: retrying cannot fix this)", allow_retries=False) from None
-
-
-class S3ClientResource(dg.ConfigurableResource):
-    """How the S3 client is built: endpoint, region, and botocore's standard retry mode, which
-    retries transient 500/503 SlowDown answers. ``max_attempts`` counts retries after the first
-    try (botocore's ``retries["max_attempts"]``), as in dagster-aws's S3Resource.
-
-    A thin resource rather than dagster-aws's S3Resource: importing dagster-aws costs about a
-    second of every command's and every Lambda cold start's time, and boto3 is imported only
-    when a client is built (a bucket is configured).
-    """
-
-    endpoint_url: str | None = None
-    region_name: str | None = None
-    max_attempts: int = 5
-
-    def get_client(self) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        return boto3.session.Session().client(
-            "s3",
-            region_name=self.region_name,
-            endpoint_url=self.endpoint_url,
-            config=Config(retries={"max_attempts": self.max_attempts, "mode": "standard"}),
-        )
 
 
 class StorageResource(dg.ConfigurableResource):

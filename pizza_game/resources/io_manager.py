@@ -10,28 +10,19 @@ Every write records the storage URI, the bytes written and, for tables, rows, sc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from pizza_game.analysis.merge import MergedDay
 from pizza_game.assets.metadata import table_metadata
-from pizza_game.collectors.raw import RawPartition, Window
+from pizza_game.model import MergedDay, RawPartition, Stamped
+from pizza_game.partition_keys import partition_spans
 from pizza_game.progress import Progress
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.partitioned import RAW_KEYS, MergedStore, RawStore
-from pizza_game.storage.resource import StorageResource, storage_failures
-
-@dataclass(frozen=True)
-class Stamped:
-    """An analysis or publishing output and the day it describes (the key's timestamp)."""
-
-    stamp: pd.Timestamp
-    value: Any
-
 
 # For each unpartitioned asset: how to name its objects and how to encode its value.
 STAMPED_OUTPUTS = {
@@ -43,14 +34,6 @@ STAMPED_OUTPUTS = {
         lambda s: {"json": layout.dashboard_data_key(s, "json"), "csv": layout.dashboard_data_key(s, "csv")}
     ),
 }
-
-
-def partition_windows(partitions_def: dg.PartitionsDefinition, keys: list[str]) -> list[Window]:
-    windows = []
-    for key in keys:
-        window = partitions_def.time_window_for_partition_key(key)
-        windows.append(Window(key, pd.Timestamp(window.start).tz_convert("UTC"), pd.Timestamp(window.end).tz_convert("UTC")))
-    return windows
 
 
 class LayoutIOManager(dg.ConfigurableIOManager):
@@ -91,7 +74,7 @@ class LayoutIOManager(dg.ConfigurableIOManager):
 
     def _write_raw(self, context: dg.OutputContext, name: str, batch: dict[str, RawPartition]) -> list:
         raw = RawStore(self.storage.store(), name)
-        windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+        windows = partition_spans(list(context.asset_partition_keys))
         missing = [w.key for w in windows if w.key not in batch]
         if missing:
             raise dg.DagsterInvariantViolationError(f"{name} produced no data for partitions {missing[:5]}")
@@ -133,11 +116,11 @@ class LayoutIOManager(dg.ConfigurableIOManager):
         name = context.asset_key.path[-1]
         store = self.storage.store()
         if name in RAW_KEYS:
-            windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+            windows = partition_spans(list(context.asset_partition_keys))
             progress = Progress(f"{name}: partitions read", len(windows), context.log.info)
             return RawStore(store, name).read_many(windows, progress=progress)
         if name == "merged_dataset":
-            windows = partition_windows(context.asset_partitions_def, list(context.asset_partition_keys))
+            windows = partition_spans(list(context.asset_partition_keys))
             return {day.day.strftime("%Y-%m-%d"): day for day in MergedStore(store).read_days(w.start for w in windows)}
         if name in STAMPED_OUTPUTS:
             return self._load_stamped(context, name)

@@ -9,23 +9,16 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pizza_game import settings
+from pizza_game import settings, team_names
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import match_features
 from pizza_game.assets.raw import raw_matches
 from pizza_game.cli import main
-from pizza_game.collectors import team_names
 from pizza_game.collectors.file_import import import_matches
 from pizza_game.collectors.mock_matches import generate_matches
-from pizza_game.collectors.team_names import (
-    ALIASES,
-    CANONICAL,
-    canonical_team,
-    team_key,
-    unknown_teams,
-)
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS, TEAM_REGIONS, TEAMS
 from pizza_game.definitions import make_definitions
+from pizza_game.team_names import ALIASES, CANONICAL, canonical_team, team_key, unknown_teams
 from pizza_game_tests.collectors.conftest import FIXTURES, FOOTBALL_DATA, REAL_RESPONSES
 
 CONFIG = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)

@@ -1,0 +1,125 @@
+"""The domain types every layer shares: raw partitions, partition spans, merged days, stamped outputs.
+
+The lowest module of the package (with schema.py and settings.py): it imports no other layer and
+no Dagster, so storage, collectors, analysis, quicksight, report and the Dagster shell can all
+use these types without importing each other (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.schema import empty_rejected
+
+
+def to_ns(timestamps: pd.Series) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds since the epoch."""
+    naive = pd.Series(timestamps).astype("datetime64[ns, UTC]").dt.tz_localize(None)
+    return naive.to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+@dataclass
+class RawPartition:
+    """One partition's raw data: canonical rows, rejected rows with reasons, and API bodies.
+
+    ``source`` is "real" or "mock" for the whole partition: real and mock rows never share a
+    partition, so the storage key (``real/`` or ``mock/``) always says what the data is.
+    ``responses`` holds API bodies exactly as received (empty for generated data); ``notes`` says
+    how the data was obtained (e.g. why the collector fell back to the generator).
+    """
+
+    source: str
+    rows: pd.DataFrame
+    rejected: pd.DataFrame = field(default_factory=empty_rejected)
+    responses: list = field(default_factory=list)
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def missing(self) -> bool:
+        """Materialized without data: nothing is known about this partition (not zero rows)."""
+        return bool(self.notes.get("missing"))
+
+    @property
+    def is_real_data(self) -> bool:
+        return self.source == "real" and not self.missing
+
+
+@dataclass(frozen=True)
+class Span:
+    """A partition: its key and the half-open UTC time span it covers (not a match window)."""
+
+    key: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def split_by_span(rows: pd.DataFrame, time_column: str, spans: list[Span]) -> dict[str, pd.DataFrame]:
+    """Rows grouped by the span their ``time_column`` falls in; rows outside every span are dropped.
+
+    Every span gets an entry, possibly empty: an hour without orders is a real zero.
+    """
+    starts = np.array([s.start.value for s in spans], dtype="int64")
+    ends = np.array([s.end.value for s in spans], dtype="int64")
+    instants = to_ns(rows[time_column]) if len(rows) else np.array([], dtype="int64")
+    slot = np.searchsorted(starts, instants, side="right") - 1
+    inside = slot >= 0
+    inside[inside] = instants[inside] < ends[slot[inside]]
+    order = np.flatnonzero(inside)[np.argsort(slot[inside], kind="stable")]
+    bounds = np.searchsorted(slot[order], np.arange(len(spans) + 1), side="left")
+    # One take, then slices of it: a take per span costs a millisecond however few rows it holds.
+    ordered = rows.take(order)
+    out = {}
+    for i, span in enumerate(spans):
+        part = ordered.iloc[bounds[i] : bounds[i + 1]]
+        part.index = pd.RangeIndex(len(part))
+        out[span.key] = part
+    return out
+
+
+# The merged data of one UTC day (analysis/merge.py builds it, storage/ stores it, the analysis,
+# QuickSight datasets and report read it): a 15-minute series and the orders in each match window.
+SERIES_COLUMNS: dict[str, str] = {
+    "bin_start": "datetime64[ns, UTC]",
+    "region": "str",
+    "covered": "bool",
+    "orders": "Int64",
+    "items": "Int64",
+    "revenue": "float64",
+    "real_orders": "Int64",
+    "window": "str",
+    "matches_live": "int64",
+}
+
+WINDOW_COLUMNS: dict[str, str] = {
+    "match_id": "str",
+    "window": "str",
+    "region": "str",
+    "start": "datetime64[ns, UTC]",
+    "end": "datetime64[ns, UTC]",
+    "coverage": "float64",
+    "orders": "int64",
+    "items": "int64",
+    "revenue": "float64",
+    "real_orders": "int64",
+}
+
+
+@dataclass
+class MergedDay:
+    day: pd.Timestamp
+    series: pd.DataFrame
+    windows: pd.DataFrame
+    matches: pd.DataFrame
+    coverage: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """An analysis or publishing output and the day it describes (the key's timestamp)."""
+
+    stamp: pd.Timestamp
+    value: Any

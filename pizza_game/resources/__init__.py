@@ -1,0 +1,1 @@
+"""The Dagster resources and the IO manager, one file each (configured in definitions.py)."""

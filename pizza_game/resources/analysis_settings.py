@@ -1,0 +1,54 @@
+"""The analysis settings resource: match windows, horizon, baseline and tests, shared by the assets."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pizza_game.analysis.config import AnalysisConfig
+from pizza_game.analysis.windows import WindowConfig
+from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+
+
+class AnalysisSettings(dg.ConfigurableResource):
+    """How matches are analysed, shared by ``merged_dataset`` and the analysis assets, so the
+    windows counted in the merged data are the windows analysed. See AnalysisConfig for meanings.
+    """
+
+    pre_minutes: int = 120
+    during_minutes: int = 120
+    post_minutes: int = 120
+    extended_minutes: int = 1440
+    horizon_days: int = 365
+    timezone: str = "Europe/London"
+    baseline_weeks: int | None = None
+    alpha: float = 0.05
+    big_match_teams: list[str] = list(BIG_SIX)
+    derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]
+    important_from_matchday: int | None = None
+    min_coverage: float = 1.0
+    outages: str = "missing"
+    regional: bool = True
+
+    def windows(self) -> WindowConfig:
+        config = WindowConfig(self.pre_minutes, self.during_minutes, self.post_minutes, self.extended_minutes)
+        before, after = config.reach()
+        if max(before, after).total_seconds() > 24 * 3600:
+            raise ValueError(
+                "match windows may reach at most 24 hours from kick-off "
+                f"(these reach {before} before and {after} after)"
+            )
+        return config
+
+    def config(self) -> AnalysisConfig:
+        return AnalysisConfig(
+            windows=self.windows(),
+            timezone=self.timezone,
+            baseline_weeks=self.baseline_weeks,
+            alpha=self.alpha,
+            big_match_teams=tuple(self.big_match_teams),
+            derbies=tuple(tuple(pair) for pair in self.derbies),
+            important_from_matchday=self.important_from_matchday,
+            min_coverage=self.min_coverage,
+            outages=self.outages,
+            regional=self.regional,
+        )
