@@ -2,7 +2,7 @@
 
 Also the rules that translate between the two grains, shared by the runner and the sensors:
 which hourly and daily keys a time range covers, and which days must be merged again when a
-range of order hours changes.
+range of order hours changes; and the longest range one run may cover (``refusal``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from pizza_game.settings import PIZZA_GAME_START_DATE, env
+from pizza_game.settings import PIZZA_GAME_MAX_RUN_DAYS, PIZZA_GAME_START_DATE, env
 
 START_DATE = env(PIZZA_GAME_START_DATE)
 # Dagster's run tags for a run's partition (one key) or partition range (single-run backfills).
@@ -72,3 +72,32 @@ def days_reached(
     first_day = pd.Timestamp(daily_partitions.start).tz_convert("UTC")
     end_of_today = now.tz_convert("UTC").floor("D") + DAY
     return day_range(max(start - after, first_day), min(end + before, end_of_today))
+
+
+def max_run_days() -> int:
+    """PIZZA_GAME_MAX_RUN_DAYS, read when a run starts; ValueError (one line) when it is no number of days."""
+    text = env(PIZZA_GAME_MAX_RUN_DAYS)
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{PIZZA_GAME_MAX_RUN_DAYS} must be a whole number of days, 1 or more (got {text!r})")
+    return int(text)
+
+
+def refusal(what: str, partitions_def: dg.TimeWindowPartitionsDefinition, first: str, last: str) -> str | None:
+    """None when a run over the keys ``first`` to ``last`` may go ahead, else the one line why not.
+
+    A run may touch at most PIZZA_GAME_MAX_RUN_DAYS UTC days, so "All partitions" (every hour since
+    the start date) or a mistyped year fails at once instead of collecting years of data; a longer
+    range is run deliberately by raising the setting, to the figure the line gives.
+    """
+    start = pd.Timestamp(partitions_def.time_window_for_partition_key(first).start).tz_convert("UTC")
+    end = pd.Timestamp(partitions_def.time_window_for_partition_key(last).end).tz_convert("UTC")
+    first_day, last_day = day_range(start, end)
+    days = (pd.Timestamp(last_day) - pd.Timestamp(first_day)).days + 1
+    limit = max_run_days()
+    if days <= limit:
+        return None
+    return (
+        f"{what} covers {days:,} days ({first_day} to {last_day}), more than {PIZZA_GAME_MAX_RUN_DAYS}={limit} "
+        f"allows: choose a shorter range, or run it deliberately with {PIZZA_GAME_MAX_RUN_DAYS}={days} set "
+        "(for the UI, in the environment of `make ui`)"
+    )

@@ -25,6 +25,7 @@ from pizza_game.partitions import (
     day_range,
     hour_range,
     hourly_partitions,
+    refusal,
 )
 
 class PipelineError(RuntimeError):
@@ -158,6 +159,10 @@ def run_pipeline(
         # (the rule the analysis_after_orders sensor applies to scheduled runs).
         hours = hour_range(start, end)
         days = days_after_orders(hours, analysis_settings, now)
+    # The assets refuse over-long ranges too; checked here, before any run, the CLI's exit code is 2.
+    for what, partitions_def, keys in (("its orders run", hourly_partitions, hours), ("its analysis run", daily_partitions, days)):
+        if why := refusal(f"{start:%Y-%m-%d} to {end - pd.Timedelta(1, 'ns'):%Y-%m-%d}: {what}", partitions_def, *keys):
+            raise ValueError(why)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
     # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.

@@ -26,7 +26,7 @@ from pizza_game.collectors.collect import (
     real_orders,
 )
 from pizza_game.collectors.raw import RawPartition, Window
-from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
 from pizza_game.quality import (
     real_share_verdict,
     schema_verdict,
@@ -77,6 +77,7 @@ def raw_orders(
     From the orders API when DOMINOS_API_URL and DOMINOS_API_KEY are set; else real orders imported
     with `pizza-game import orders`; else (fallback on) generated orders labelled mock.
     """
+    _refuse_long_ranges(context, "raw_orders", hourly_partitions)
     windows = partition_windows(hourly_partitions, context.partition_keys)
     batch = _fill(
         context,
@@ -136,6 +137,7 @@ def raw_matches(
     received); else real matches imported with `pizza-game import matches`; else (fallback on)
     a generated fixture list labelled mock.
     """
+    _refuse_long_ranges(context, "raw_matches", daily_partitions)
     windows = partition_windows(daily_partitions, context.partition_keys)
     batch = _fill(
         context,
@@ -160,6 +162,17 @@ def raw_matches(
             check_result("real_share", _real_share(batch, rows), judged, dg.AssetCheckSeverity.WARN),
         ],
     )
+
+
+def _refuse_long_ranges(context: dg.AssetExecutionContext, asset: str, partitions_def) -> None:
+    """Fails the run at once, without retries, when its range is longer than PIZZA_GAME_MAX_RUN_DAYS."""
+    keys = context.partition_key_range
+    try:
+        why = refusal(f"{asset}: this run", partitions_def, keys.start, keys.end)
+    except ValueError as error:
+        why = str(error)
+    if why:
+        raise dg.Failure(description=why, allow_retries=False)
 
 
 def _range_metadata(context: dg.AssetExecutionContext, metadata: dict) -> None:
