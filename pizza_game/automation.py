@@ -249,10 +249,10 @@ def import_sensor(context: dg.SensorEvaluationContext, storage: StorageResource)
             f"{len(scan.waiting)} file(s) wait for the next tick (new, still growing, or over this tick's "
             f"budget): {scan.waiting[:5]}"
         )
-    return dg.SensorResult(
-        run_requests=[import_request(imported) for imported in scan.imported],
-        cursor=scan.cursor.to_json(),
-    )
+    requests = [import_request(imported) for imported in scan.imported]
+    # Without a reason Dagster logs "Sensor function returned an empty result" every tick.
+    skip = None if requests else "no new file under imports/orders/ or imports/matches/ to import"
+    return dg.SensorResult(run_requests=requests, cursor=scan.cursor.to_json(), skip_reason=skip)
 
 
 SCHEDULES = [hourly_schedule, freshness_schedule]

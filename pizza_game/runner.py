@@ -19,7 +19,8 @@ from pizza_game.analysis.summary import rejected_text
 from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
 from pizza_game.instance import default_instance
 from pizza_game.partition_keys import RANGE_END, RANGE_START, day_range, hour_range
-from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
+
 
 class PipelineError(RuntimeError):
     """A run of the pipeline failed; the message says which stage and why, ``run_id`` which run."""
@@ -152,6 +153,10 @@ def run_pipeline(
         # (the rule the analysis_after_orders sensor applies to scheduled runs).
         hours = hour_range(start, end)
         days = days_after_orders(hours, analysis_settings, now)
+    # The assets refuse over-long ranges too; checked here, before any run, the CLI's exit code is 2.
+    for what, partitions_def, keys in (("its orders run", hourly_partitions, hours), ("its analysis run", daily_partitions, days)):
+        if why := refusal(f"{start:%Y-%m-%d} to {end - pd.Timedelta(1, 'ns'):%Y-%m-%d}: {what}", partitions_def, *keys):
+            raise ValueError(why)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
     # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.

@@ -41,6 +41,9 @@ PIZZA_GAME_HORIZON_DAYS = "PIZZA_GAME_HORIZON_DAYS"
 # reference days of the same weekday: 14 days have almost none, 42 find the mock world's planted
 # pre-match lift at any time of the season (docs/analysis.md, "The default run").
 PIZZA_GAME_RUN_DAYS = "PIZZA_GAME_RUN_DAYS"
+# The most days one run may cover (raw_orders and raw_matches refuse longer ranges at once), so a
+# click on "All partitions" or a mistyped year never starts a collection since PIZZA_GAME_START_DATE.
+PIZZA_GAME_MAX_RUN_DAYS = "PIZZA_GAME_MAX_RUN_DAYS"
 # Where the orders are placed: the baseline's weekday and time of day are local to it.
 PIZZA_GAME_ORDERS_TIMEZONE = "PIZZA_GAME_ORDERS_TIMEZONE"
 # Probable outages (no order where many were expected): "missing" data or real "zero" orders.
@@ -74,6 +77,8 @@ DEFAULTS: dict[str, str] = {
     PIZZA_GAME_START_DATE: "2015-01-01",
     PIZZA_GAME_HORIZON_DAYS: "365",
     PIZZA_GAME_RUN_DAYS: "42",
+    # A year of days and the edge days its match windows reach into, with room to spare.
+    PIZZA_GAME_MAX_RUN_DAYS: "400",
     PIZZA_GAME_ORDERS_TIMEZONE: "Europe/London",
     PIZZA_GAME_OUTAGES: "missing",
     # Manual dataset refreshes allowed per day: 8 on QuickSight Standard edition, 32 on Enterprise.

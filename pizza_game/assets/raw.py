@@ -27,7 +27,7 @@ from pizza_game.collectors.collect import (
 )
 from pizza_game.model import RawPartition, Span
 from pizza_game.partition_keys import partition_spans
-from pizza_game.partitions import daily_partitions, hourly_partitions
+from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
 from pizza_game.quality import (
     real_share_verdict,
     schema_verdict,
@@ -79,6 +79,7 @@ def raw_orders(
     From the orders API when DOMINOS_API_URL and DOMINOS_API_KEY are set; else real orders imported
     with `pizza-game import orders`; else (fallback on) generated orders labelled mock.
     """
+    _refuse_long_ranges(context, "raw_orders", hourly_partitions)
     windows = partition_spans(context.partition_keys)
     batch = _fill(
         context,
@@ -138,6 +139,7 @@ def raw_matches(
     received); else real matches imported with `pizza-game import matches`; else (fallback on)
     a generated fixture list labelled mock.
     """
+    _refuse_long_ranges(context, "raw_matches", daily_partitions)
     windows = partition_spans(context.partition_keys)
     batch = _fill(
         context,
@@ -162,6 +164,17 @@ def raw_matches(
             check_result("real_share", _real_share(batch, rows), judged, dg.AssetCheckSeverity.WARN),
         ],
     )
+
+
+def _refuse_long_ranges(context: dg.AssetExecutionContext, asset: str, partitions_def) -> None:
+    """Fails the run at once, without retries, when its range is longer than PIZZA_GAME_MAX_RUN_DAYS."""
+    keys = context.partition_key_range
+    try:
+        why = refusal(f"{asset}: this run", partitions_def, keys.start, keys.end)
+    except ValueError as error:
+        why = str(error)
+    if why:
+        raise dg.Failure(description=why, allow_retries=False)
 
 
 def _range_metadata(context: dg.AssetExecutionContext, metadata: dict) -> None:

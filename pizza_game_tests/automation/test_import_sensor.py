@@ -178,3 +178,13 @@ def test_files_dropped_in_an_s3_bucket_are_imported_the_same_way(
     assert "raw-data/football-data/real/2024/10/19/20241019_000000_matches.json" in keys
     assert MATCHES_KEY not in keys
     assert any(k.startswith("imports/done/matches/") and k.endswith("_saturday.json") for k in keys)
+
+
+def test_a_tick_without_new_files_says_so(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    # Without a skip reason Dagster logs "Sensor function returned an empty result" every tick.
+    with dg.build_sensor_context(
+        instance=instance, repository_def=defs.get_repository_def(), resources={"storage": defs.resources["storage"]}
+    ) as context:
+        result = defs.resolve_sensor_def("import_sensor").evaluate_tick(context)
+    assert not result.run_requests
+    assert result.skip_message == "no new file under imports/orders/ or imports/matches/ to import"

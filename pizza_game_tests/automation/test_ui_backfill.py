@@ -3,11 +3,15 @@
 The lineage shows all ten assets; a two-day backfill of raw_orders launched through the UI's
 GraphQL API (``launchPartitionBackfill``, the mutation the UI's "Launch backfill" sends) is followed,
 by the sensors as they are on by default, with exactly one analysis run, whose outputs land at the
-keys of those days. Screenshots of the lineage and of the backfill page go to test-artifacts/.
+keys of those days. The README's clicks: "Materialize all" offers only "All partitions"; a range
+typed into raw_orders' dialog launches exactly that range, and one longer than
+PIZZA_GAME_MAX_RUN_DAYS fails at once with the line saying how to allow it; "Last 2 days" then
+"All" asks for no hour outside those days. Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,10 +29,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pizza_game.automation import PARENT_RUN_TAG, days_after_orders
 from pizza_game.partition_keys import RANGE_END, RANGE_START
+from pizza_game.partitions import hourly_partitions
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
-from pizza_game_tests.automation.test_webserver import free_port, graphql
+from pizza_game_tests.automation.test_webserver import free_port
 from pizza_game_tests.report.browser import chromium
 from pizza_game_tests.test_definitions import ASSETS
 
@@ -39,6 +44,10 @@ HOURS = [f"{day}-{hour:02d}:00" for day in DAYS for hour in range(24)]
 STARTUP_SECONDS = 180
 # The backfill's run, the sensor's next tick (every 30 s) and the analysis run, on 2 busy cores.
 FOLLOW_SECONDS = 600
+# The code location's limit here: the two days of orders and the four days of their analysis fit,
+# the five days of TOO_LONG do not (the default, 400, is tested in test_run_limit.py).
+MAX_RUN_DAYS = 4
+TOO_LONG = [f"2024-09-{day:02d}-{hour:02d}:00" for day in range(1, 6) for hour in range(24)]
 
 LAUNCH_BACKFILL = """
 mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
@@ -60,6 +69,13 @@ SENSOR_TICKS = """
 query SensorTicks($selector: SensorSelector!) {
   sensorOrError(sensorSelector: $selector) {
     ... on Sensor { sensorState { status ticks(limit: 20) { status timestamp skipReason runIds } } }
+  }
+}
+"""
+STEP_FAILURES = """
+query Logs($runId: ID!) {
+  logsForRun(runId: $runId) {
+    ... on EventConnection { events { __typename ... on ExecutionStepFailureEvent { stepKey failureMetadata { description } } } }
   }
 }
 """
@@ -94,8 +110,6 @@ class DagsterDev:
 
 
 def graphql_with_variables(url: str, query: str, variables: dict) -> dict:
-    import json
-
     request = urllib.request.Request(
         f"{url}/graphql",
         data=json.dumps({"query": query, "variables": variables}).encode(),
@@ -112,7 +126,12 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
     env = {k: v for k, v in os.environ.items() if k not in OUTSIDE_WORLD}
-    env |= {"DAGSTER_HOME": str(home), "PIZZA_GAME_DATA_DIR": str(tmp / "data"), "PIZZA_GAME_SEED": "5"}
+    env |= {
+        "DAGSTER_HOME": str(home),
+        "PIZZA_GAME_DATA_DIR": str(tmp / "data"),
+        "PIZZA_GAME_SEED": "5",
+        "PIZZA_GAME_MAX_RUN_DAYS": str(MAX_RUN_DAYS),
+    }
     port = free_port()
     log = tmp / "dagster_dev.log"
     with log.open("w") as out:
@@ -252,3 +271,98 @@ def _ticks(dev: DagsterDev, selector: dict) -> list[dict]:
     state = dev.ask(SENSOR_TICKS, selector=selector)["sensorOrError"]["sensorState"]
     assert state["status"] == "RUNNING"
     return state["ticks"]
+
+
+def _launch_dialog(page, asset: str | None = None):
+    """The lineage's "Materialize all" dialog, or with ``asset`` selected its "Materialize selected"."""
+    graph = page.locator("svg foreignObject")
+    graph.first.wait_for(state="visible", timeout=120_000)
+    if asset:
+        graph.filter(has_text=asset).first.click()
+    page.get_by_role("button", name="Materialize selected" if asset else "Materialize all").click()
+    dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+    dialog.get_by_text("Partition selection").wait_for(state="visible", timeout=60_000)
+    return dialog
+
+
+def _is_launch(request) -> bool:
+    return request.method == "POST" and "launchPartitionBackfill" in (request.post_data or "")
+
+
+@pytest.mark.slow
+def test_materialize_all_offers_only_all_partitions_and_a_typed_range_over_the_limit_fails_at_once(
+    dagster_dev: DagsterDev,
+) -> None:
+    with chromium() as browser:
+        page = open_page(browser, f"{dagster_dev.url}/asset-groups")
+        dialog = _launch_dialog(page)
+        dialog.get_by_text("The root assets of this selection have different partition definitions").wait_for()
+        assert "All partitions" in dialog.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "dagster_materialize_all.png")
+        dialog.get_by_role("button", name="Cancel").click()
+
+        # The README's steps: raw_orders, Materialize selected, Show all partitions, type the range.
+        dialog = _launch_dialog(page, "raw_orders")
+        dialog.get_by_text("Show all partitions").click()
+        box = dialog.locator("input[type=text]")
+        box.fill(f"[{TOO_LONG[0]}...{TOO_LONG[-1]}]")
+        box.press("Enter")
+        dialog.get_by_text(f"{len(TOO_LONG)} partitions").wait_for(state="visible")
+        with page.expect_request(_is_launch) as sent:
+            dialog.get_by_role("button", name="Launch backfill").click()
+        params = json.loads(sent.value.post_data)["variables"]["backfillParams"]
+        assert params["assetSelection"] == [{"path": ["raw_orders"]}]
+        assert params["partitionNames"] == TOO_LONG and not params.get("allPartitions")
+        backfill_id = sent.value.response().json()["data"]["launchPartitionBackfill"]["backfillId"]
+
+        (run,) = dagster_dev.wait_for(
+            "the refused run to end",
+            lambda: [r for r in dagster_dev.runs(tags=[{"key": "dagster/backfill", "value": backfill_id}]) if r["status"] in ("SUCCESS", "FAILURE")] or None,
+        )
+        assert run["status"] == "FAILURE"
+        events = dagster_dev.ask(STEP_FAILURES, runId=run["runId"])["logsForRun"]["events"]
+        (failure,) = [e for e in events if e["__typename"] == "ExecutionStepFailureEvent"]
+        assert failure["stepKey"] == "raw_orders"
+        assert failure["failureMetadata"]["description"] == (
+            f"raw_orders: this run covers 5 days (2024-09-01 to 2024-09-05), more than PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} "
+            "allows: choose a shorter range, or run it deliberately with PIZZA_GAME_MAX_RUN_DAYS=5 set (for the UI, in the "
+            "environment of `make ui`)"
+        )
+        # Nothing collected for those days.
+        assert not list(dagster_dev.data.glob("raw-data/*/*/2024/09/*"))
+        page = open_page(browser, f"{dagster_dev.url}/runs/{run['runId']}")
+        page.get_by_text(f"more than PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} allows").first.wait_for(state="visible", timeout=120_000)
+        page.screenshot(path=ARTIFACTS / "dagster_refused_range.png")
+
+
+@pytest.mark.slow
+def test_last_2_days_then_all_asks_for_no_hour_outside_those_days(dagster_dev: DagsterDev) -> None:
+    asked: list[dict] = []
+
+    def hold(route, request) -> None:
+        # Held back, not sent: this test checks what the click asks for, the others what runs.
+        if _is_launch(request):
+            asked.append(json.loads(request.post_data)["variables"]["backfillParams"])
+            route.abort()
+        else:
+            route.continue_()
+
+    with chromium() as browser:
+        page = open_page(browser, f"{dagster_dev.url}/asset-groups")
+        page.route(lambda url: "/graphql" in url, hold)
+        dialog = _launch_dialog(page, "raw_orders")
+        dialog.get_by_text("Last 90 days", exact=True).click()
+        page.get_by_role("menuitem", name="Last 2 days").click()
+        dialog.get_by_role("button", name="All", exact=True).click()
+        page.screenshot(path=ARTIFACTS / "dagster_last_2_days.png")
+        with page.expect_request(_is_launch):
+            dialog.get_by_role("button", name="Launch backfill").click()
+        page.wait_for_timeout(1_000)
+    (params,) = asked
+    hours = params["partitionNames"]
+    now = pd.Timestamp.now(tz="UTC")
+    assert params["assetSelection"] == [{"path": ["raw_orders"]}] and not params.get("allPartitions")
+    assert 0 < len(hours) <= 48
+    starts = [pd.Timestamp(hourly_partitions.time_window_for_partition_key(h).start) for h in hours]
+    assert all(now - pd.Timedelta(days=2) <= start < now for start in starts), hours
