@@ -213,6 +213,7 @@ def expected_day_keys(day: str) -> set[str]:
         *(layout.raw_orders_key("mock", hour) for hour in hours),
         layout.raw_matches_key("mock", start),
         *layout.merged_keys(start).values(),
+        layout.merged_columns_key(start),
         layout.correlation_results_key(start),
         layout.significant_correlations_key(start),
         layout.correlation_summary_key(start),
