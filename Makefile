@@ -30,8 +30,10 @@ system-deps:
 run: install
 	$(BIN)/pizza-game run $(ARGS)
 
+# --durations=25: the slowest tests, so a run shows where its time goes (heavy ones are marked
+# `slow`; ARGS="-m 'not slow'" leaves them out).
 test: install-dev
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest --durations=25 $(ARGS)
 
 # ruff and mypy with the settings in pyproject.toml ([tool.ruff], [tool.mypy]: what is checked, and
 # why each exception is there); both must report nothing.

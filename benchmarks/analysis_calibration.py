@@ -94,7 +94,8 @@ def naive_paired_t(match_windows: pd.DataFrame) -> dict[str, float]:
     log(observed / expected) over the national slots, treating the expected values as known."""
     national = match_windows[(match_windows["region"] == "ALL") & match_windows["used"]]
     slots = national.drop_duplicates(["window", "slot"])
-    log_ratio = np.log(slots["observed"] / slots["expected"])
+    ratio = slots["observed"] / slots["expected"]
+    log_ratio = pd.Series(np.log(ratio.to_numpy()), index=ratio.index)
     return {
         window: float(stats.ttest_1samp(values, 0.0).pvalue)
         for window, values in log_ratio.groupby(slots["window"])
@@ -130,7 +131,7 @@ def anomaly_summary(runs: list[dict]) -> dict:
         counts = pd.DataFrame([r["null_anomalies"][scale] for r in runs])
         total = counts.sum()
 
-        def share(part: str, whole: str) -> float | None:
+        def share(part: str, whole: str, total: pd.Series = total) -> float | None:
             return round(float(total[part] / total[whole]), 4) if total[whole] else None
 
         out[scale] = {
@@ -231,7 +232,7 @@ def main() -> None:
     ]
     with multiprocessing.Pool(args.processes) as pool:
         runs = pool.map(one_run, jobs, chunksize=1)
-    report = {
+    report: dict[str, object] = {
         horizon: summarise([r for r in runs if r["horizon"] == horizon])
         for horizon in HORIZONS
         if any(r["horizon"] == horizon for r in runs)

@@ -120,10 +120,10 @@ def import_floor(root: Path) -> int:
     table = table.assign(ordered_at=ordered.dt.strftime("%Y-%m-%dT%H:%M:%SZ"))[ordered.notna()].sort_values("ordered_at", kind="stable")
     hours = ordered.loc[table.index].dt.floor("h").dt.tz_localize(None).to_numpy()
     span = pd.date_range(hours.min(), hours.max(), freq="h")
-    bounds = np.searchsorted(hours, span.to_numpy(), side="left").tolist() + [len(table)]
+    bounds = [*np.searchsorted(hours, span.to_numpy(), side="left").tolist(), len(table)]
     columns = ["order_id", "ordered_at", "store_id", "region", "items", "total"]
     values = [table[c].tolist() for c in columns]
-    records = [dict(zip(columns, row)) for row in zip(*values)]
+    records = [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
     folders: set[Path] = set()
     for i, start in enumerate(span):
         rows = records[bounds[i] : bounds[i + 1]]
@@ -158,7 +158,8 @@ def run_floor(objects: list[tuple[str, bytes]], root: Path) -> int:
     folders: set[Path] = set()
     for key, data in objects:
         write_atomically(root, key, data, folders)
-    ordered, kickoffs = [], []
+    ordered: list[str] = []
+    kickoffs: list[str] = []
     for key, _ in objects:
         data = (root / key).read_bytes()
         if key.startswith(layout.RAW_ORDERS_PREFIX):

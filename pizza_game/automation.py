@@ -172,7 +172,8 @@ def scan_orders(instance: dg.DagsterInstance, after: int) -> OrdersScan:
             if record.run_id not in running:
                 running.append(record.run_id)
             continue
-        seen.setdefault(record.run_id, []).append(record.partition_key)
+        if record.partition_key is not None:  # always set: raw_orders is hourly partitioned
+            seen.setdefault(record.run_id, []).append(record.partition_key)
         if not blocked:
             cursor = record.storage_id
     batches, in_process = [], []

@@ -14,7 +14,9 @@ import pandas as pd
 from pizza_game.model import Span
 from pizza_game.settings import PIZZA_GAME_START_DATE, env
 
-START_DATE = env(PIZZA_GAME_START_DATE)
+_start_date = env(PIZZA_GAME_START_DATE)
+assert _start_date is not None, "PIZZA_GAME_START_DATE has a default in settings.DEFAULTS"
+START_DATE: str = _start_date
 # The start of the first hourly and of the first daily partition.
 FIRST = pd.Timestamp(START_DATE, tz="UTC")
 HOUR_FORMAT = "%Y-%m-%d-%H:%M"

@@ -24,7 +24,7 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=
 
 def max_run_days() -> int:
     """PIZZA_GAME_MAX_RUN_DAYS, read when a run starts; ValueError (one line) when it is no number of days."""
-    text = env(PIZZA_GAME_MAX_RUN_DAYS)
+    text = env(PIZZA_GAME_MAX_RUN_DAYS) or ""
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{PIZZA_GAME_MAX_RUN_DAYS} must be a whole number of days, 1 or more (got {text!r})")
     return int(text)

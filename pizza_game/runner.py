@@ -139,7 +139,7 @@ def run_pipeline(
     defs = defs or default_defs
     start, end = validate_range(start, end)
     instance = instance or default_instance()
-    analysis_settings = defs.resources["analysis_settings"]
+    analysis_settings = (defs.resources or {})["analysis_settings"]
     now = pd.Timestamp.now(tz="UTC")
     if collect_margin:
         before, after = analysis_settings.windows().reach()

@@ -41,9 +41,9 @@ def keys_under(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def families(keys: list[str]) -> dict[str, list[str]]:
+def families(keys: list[str]) -> dict[str | None, list[str]]:
     """Keys grouped by layout family; keys matching no family are under None."""
-    grouped: dict[str, list[str]] = {}
+    grouped: dict[str | None, list[str]] = {}
     for key in keys:
         grouped.setdefault(family_of(key), []).append(key)
     return grouped

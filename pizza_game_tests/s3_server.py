@@ -71,6 +71,9 @@ def start_moto() -> MotoS3:
     return MotoS3(endpoint_url=f"http://{host}:{port}", server=server)
 
 
+PROXY_HOST = "127.0.0.1"
+
+
 class FaultProxy:
     """Forwards HTTP to ``upstream``, but answers with a fault when ``should_fail`` says so.
 
@@ -85,14 +88,13 @@ class FaultProxy:
         self.seen: Counter[tuple[str, str]] = Counter()
         self.faults: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((PROXY_HOST, 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def endpoint_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{PROXY_HOST}:{self._server.server_port}"
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()

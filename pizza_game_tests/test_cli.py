@@ -72,6 +72,7 @@ def test_import_of_a_missing_file_is_one_line(tmp_path):
     assert "nope.csv" in done.stderr
 
 
+@pytest.mark.slow
 def test_run_analyses_imported_real_matches(tmp_path, capsys):
     """Real fixtures (openfootball, UK local times) imported, then analysed against mock orders."""
     data = tmp_path / "data"
@@ -88,6 +89,7 @@ def test_run_analyses_imported_real_matches(tmp_path, capsys):
     assert summary["data_quality"]["matches"] > 0
 
 
+@pytest.mark.slow
 def test_gaps_in_imported_orders_are_missing_hours_not_mock_orders(tmp_path, capsys):
     data = tmp_path / "data"
     csv = tmp_path / "orders.csv"

@@ -26,6 +26,8 @@ def _row_counts(root: Path, keys: list[str]) -> dict[str, int]:
     return {k: len(decode_raw("raw_orders" if "dominos" in k else "raw_matches", (root / k).read_bytes(), k).rows) for k in keys}
 
 
+# Slow: its fixture pip-installs the package and every dependency into a new virtual environment.
+@pytest.mark.slow
 def test_pizza_game_run_in_a_fresh_venv_writes_every_key_family_and_is_repeatable(venv):
     data = venv / "data"
     command = [str(venv / "venv" / "bin" / "pizza-game"), "run", "--start", "2024-10-07", "--end", "2024-10-09", "--data-dir", str(data)]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
 from pizza_game.quality import (
+    Volumes,
     freshness_verdict,
     manifest_verdict,
     real_share_verdict,
@@ -61,7 +64,7 @@ def test_a_day_without_rows_is_judged_by_its_partitions() -> None:
     assert verdict.passed and "1 partitions" in verdict.description
 
 
-NIGHT_AND_EVENING = [{"03": [20.0, 1.0], "19": [400.0, 1.0]}, {"03": [24.0, 1.0], "19": [380.0, 1.0]}, {"19": [420.0, 1.0]}]
+NIGHT_AND_EVENING: list[Volumes] = [{"03": [20.0, 1.0], "19": [400.0, 1.0]}, {"03": [24.0, 1.0], "19": [380.0, 1.0]}, {"19": [420.0, 1.0]}]
 
 
 def test_a_usual_volume_passes_hour_by_hour() -> None:
@@ -90,7 +93,7 @@ def test_without_history_the_volume_check_passes_and_says_so() -> None:
     assert verdict.passed and "first run" in verdict.description
 
 
-GOOD_MANIFEST = {
+GOOD_MANIFEST: dict[str, Any] = {
     "fileLocations": [{"URIs": ["s3://bucket/quicksight-ready/dashboard-data/2024/10/15/20241015_000000_dashboard_data.json"]}],
     "globalUploadSettings": {"format": "JSON"},
 }

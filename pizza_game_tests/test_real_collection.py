@@ -4,6 +4,7 @@ API that is down (fallback to the generator, with the reason), and secrets that 
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -24,7 +25,7 @@ START, END = pd.Timestamp("2023-12-27", tz="UTC"), pd.Timestamp("2023-12-31", tz
 
 @pytest.fixture
 def apis(httpserver: HTTPServer):
-    seen = {"football": [], "orders": 0}
+    seen: dict[str, Any] = {"football": [], "orders": 0}
 
     def football(request):
         seen["football"].append((request.headers.get("X-Auth-Token"), dict(request.args)))
@@ -68,14 +69,18 @@ def test_real_matches_land_under_real_and_a_down_orders_api_falls_back(apis, mon
     # The orders API answered 503 until the client gave up: every hour is mock, and says why.
     assert seen["orders"] >= 2
     assert not (data / "raw-data/dominos-orders/real").exists()
-    orders_meta = instance.get_latest_materialization_event(dg.AssetKey("raw_orders")).asset_materialization.metadata
+    event = instance.get_latest_materialization_event(dg.AssetKey("raw_orders"))
+    assert event is not None and event.asset_materialization is not None
+    orders_meta = event.asset_materialization.metadata
     assert orders_meta["real_share"].value == 0.0
-    (reason,) = orders_meta["fallback_reasons"].value
+    reasons = orders_meta["fallback_reasons"].value
+    assert isinstance(reasons, list)
+    (reason,) = reasons
     assert "503" in reason and "/api/orders" in reason
 
     # The keys appear nowhere: files, Dagster's event log and metadata, Python logs, the terminal.
     written = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
-    events = "".join(repr(record) for record in instance.all_logs(summary.run_ids[0]) + instance.all_logs(summary.run_ids[1]))
+    events = "".join(repr(record) for run_id in summary.run_ids for record in instance.all_logs(run_id))
     captured = capfd.readouterr()
     for sentinel in (FOOTBALL_SENTINEL, ORDERS_SENTINEL):
         assert sentinel.encode() not in written
@@ -104,6 +109,7 @@ def test_fallback_off_fails_the_run_with_the_reason_and_no_secret(httpserver, mo
     assert ORDERS_SENTINEL not in message and FOOTBALL_SENTINEL not in message
 
 
+@pytest.mark.slow
 def test_pizza_game_run_stores_real_matches_from_the_api(apis, monkeypatch, tmp_path, capsys):
     server, seen = apis
     _configure(monkeypatch, server)

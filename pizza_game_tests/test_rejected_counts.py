@@ -11,6 +11,8 @@ from collections import Counter
 from html import unescape
 from pathlib import Path
 
+import pytest
+
 from pizza_game import settings
 from pizza_game.analysis.summary import rejected_rows, rejected_text
 from pizza_game.cli import main
@@ -62,6 +64,7 @@ def _stored_rejected(data: Path) -> dict[str, Counter]:
     return out
 
 
+@pytest.mark.slow
 def test_rejected_counts_by_reason_equal_the_stored_rejected_rows(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(settings.FOOTBALL_API_KEY, raising=False)  # imported matches, not the API
     data = tmp_path / "data"

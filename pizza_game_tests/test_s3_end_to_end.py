@@ -1,5 +1,6 @@
 """The whole graph against S3 over real HTTP (moto in server mode): same keys as a local run."""
 
+import itertools
 import json
 
 import dagster as dg
@@ -39,6 +40,7 @@ def _comparable(key: str) -> bool:
     return not key.startswith("quicksight-ready/metadata/")
 
 
+@pytest.mark.slow
 def test_s3_run_writes_the_local_keys_encrypted_with_the_same_contents(monkeypatch, moto_s3, s3_bucket, local_run):
     defs = _s3_defs(monkeypatch, s3_bucket, moto_s3.endpoint_url)
     run_pipeline(START, END, defs=defs, instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
@@ -61,12 +63,13 @@ def test_s3_run_writes_the_local_keys_encrypted_with_the_same_contents(monkeypat
         client.head_object(Bucket=s3_bucket, Key=uri.split(f"s3://{s3_bucket}/", 1)[1])
 
 
+@pytest.mark.slow
 def test_transient_500_and_503_answers_lose_nothing(monkeypatch, moto_s3, s3_bucket, local_run):
-    def every_tenth_request_fails(method, path, seen):
-        every_tenth_request_fails.count += 1
-        return (503 if method == "PUT" else 500) if every_tenth_request_fails.count % 10 == 0 else None
+    requests = itertools.count(1)
 
-    every_tenth_request_fails.count = 0
+    def every_tenth_request_fails(method, path, seen):
+        return (503 if method == "PUT" else 500) if next(requests) % 10 == 0 else None
+
     with FaultProxy(moto_s3.endpoint_url, every_tenth_request_fails) as proxy:
         defs = _s3_defs(monkeypatch, s3_bucket, proxy.endpoint_url)
         run_pipeline(START, END, defs=defs, instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")

@@ -35,6 +35,7 @@ from pizza_game.report.figures import (
 )
 
 DEFAULT_TITLE = "Do football matches move pizza orders?"
+DEFAULT_WINDOWS = WindowConfig()
 STATIC = files("pizza_game.report") / "static"
 
 
@@ -43,7 +44,7 @@ def render_report(
     summary: dict,
     *,
     title: str = DEFAULT_TITLE,
-    windows: WindowConfig = WindowConfig(),
+    windows: WindowConfig = DEFAULT_WINDOWS,
     match_table_href: str | None = None,
 ) -> str:
     """The report page for a dashboard table (quicksight.dashboard) and the analysis summary.
@@ -59,7 +60,7 @@ def render_reports(
     summary: dict,
     *,
     title: str = DEFAULT_TITLE,
-    windows: WindowConfig = WindowConfig(),
+    windows: WindowConfig = DEFAULT_WINDOWS,
     match_table_hrefs: list[str | None],
 ) -> list[str]:
     """``render_report`` for each of ``match_table_hrefs`` (pages stored in different folders link
@@ -260,8 +261,8 @@ def kpi_tiles(dashboard: pd.DataFrame, summary: dict) -> str:
     order = {name: i for i, name in enumerate(WINDOW_ORDER)}
     for window, reason in sorted(not_run.items(), key=lambda item: order.get(item[0], len(order))):
         tiles.append(tile(f"Lift, {window} window", "not tested", f"The test {reason}."))
-    for row in sorted(lifts.itertuples(), key=lambda r: order.get(r.window, len(order))):
-        significant = bool(row.significant) if pd.notna(row.significant) else False
+    for row in sorted(lifts.itertuples(), key=lambda r: order.get(str(r.window), len(order))):
+        significant = flag(row.significant)
         note = f"95% CI {percent(row.ci_low, True)} to {percent(row.ci_high, True)}, "
         note += "significant" if significant else "not significant"
         tiles.append(tile(f"Lift, {row.window} window", percent(row.lift, True), note, significant))
@@ -380,7 +381,7 @@ def match_table(
     )
     body = [
         f'<tr data-row="{key.row}">'
-        + td(f"{pd.Timestamp(key.kickoff, unit='ms'):%Y-%m-%d %H:%M}", "when")
+        + td(minute(key.kickoff), "when")
         + td(str(key.competition))
         + td(f"{key.home_team} v {key.away_team}")
         + td(str(key.region))
@@ -389,7 +390,9 @@ def match_table(
         + td(number(key.expected), "num")
         + td(str(key.data_source or "–"))
         + "</tr>"
-        for key, lift in zip(keys.itertuples(index=False), lifts.itertuples(index=False))
+        for key, lift in zip(
+            keys.itertuples(index=False), lifts.itertuples(index=False), strict=True
+        )
     ]
     columns = [("kick-off (UTC)", ""), ("competition", ""), ("match", ""), ("region", "")]
     columns += [(f"lift {w}", "num") for w in present]
@@ -401,6 +404,16 @@ def match_table(
         "tested lifts are above. Follows every filter.",
         basis + table(columns, body),
     )
+
+
+def flag(value: Any) -> bool:
+    """A test's yes/no cell: a missing value (the test did not run) reads as no."""
+    return bool(value) if pd.notna(value) else False
+
+
+def minute(epoch_ms: Any) -> str:
+    """A kick-off (milliseconds since the epoch, UTC) to the minute."""
+    return f"{pd.Timestamp(epoch_ms, unit='ms'):%Y-%m-%d %H:%M}"
 
 
 def trend(value: Any) -> str:

@@ -93,7 +93,7 @@ def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     frame = _iso_frame(table)
     columns = [frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in frame.columns]
     names = [str(name) for name in frame.columns]
-    return [dict(zip(names, row)) for row in zip(*columns)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def to_json(document: Any) -> bytes:
@@ -167,7 +167,7 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
             "window_end": end,
             "source": part.source,
             "row_count": sizes[i],
-            "rejected_count": int(len(part.rejected)),
+            "rejected_count": len(part.rejected),
             "notes": part.notes,
             "rows": rows[bounds[i] : bounds[i + 1]],
             "rejected": table_records(part.rejected) if len(part.rejected) else [],
@@ -194,7 +194,7 @@ def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
         else:
             values.append(column.astype(object).where(column.notna(), None).tolist())
     names = [str(name) for name in table.columns]
-    return [dict(zip(names, row)) for row in zip(*values)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:

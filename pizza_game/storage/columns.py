@@ -36,8 +36,8 @@ def _column(values: pd.Series, dtype: str) -> tuple[dict[str, Any], list[np.ndar
     """The header entry and buffers of one canonical column."""
     if dtype == "str":
         codes, labels = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-        labels = [None if label is None or (isinstance(label, float) and np.isnan(label)) else str(label) for label in labels]
-        return {"kind": "str", "labels": labels}, [codes.astype("<i4")]
+        texts = [None if label is None or (isinstance(label, float) and np.isnan(label)) else str(label) for label in labels]
+        return {"kind": "str", "labels": texts}, [codes.astype("<i4")]
     if dtype == "Int64":
         array = values.array
         return {"kind": "Int64"}, [np.asarray(array.to_numpy(dtype="int64", na_value=0), dtype="<i8"), np.asarray(array.isna(), dtype=bool)]
@@ -56,7 +56,7 @@ def encode_columns(fields: dict[str, Any], tables: dict[str, tuple[pd.DataFrame,
     buffers: list[bytes] = []
     offset = 0
     for name, (table, columns) in tables.items():
-        entry = {"rows": len(table), "columns": {}}
+        entry: dict[str, Any] = {"rows": len(table), "columns": {}}
         for column, dtype in columns.items():
             spec, arrays = _column(table[column], dtype)
             spec["buffers"] = []

@@ -110,7 +110,7 @@ def land_import(
         key = rejected_key(asset, fingerprint)
         read_modify_write(store, key, lambda old: _merge_rejected_object(asset, old, homeless), JSON_TYPE)
     keys = [w.key for w in windows]
-    done = {**journal, "status": "complete", "rows": int(len(rows)), "rejected": int(len(all_rejected))}
+    done = {**journal, "status": "complete", "rows": len(rows), "rejected": len(all_rejected)}
     if keys:
         done |= {"first_partition": keys[0], "last_partition": keys[-1]}
     store.put(journal_key(asset, fingerprint), to_json(done), JSON_TYPE)
@@ -165,7 +165,7 @@ def _merge_rejected_object(asset: str, old: bytes | None, new: pd.DataFrame) -> 
     merged = merge_rejected(previous, new)
     if old and len(merged) == len(previous):
         return None
-    return to_json({"asset": asset, "rejected_count": int(len(merged)), "rejected": merged})
+    return to_json({"asset": asset, "rejected_count": len(merged), "rejected": merged})
 
 
 def _merge(asset: str, old: RawPartition | None, new_rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str) -> RawPartition:

@@ -15,7 +15,6 @@ from pizza_game.model import MergedDay, RawPartition, Span
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
-from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.codecs import (
     CSV_TYPE,
     JSON_TYPE,
@@ -26,6 +25,7 @@ from pizza_game.storage.codecs import (
     encode_merged_columns,
     encode_raw_many,
 )
+from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.store import ObjectStore
 
 # Partitions encoded or decoded in one pass: a month of hours.
@@ -178,8 +178,8 @@ class MergedStore:
         stored = [day for day in days if keys[day] in present]
         merged_json = {day: self.store.get(keys[day]) for day in stored}
         copies = {day: self._copy(day) for day in stored}
-        with_copy = [day for day in stored if copies[day] is not None]
-        from_copy = dict(zip(with_copy, decode_merged_columns([(merged_json[d], copies[d]) for d in with_copy]), strict=True))
+        with_copy = {day: copy for day, copy in copies.items() if copy is not None}
+        from_copy = dict(zip(with_copy, decode_merged_columns([(merged_json[d], copy) for d, copy in with_copy.items()]), strict=True))
         rest = [day for day in stored if from_copy.get(day) is None]
         from_json = dict(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
         return [from_copy.get(day) or from_json[day] for day in stored]

@@ -147,16 +147,16 @@ class S3Store:
         except (ClientError, BotoCoreError) as error:
             raise self._fail("list", prefix, error) from None
 
-    def list(self, prefix: str) -> list[str]:
-        return sorted(
-            item["Key"] for page in self._pages(prefix) for item in page.get("Contents", [])
-        )
-
     def list_dirs(self, prefix: str) -> list[str]:
         return sorted(
             item["Prefix"]
             for page in self._pages(prefix, Delimiter="/")
             for item in page.get("CommonPrefixes", [])
+        )
+
+    def list(self, prefix: str) -> list[str]:
+        return sorted(
+            item["Key"] for page in self._pages(prefix) for item in page.get("Contents", [])
         )
 
     def uri(self, key: str) -> str:

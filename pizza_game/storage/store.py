@@ -57,12 +57,13 @@ class ObjectStore(Protocol):
         """Remove the object if it exists."""
         ...
 
-    def list(self, prefix: str) -> list[str]:
-        """Every key under ``prefix``, sorted."""
-        ...
-
     def list_dirs(self, prefix: str) -> list[str]:
         """The immediate child "folders" of ``prefix`` (which ends with '/'), sorted."""
+        ...
+
+    # After list_dirs: in the class body the name `list` is this method, not the builtin.
+    def list(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, sorted."""
         ...
 
     def uri(self, key: str) -> str: ...
@@ -159,6 +160,12 @@ class LocalStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def list_dirs(self, prefix: str) -> list[str]:
+        folder = self.root / prefix
+        if not folder.is_dir():
+            return []
+        return sorted(f"{prefix}{p.name}/" for p in folder.iterdir() if p.is_dir())
+
     def list(self, prefix: str) -> list[str]:
         base = self.root / prefix
         folder = base if base.is_dir() else base.parent
@@ -170,12 +177,6 @@ class LocalStore:
             if p.is_file() and not p.name.startswith(".")
         )
         return sorted(k for k in keys if k.startswith(prefix))
-
-    def list_dirs(self, prefix: str) -> list[str]:
-        folder = self.root / prefix
-        if not folder.is_dir():
-            return []
-        return sorted(f"{prefix}{p.name}/" for p in folder.iterdir() if p.is_dir())
 
     def uri(self, key: str) -> str:
         return (self.root / key).as_uri()
@@ -211,8 +212,8 @@ class LocalStore:
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check.", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-check.", delete=True):
+                pass
         except OSError as error:
             raise StorageError(
                 f"the data directory {self.root} is not writable ({error.strerror or error}); "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Dialog, Page
 
 from pizza_game.report.html import render_report
 from pizza_game_tests.report.browser import chromium
@@ -51,12 +51,19 @@ def loaded(week: Synthetic, tmp_path_factory) -> Iterator[Loaded]:
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         seen = Loaded(page, path.as_uri())
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                seen.errors.append(message.text)
+
+        def on_dialog(dialog: Dialog) -> None:
+            seen.dialogs.append(dialog.message)
+            dialog.dismiss()
+
         page.on("request", lambda request: seen.requests.append(request.url))
-        page.on(
-            "console", lambda message: message.type == "error" and seen.errors.append(message.text)
-        )
+        page.on("console", on_console)
         page.on("pageerror", lambda error: seen.errors.append(str(error)))
-        page.on("dialog", lambda dialog: (seen.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", on_dialog)
         page.goto(seen.url)
         page.wait_for_selector("html[data-rendered]", timeout=60_000)
         ARTIFACTS.mkdir(exist_ok=True)

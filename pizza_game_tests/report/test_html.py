@@ -30,7 +30,9 @@ def page(week) -> str:
 def test_the_page_loads_nothing_from_outside(page):
     assert not re.search(r"<(script|img|iframe|link)\b[^>]*\b(src|href)=", page, re.IGNORECASE)
     assert "@import" not in page and "url(" not in page.split("<script")[0]
-    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
+    assert csp is not None
+    policy = csp.group(1)
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy
     assert len(re.findall(r"'sha256-[A-Za-z0-9+/=]+'", policy)) == 2
 
@@ -40,7 +42,8 @@ def test_hostile_team_names_stay_text(page):
     assert escape(HOSTILE_TEAM) in page  # the team filter's option and the match table's cells
     # Only the page's own three script elements end: no value closes one early.
     assert page.lower().count("</script") == 3
-    assert "<" not in DATA_ISLAND.search(page).group(1)
+    island = DATA_ISLAND.search(page)
+    assert island is not None and "<" not in island.group(1)
 
 
 def test_script_json_round_trips_without_markup_characters():

@@ -67,7 +67,7 @@ def test_unwritable_root_fails_the_check_with_one_clear_message(tmp_path):
     root = tmp_path / "ro"
     root.mkdir()
     root.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    with pytest.raises(StorageError, match="not writable.*PIZZA_GAME_DATA_DIR"):
+    with pytest.raises(StorageError, match=r"not writable.*PIZZA_GAME_DATA_DIR"):
         LocalStore(root).check()
 
 

@@ -17,7 +17,12 @@ import pytest
 from pizza_game.definitions import make_definitions
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import decode_merged_columns, decode_merged_days, encode_merged_columns, to_json
+from pizza_game.storage.codecs import (
+    decode_merged_columns,
+    decode_merged_days,
+    encode_merged_columns,
+    to_json,
+)
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.store import LocalStore
 
@@ -92,5 +97,6 @@ def test_missing_values_and_every_column_type_survive_the_copy(store: LocalStore
     day.series.loc[0, ["orders", "window"]] = [pd.NA, None]
     merged_json = b'{"any": "bytes the copy is built from"}'
     (copy,) = decode_merged_columns([(merged_json, encode_merged_columns(day, merged_json))])
+    assert copy is not None
     assert_same([copy], [day])
     assert copy.matches["home_score"].isna().iloc[0] and copy.matches["winner"].iloc[0] is None

@@ -50,7 +50,9 @@ class RefusingStorage(StorageResource):
 
 def _defs(data_dir: Path, code: int) -> dg.Definitions:
     resources = make_resources(data_dir=str(data_dir), seed=5)
-    storage = RefusingStorage(data_dir=str(data_dir), s3=resources["storage"].s3, code=code)
+    default_storage = resources["storage"]
+    assert isinstance(default_storage, StorageResource)
+    storage = RefusingStorage(data_dir=str(data_dir), s3=default_storage.s3, code=code)
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=FRESHNESS_CHECKS,
@@ -70,6 +72,7 @@ def test_a_permanent_write_error_fails_the_run_after_one_attempt(tmp_path: Path,
     assert "\n" not in message and "Failure" not in message
     assert "raw_orders: cannot write raw-data/dominos-orders/" in message
     assert os.strerror(code) in message and "not retried" in message
+    assert failure.value.run_id is not None
     events = instance.all_logs(failure.value.run_id)
     kinds = [e.dagster_event.event_type_value for e in events if e.dagster_event]
     assert kinds.count("STEP_START") == 1, kinds
@@ -79,12 +82,10 @@ def test_a_permanent_write_error_fails_the_run_after_one_attempt(tmp_path: Path,
 
 
 def test_a_transient_storage_error_is_left_to_the_retry_policy():
-    with pytest.raises(StorageError):
-        with storage_failures("raw_orders"):
-            raise StorageError("cannot write k under /d: Connection reset by peer")
-    with pytest.raises(dg.Failure) as failure:
-        with storage_failures("raw_orders"):
-            raise StorageError("cannot write k under /d: No space left on device", permanent=True)
+    with pytest.raises(StorageError), storage_failures("raw_orders"):
+        raise StorageError("cannot write k under /d: Connection reset by peer")
+    with pytest.raises(dg.Failure) as failure, storage_failures("raw_orders"):
+        raise StorageError("cannot write k under /d: No space left on device", permanent=True)
     assert failure.value.allow_retries is False
     assert failure.value.description == "raw_orders: cannot write k under /d: No space left on device (not retried: retrying cannot fix this)"
 

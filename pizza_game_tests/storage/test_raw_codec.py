@@ -67,5 +67,5 @@ def test_a_malformed_object_among_many_is_named() -> None:
     broken = json.loads(good[1])
     del broken["rows"][0]["ordered_at"]
     objects = [(good[0], "first"), (json.dumps(broken).encode(), "second"), (good[2], "third")]
-    with pytest.raises(ValueError, match="^second is not a valid raw_orders object"):
+    with pytest.raises(ValueError, match=r"^second is not a valid raw_orders object"):
         decode_raw_many("raw_orders", objects)
