@@ -36,7 +36,7 @@ USER_HOME = Path("~/.pizza-game/dagster")
 # range of partitions (a single-run backfill); with it, one per asset, holding the range. The
 # lineage's "Materialize all" offers only "All partitions" (every hour since PIZZA_GAME_START_DATE,
 # over 100,000): one event per hour kept the daemon writing for more than 16 minutes before
-# raw_orders could refuse the run (PIZZA_GAME_MAX_RUN_DAYS); with one, the refusal shows about
+# raw_orders could refuse the run (PIZZA_GAME_MAX_RUN_DAYS); with one, the refusal shows two to
 # five minutes after the click, most of it Dagster's planned rows for raw_orders' asset checks,
 # which no setting changes (README, "The guard"). The cost, in Dagster's words "partitions not
 # marked as failed if the run fails": the partitions of a failed range run show in the UI as
