@@ -125,7 +125,7 @@ def command_ui(args: argparse.Namespace) -> int:
     In a checkout, dg finds the project in pyproject.toml ([tool.dg]) and loads the checkout's
     definitions; installed elsewhere, it is told the module.
     """
-    from pizza_game.instance import checkout_root, instance_home, prepare_home
+    from pizza_game.instance import checkout_root, dagster_environment, instance_home, prepare_home
 
     dg = Path(sys.executable).with_name("dg")
     if not dg.is_file():
@@ -136,7 +136,8 @@ def command_ui(args: argparse.Namespace) -> int:
     if root:
         os.chdir(root)
     print(f"pizza-game: Dagster UI on the instance in {home}", file=sys.stderr, flush=True)
-    os.execve(dg, [str(dg), "dev", *target, *args.dev_args], {**os.environ, "DAGSTER_HOME": str(home)})
+    # The daemon creates the UI's backfill runs: it needs the instance's Dagster settings too.
+    os.execve(dg, [str(dg), "dev", *target, *args.dev_args], {**dagster_environment(), "DAGSTER_HOME": str(home)})
 
 
 def command_import(args: argparse.Namespace) -> int:

@@ -11,7 +11,14 @@ import yaml
 
 from pizza_game import instance as instance_module
 from pizza_game.cli import main
-from pizza_game.instance import INSTANCE_SETTINGS, STATE_FOLDER, instance_home
+from pizza_game.instance import (
+    DAGSTER_SETTINGS,
+    INSTANCE_SETTINGS,
+    STATE_FOLDER,
+    dagster_environment,
+    default_instance,
+    instance_home,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,3 +78,21 @@ def test_ephemeral_instance_keeps_nothing(checkout: Path, tmp_path: Path) -> Non
     args = ["--start", "2024-10-07", "--end", "2024-10-07", "--data-dir", str(tmp_path / "data"), "--quiet"]
     assert main(["run", *args, "--ephemeral-instance"]) == 0
     assert not (checkout / STATE_FOLDER).exists()
+
+
+def test_the_cli_and_the_ui_get_one_planned_event_per_asset_for_a_range_run(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+    assert DAGSTER_SETTINGS == {name: "true"}
+    monkeypatch.setenv(name, "")
+    monkeypatch.delenv(name)
+    # `pizza-game ui` gives dg dev (webserver and daemon) this environment; a value set wins.
+    assert dagster_environment({"PATH": "/bin"}) == {"PATH": "/bin", name: "true"}
+    assert dagster_environment({name: "false"})[name] == "false"
+    # The CLI (and Lambda) open the instance through default_instance.
+    with default_instance() as instance:
+        assert instance.event_log_storage.supports_partition_subset_in_asset_materialization_planned_events
+    monkeypatch.setenv(name, "false")
+    with default_instance() as instance:
+        assert not instance.event_log_storage.supports_partition_subset_in_asset_materialization_planned_events

@@ -3,7 +3,8 @@
 The lineage shows all ten assets; a two-day backfill of raw_orders launched through the UI's
 GraphQL API (``launchPartitionBackfill``, the mutation the UI's "Launch backfill" sends) is followed,
 by the sensors as they are on by default, with exactly one analysis run, whose outputs land at the
-keys of those days. The README's clicks: "Materialize all" offers only "All partitions"; a range
+keys of those days. The README's clicks: "Materialize all" offers only "All partitions", and
+launched it ends soon with the refusal line (one planned event per asset, instance.py); a range
 typed into raw_orders' dialog launches exactly that range, and one longer than
 PIZZA_GAME_MAX_RUN_DAYS fails at once with the line saying how to allow it; "Last 2 days" then
 "All" asks for no hour outside those days. Screenshots go to test-artifacts/.
@@ -136,7 +137,8 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
     log = tmp / "dagster_dev.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            # As `make ui` starts it: `pizza-game ui` gives `dg dev` the instance's Dagster settings.
+            [sys.executable, "-m", "pizza_game.cli", "ui", "-h", "127.0.0.1", "-p", str(port)],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -366,3 +368,72 @@ def test_last_2_days_then_all_asks_for_no_hour_outside_those_days(dagster_dev: D
     assert 0 < len(hours) <= 48
     starts = [pd.Timestamp(hourly_partitions.time_window_for_partition_key(h).start) for h in hours]
     assert all(now - pd.Timedelta(days=2) <= start < now for start in starts), hours
+
+
+PLANNED = """
+query Planned($runId: ID!) {
+  logsForRun(runId: $runId) {
+    ... on EventConnection { events { __typename ... on AssetMaterializationPlannedEvent { assetKey { path } } } }
+  }
+}
+"""
+# Generous: 112 s and 322 s measured on two shared cores; before, the daemon
+# was still writing one planned event per hour since 2015 after 16 minutes.
+REFUSAL_SECONDS = 300
+
+
+@pytest.mark.slow
+def test_materialize_all_on_the_lineage_ends_soon_with_the_refusal_line(dagster_dev: DagsterDev) -> None:
+    with chromium() as browser:
+        page = open_page(browser, f"{dagster_dev.url}/asset-groups")
+        dialog = _launch_dialog(page)
+        assert "All partitions" in dialog.inner_text()
+        with page.expect_request(_is_launch) as sent:
+            dialog.get_by_role("button", name="Launch backfill").click()
+        clicked = time.monotonic()
+        assert json.loads(sent.value.post_data)["variables"]["backfillParams"].get("allPartitions")
+        backfill_id = sent.value.response().json()["data"]["launchPartitionBackfill"]["backfillId"]
+
+        def refused() -> list[dict] | None:
+            runs = dagster_dev.runs(tags=[{"key": "dagster/backfill", "value": backfill_id}])
+            orders = [r for r in runs if r["status"] in ("SUCCESS", "FAILURE") and _step_failure(dagster_dev, r, "raw_orders")]
+            return orders or None
+
+        (run,) = dagster_dev.wait_for("the refused run of raw_orders", refused, REFUSAL_SECONDS)
+        assert run["status"] == "FAILURE"
+        description = _step_failure(dagster_dev, run, "raw_orders")
+        assert description.startswith("raw_orders: this run covers ")
+        assert f"more than PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} allows" in description
+        # What made it quick: one planned event for the run's asset, not one per hour since the start.
+        events = dagster_dev.ask(PLANNED, runId=run["runId"])["logsForRun"]["events"]
+        planned = [e["assetKey"]["path"] for e in events if e["__typename"] == "AssetMaterializationPlannedEvent"]
+        assert planned == [["raw_orders"]], planned[:5]
+
+        page = open_page(browser, f"{dagster_dev.url}/runs/{run['runId']}")
+        page.get_by_text(f"more than PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} allows").first.wait_for(
+            state="visible", timeout=REFUSAL_SECONDS * 1000
+        )
+        seconds = time.monotonic() - clicked
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "dagster_materialize_all_refused.png")
+        # A figure to report, not an assertion (tests assert no timings).
+        print(f"Materialize all: launch to the refusal line on the run page in {seconds:.0f} s")
+    # Then the backfill ends, its other root (raw_matches, daily) refused the same way, nothing downstream run.
+    status = dagster_dev.wait_for(
+        "the backfill to end",
+        lambda: (s := dagster_dev.ask(BACKFILL, id=backfill_id)["partitionBackfillOrError"]["status"]) != "REQUESTED" and s or None,
+        REFUSAL_SECONDS,
+    )
+    assert status == "COMPLETED_FAILED"
+    runs = dagster_dev.runs(tags=[{"key": "dagster/backfill", "value": backfill_id}])
+    assert all(r["status"] == "FAILURE" for r in runs) and len(runs) == 2, runs
+    (matches,) = [d for r in runs if (d := _step_failure(dagster_dev, r, "raw_matches"))]
+    assert matches.startswith("raw_matches: this run covers ") and f"PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} allows" in matches
+    # Nothing collected for any hour or day.
+    assert not list(dagster_dev.data.glob("raw-data/*/*/2015/*"))
+
+
+def _step_failure(dev: DagsterDev, run: dict, step: str) -> str | None:
+    events = dev.ask(STEP_FAILURES, runId=run["runId"])["logsForRun"]["events"]
+    found = [e["failureMetadata"]["description"] for e in events if e["__typename"] == "ExecutionStepFailureEvent" and e["stepKey"] == step]
+    return found[0] if found else None
