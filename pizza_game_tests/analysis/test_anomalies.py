@@ -268,3 +268,31 @@ def test_world_without_effects_flags_match_days_at_their_share_of_days():
     assert share < 1.5 * inside.mean()
     assert sps.binomtest(int(inside[candidates].sum()), int(candidates.sum()), inside.mean()).pvalue > 0.05
     assert not days["anomaly"].any()
+
+
+@pytest.mark.slow
+def test_mock_season_without_effects_puts_day_candidates_on_match_days_at_their_share():
+    """Day scale, two mock seasons without match effects (all regions): every weekend day shares
+    the error of its day type's expectation (weekday factor and profile resting on the hours
+    without football), which the match-free days, mostly Monday-Thursday, do not show. With the
+    dispersion of the day's own day type where larger, candidates fall on match days at their
+    share of days; fitted on match-free days only, match days held 47 % of them (30 % of days)."""
+    start, end = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
+    frames = []
+    for seed in (1, 2):
+        matches = generate_matches(start, end, seed=seed, now=end + pd.Timedelta(days=30))
+        orders = generate_orders(
+            start - pd.Timedelta(hours=12), end, seed=seed, matches=matches,
+            effects=MatchEffects.none(),
+        )  # fmt: skip
+        config = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
+        tests = analyse_orders(orders, matches, config, start, end).anomaly_tests
+        frames.append(tests[tests["scale"] == "day"])
+    days = pd.concat(frames, ignore_index=True)
+    inside = days["in_match_window"].to_numpy(dtype=bool)
+    candidates = (days["p_value"] < 0.01).to_numpy()
+    assert 0.25 < inside.mean() < 0.35 and candidates.sum() >= 20
+    assert inside[candidates].mean() < inside.mean() + 0.08
+    test = sps.binomtest(int(inside[candidates].sum()), int(candidates.sum()), inside.mean())
+    assert test.pvalue > 0.05
+    assert not days["anomaly"].any()
