@@ -317,3 +317,27 @@ def test_fourteen_mock_days_whose_friday_windows_borrow_their_day_type_flag_noth
     assert national["lift"].abs().max() < 0.25 and abs(national["lift"].mean()) < 0.15
     assert not windows["anomaly"].any()
     assert result.spikes.empty
+
+
+@pytest.mark.slow
+def test_mock_season_without_effects_flags_window_kinds_at_their_share_of_windows():
+    """Window scale, a mock season without effects (all regions). Every unit of this scale is a
+    match window, so "in match windows" cannot be compared with a share of time: the comparison
+    is between window kinds. Candidates (p < 0.01) fall on the proper windows (pre, during, post)
+    at their share of the tested windows (the rest are extended windows), at about the nominal
+    rate, and nothing is flagged."""
+    start, end = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
+    matches = generate_matches(start, end, seed=3, now=end + pd.Timedelta(days=30))
+    orders = generate_orders(
+        start - pd.Timedelta(hours=12), end, seed=3, matches=matches, effects=MatchEffects.none()
+    )
+    config = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
+    tests = analyse_orders(orders, matches, config, start, end).anomaly_tests
+    windows = tests[tests["scale"] == "window"]
+    proper = windows["window"].isin(["pre", "during", "post"]).to_numpy()
+    assert (windows["in_match_window"].to_numpy(dtype=bool) == proper).all()
+    candidates = (windows["p_value"] < 0.01).to_numpy()
+    assert 0.002 < candidates.mean() < 0.015 and candidates.sum() >= 20
+    test = sps.binomtest(int(proper[candidates].sum()), int(candidates.sum()), proper.mean())
+    assert test.pvalue > 0.01
+    assert not windows["anomaly"].any()
