@@ -49,6 +49,8 @@ class PipelineSummary:
     rejected: dict = field(default_factory=dict)
     headline: str = ""
     findings: list[str] = field(default_factory=list)
+    # Anomalies in words (summary.anomaly_lines): flagged per scale, the most significant, not tested.
+    anomalies: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     report: str = ""
     seconds: float = 0.0
@@ -90,6 +92,7 @@ class PipelineSummary:
             lines.append(
                 "No significant findings (Benjamini-Hochberg within each family of tests, alpha 0.05)."
             )
+        lines.extend(self.anomalies)
         lines.append("Outputs:")
         lines.extend(f"  {name}: {uri}" for name, uri in self.outputs.items())
         if self.report:
@@ -226,6 +229,7 @@ def _fill_summary(summary: PipelineSummary, results) -> None:
     summary.rejected = dict(summary_meta.get("rejected_rows", {}))
     summary.headline = str(summary_meta.get("headline", ""))
     summary.findings = list(summary_meta.get("findings", []))
+    summary.anomalies = list(summary_meta.get("anomalies", []))
     report = metadata.get("dashboard_report", {})
     # latest.html, unless a report of a newer day holds it: then this run's own page.
     summary.report = str(report.get("latest" if report.get("latest_updated", True) else "storage_uri", ""))

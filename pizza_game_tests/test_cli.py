@@ -89,6 +89,25 @@ def test_run_analyses_imported_real_matches(tmp_path, capsys):
     assert summary["data_quality"]["matches"] > 0
 
 
+def test_run_says_what_anomalies_were_found_and_which_scales_were_not_tested(tmp_path, capsys):
+    """Eight mock days: the command line gives the anomaly counts per scale and the scales not
+    tested with their reasons, the same figures as the stored summary."""
+    data = tmp_path / "data"
+    assert main(["run", "--start", "2024-10-01", "--end", "2024-10-08", "--data-dir", str(data), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(next((data / "processed-data/correlation-analysis").rglob("*_correlation_summary.json")).read_text())
+    spikes = summary["spikes"]
+    (line,) = [text for text in out.splitlines() if text.startswith("Anomalies (")]
+    for scale, v in spikes["by_scale"].items():
+        assert f"{scale} {v['anomalies']:,} of {v['tested']:,} tested" in line
+    assert f"{spikes['in_match_windows']:,} of {spikes['count']:,} in match windows" in line
+    untested = [item for v in spikes["by_scale"].values() for item in v["not_tested"]]
+    assert untested  # eight days: the window scale lacks its match-free reference days
+    (reasons,) = [text for text in out.splitlines() if text.startswith("Not tested: ")]
+    assert all(item["reason"] in reasons for item in untested)
+    assert "needs at least 8 match-free reference days at the window's time of day" in reasons
+
+
 @pytest.mark.slow
 def test_gaps_in_imported_orders_are_missing_hours_not_mock_orders(tmp_path, capsys):
     data = tmp_path / "data"

@@ -11,7 +11,8 @@ Each *unit* of a scale is tested, per region row, against an expectation and a n
   days, measured the same way), per window kind.
 - **day**: local days with at least half a day's bins covered; expected = the neighbour level
   (``scales.py``: median level of the days within two weeks) x the day's profile over its covered
-  bins. Dispersion from days that touch no match window. The weekday factor in that profile is
+  bins. Dispersion from days that touch no match window or, where larger, from all tested days
+  of the same day type (weekday / weekend; ``_day_dispersion``). The weekday factor in that profile is
   one estimate shared by all days of its weekday; its variance (``_weekday_variance``) is added to
   every day of the weekday, which matters for Saturdays and Sundays, whose levels rest on the few
   hours without football.
@@ -60,6 +61,7 @@ import pandas as pd
 
 from pizza_game.analysis.baseline import (
     CONTAMINATING_WINDOWS,
+    DAY_TYPE,
     SOURCE_ALL_DAYS,
     Baseline,
     touched_bins,
@@ -346,6 +348,7 @@ def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
     ) + _weekday_variance(timeline, baseline)
     observed = sum_by(day, n_days, timeline.orders)
     real = sum_by(day, n_days, timeline.real)
+    day_type = DAY_TYPE[timeline.day_weekday(np.arange(n_days))]
     first_bin = np.searchsorted(day, np.arange(n_days))
     start = timeline.start_ns + first_bin * timeline.bin_ns
     end = start + bins * timeline.bin_ns
@@ -370,7 +373,9 @@ def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
                 )
             )
             continue
-        phi = dispersion(observed[r, clean], expected[r, clean], relative_var[r, clean])
+        phi, df = _day_dispersion(
+            observed[r], expected[r], relative_var[r], tested, clean, day_type
+        )
         frames.append(
             _unit_frame(
                 "day",
@@ -380,9 +385,9 @@ def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
                 observed[r, tested],
                 expected[r, tested],
                 real[r, tested],
-                phi + relative_var[r, tested],
+                phi[tested] + relative_var[r, tested],
                 touched[tested],
-                int(clean.sum()) - 1,
+                df[tested],
             )
         )
     return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
@@ -464,6 +469,30 @@ def _window_tests(
                 )
             )
     return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
+
+
+def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
+    """[day]: the day dispersion and its degrees of freedom (fitted units - 1) for every day.
+
+    The dispersion fitted on the match-free days (mostly Monday-Thursday), or, when larger, the
+    one fitted on every tested day of the same day type (``DAY_TYPE``: weekday or weekend, match
+    days included): an error of the expectation shared by the days of a type (the weekend's
+    weekday factor and profile, which rest on the few hours without football) is invisible in the
+    spread of match-free weekdays but is part of every weekend day's (O - E)^2. The robust loop
+    sets a surging day aside, so a single anomaly does not widen its own type's dispersion.
+    """
+    phi_clean = dispersion(observed[clean], expected[clean], relative_var[clean])
+    phi = np.full(len(observed), phi_clean)
+    df = np.full(len(observed), int(clean.sum()) - 1)
+    for kind in np.unique(day_type[tested]):
+        of_type = tested & (day_type == kind)
+        if of_type.sum() < 2:
+            continue
+        phi_type = dispersion(observed[of_type], expected[of_type], relative_var[of_type])
+        if phi_type > phi_clean:
+            phi[day_type == kind] = phi_type
+            df[day_type == kind] = int(of_type.sum()) - 1
+    return phi, df
 
 
 def _borrowed(timeline: Timeline, baseline: Baseline) -> np.ndarray:

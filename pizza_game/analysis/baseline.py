@@ -13,7 +13,8 @@ factors are moved from the levels into the profile (``weekday_scale``), so the l
 from one day to the next and a span crossing midnight can use one level for both days.
 
 Fallback: a profile cell no clean bin ever reached takes the pooled cell of its day type
-(Monday-Friday or Saturday-Sunday), then the pooled cell of all days; if that is empty too, windows
+(Monday-Friday or Saturday-Sunday), then the pooled cell of all days, rescaled to the weekday's own
+level (its seen cells over the pooled cells at the same times); if that is empty too, windows
 touching the cell have no usable baseline and are counted, not guessed. ``profile_source`` says
 which applied (0 weekday, 1 day type, 2 all days, 3 none).
 
@@ -230,6 +231,14 @@ def _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots):
             pooled_seen = seen[members].any(axis=0)
             pooled = _ratio(totals[:, members].sum(axis=1), weights[:, members].sum(axis=1))
             fill = (source == SOURCE_NONE) & members[:, None] & pooled_seen[None, :]
-            full[:, fill] = np.broadcast_to(pooled[:, None, :], full.shape)[:, fill]
+            # The pooled cells carry the members' mix of weekday factors; a weekday takes them
+            # at its own level (its seen cells over the pooled ones at the same times), or a
+            # Friday evening borrowed from Monday-Thursday would be a third too low.
+            own = np.where(seen & pooled_seen[None, :], np.nan_to_num(full), 0.0)  # [r, 7, s]
+            under = np.where(seen & pooled_seen[None, :], 1.0, 0.0)[None, :, :] * pooled[:, None, :]
+            factor = _ratio(own.sum(axis=2), under.sum(axis=2))  # [r, 7]
+            factor = np.where(factor > 0, factor, 1.0)
+            scaled = pooled[:, None, :] * factor[:, :, None]
+            full[:, fill] = scaled[:, fill]
             source[fill] = level_source
     return full.reshape(n_regions, -1), source.reshape(-1)

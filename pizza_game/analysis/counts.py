@@ -68,20 +68,23 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
     return p
 
 
-def studentised_p(observed: np.ndarray, expected: np.ndarray, phi, df: float) -> np.ndarray:
+def studentised_p(observed: np.ndarray, expected: np.ndarray, phi, df) -> np.ndarray:
     """Two-sided p of (O - E) / sqrt(E (1 + phi E)) against a t distribution with ``df`` degrees
     of freedom: the NB's variance with its dispersion estimated from ``df + 1`` units, so a
-    dispersion resting on eight days is not taken as known (NaN where expected <= 0)."""
+    dispersion resting on eight days is not taken as known (NaN where expected <= 0; 1 where
+    ``df`` < 1). ``phi`` and ``df`` are one value or one per unit."""
     observed = np.asarray(observed, dtype="float64")
     expected = np.asarray(expected, dtype="float64")
     phi = np.broadcast_to(np.asarray(phi, dtype="float64"), observed.shape)
+    df = np.broadcast_to(np.asarray(df, dtype="float64"), observed.shape)
     usable = np.isfinite(observed) & np.isfinite(expected) & (expected > 0) & np.isfinite(phi)
-    p = np.full(observed.shape, np.nan)
-    if df < 1 or not usable.any():
-        return p if df >= 1 else np.where(usable, 1.0, np.nan)
-    e = expected[usable]
-    z = np.abs(observed[usable] - e) / np.sqrt(e * (1.0 + phi[usable] * e))
-    p[usable] = np.minimum(1.0, 2.0 * sps.t.sf(z, df))
+    p = np.where(usable, 1.0, np.nan)
+    fitted = usable & (df >= 1)
+    if not fitted.any():
+        return p
+    e = expected[fitted]
+    z = np.abs(observed[fitted] - e) / np.sqrt(e * (1.0 + phi[fitted] * e))
+    p[fitted] = np.minimum(1.0, 2.0 * sps.t.sf(z, df[fitted]))
     return p
 
 

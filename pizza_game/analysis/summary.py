@@ -310,3 +310,50 @@ def _num(value) -> float | None:
 
 def _iso(ns: int) -> str:
     return pd.Timestamp(int(ns), tz="UTC").isoformat()
+
+
+def anomaly_lines(spikes: dict) -> list[str]:
+    """The summary's ``spikes`` in one or two lines for the command line: per scale how many units
+    were flagged of how many tested, the most significant anomaly with its size, p and source,
+    and which scales (window kinds, regions) were not tested and why."""
+    if not spikes:
+        return []
+    scales = spikes["by_scale"]
+    counts = ", ".join(
+        f"{scale} {v['anomalies']:,} of {v['tested']:,} tested" for scale, v in scales.items()
+    )
+    line = (
+        f"Anomalies (negative binomial against the baseline, Benjamini-Hochberg within each "
+        f"scale, alpha {spikes['alpha']:g}): {counts}; {spikes['in_match_windows']:,} of "
+        f"{spikes['count']:,} in match windows."
+    )
+    if spikes.get("largest"):
+        a = spikes["largest"][0]
+        where = " ".join(filter(None, (a["scale"], a["start"], a["region"], a["window"])))
+        line += (
+            f" Most significant: {where}, {a['observed']:,.0f} orders vs {a['expected']:,.1f} "
+            f"expected ({a['lift']:+.0%}, p {a['p_value']:.2g}, adjusted p {a['p_adjusted']:.2g}, "
+            f"{a['source']} orders)."
+        )
+    lines = [line]
+    groups: dict[tuple[str, str], dict] = {}
+    for scale, v in scales.items():
+        for item in v.get("not_tested", []):
+            group = groups.setdefault(
+                (scale, item["reason"]), {"windows": [], "regions": set(), "units": 0}
+            )
+            if item["window"] and item["window"] not in group["windows"]:
+                group["windows"].append(item["window"])
+            group["regions"].add(item["region"])
+            group["units"] += int(item["units"])
+    if groups:
+        lines.append(
+            "Not tested: "
+            + "; ".join(
+                " ".join(filter(None, (scale, ", ".join(g["windows"]))))
+                + f" in {len(g['regions'])} region row(s), {g['units']:,} unit(s): {reason}"
+                for (scale, reason), g in groups.items()
+            )
+            + "."
+        )
+    return lines

@@ -5,7 +5,7 @@ import pandas as pd
 
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
-from pizza_game.analysis.summary import rejected_rows
+from pizza_game.analysis.summary import anomaly_lines, rejected_rows
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.model import MergedDay, Stamped
@@ -226,6 +226,7 @@ def summary_metadata(summary: dict) -> dict:
         "matches_used": dg.MetadataValue.int(quality.get("matches_used", 0)),
         "matches_unused_reasons": dg.MetadataValue.json(quality.get("matches_unused_reasons", {})),
         "rejected_rows": dg.MetadataValue.json(quality.get("rejected", {})),
+        "anomalies": dg.MetadataValue.json(anomaly_lines(summary.get("spikes", {}))),
     }
 
 
