@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from pizza_game.partitions import hourly_partitions
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
-from pizza_game_tests.automation.test_webserver import free_port
+from pizza_game_tests.automation.test_webserver import free_port, stop_session
 from pizza_game_tests.report.browser import chromium
 from pizza_game_tests.test_definitions import ASSETS
 
@@ -151,12 +150,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev
         yield dev
     finally:
         # The webserver, the daemon and their code servers share the session started above.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_session(server, timeout=30)
 
 
 def _answers(url: str, server: subprocess.Popen, log: Path) -> bool | None:

@@ -4,7 +4,6 @@ webserver and daemon, on a loopback port, with the checkout's code location load
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
-from pizza_game_tests.automation.test_webserver import free_port, graphql
+from pizza_game_tests.automation.test_webserver import free_port, graphql, stop_session
 from pizza_game_tests.test_definitions import ASSETS
 
 STARTUP_SECONDS = 150
@@ -81,10 +80,4 @@ def test_pizza_game_ui_starts_dg_dev_with_the_webserver_the_daemon_and_the_asset
         assert Path(command[1].decode()).name == "dg" and command[2] == b"dev", command
     finally:
         # dg dev, its webserver, daemon and code servers share the session started above.
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        stop_session(server, timeout=30)

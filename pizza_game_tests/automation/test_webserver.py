@@ -44,6 +44,18 @@ QUERY = """
 """
 
 
+def stop_session(server: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to the server's whole session (webserver, daemon, code servers), SIGKILL after ``timeout``."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -91,12 +103,7 @@ def webserver(tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         # The server and the code server it started share the session started above.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_session(server, timeout=20)
         log.close()
 
 
