@@ -13,7 +13,7 @@ way the real tool does when a required option is missing:
   ``--image-repositories``, ``--image-repository`` or ``--resolve-image-repos``, with SAM's own
   message; the same capabilities; ``--s3-bucket`` or ``--resolve-s3`` for a template over the
   inline limit, with SAM's message.
-- ``docker``: records only.
+- ``docker``: records; ``login --password-stdin`` reads stdin and fails on an empty password.
 Canned answers: the account 123456789012, no existing ECR repository, one image digest.
 """
 
@@ -72,6 +72,10 @@ def check_capabilities(opts):
 
 
 if TOOL == "docker":
+    # `docker login --password-stdin` reads the whole of stdin, as the real CLI does; a stub that
+    # exited without reading made the other side of the pipe fail with a broken pipe now and then.
+    if argv[:1] == ["login"] and "--password-stdin" in argv and not sys.stdin.read().strip():
+        fail("Error: Password Required", 1)
     sys.exit(0)
 
 if TOOL == "sam":
