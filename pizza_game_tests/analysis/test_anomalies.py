@@ -57,7 +57,7 @@ def planted_surge(orders: pd.DataFrame, lift: float, seed: int = 5) -> pd.DataFr
     local_day = orders["ordered_at"].dt.tz_convert(NEW_YORK).dt.normalize().dt.tz_localize(None)
     weeks = [MATCH_DAY + pd.Timedelta(weeks=k) for k in (-4, -3, -2, -1, 1, 2, 3, 4)]
     around = local_day.isin(weeks).sum() / len(weeks)
-    extra = int(round(lift * around))
+    extra = round(float(lift * around))
     rng = np.random.default_rng(seed)
     opening = pd.Timestamp(f"{MATCH_DAY.date()} 11:00").tz_localize(NEW_YORK).tz_convert("UTC")
     pre = KICKOFF - pd.Timedelta(hours=2) + pd.to_timedelta(rng.uniform(0, 7200, extra // 2), "s")
