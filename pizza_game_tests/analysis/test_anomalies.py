@@ -9,7 +9,6 @@ from scipy import stats as sps
 
 from pizza_game.analysis.anomalies import BORROWED
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.file_import import import_orders
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
@@ -17,6 +16,7 @@ from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.report.html import data_quality
 from pizza_game.schema import MATCH_COLUMNS, coerce
+from pizza_game_tests.analysis.merged_days import analyse_orders
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 from pizza_game_tests.collectors.conftest import PIZZA_PLACE
 

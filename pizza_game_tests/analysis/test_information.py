@@ -10,9 +10,8 @@ import pytest
 
 from pizza_game import settings
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse, analyse_orders
+from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
-from pizza_game.analysis.merge import merge_range
 from pizza_game.analysis.windows import WINDOWS
 from pizza_game.collectors.match_effects import DEFAULT_EFFECTS, MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
@@ -21,6 +20,7 @@ from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.html import kpi_tiles, match_basis
 from pizza_game.runner import PipelineSummary
+from pizza_game_tests.analysis.merged_days import analyse_orders, concat_days, merge_days
 from pizza_game_tests.analysis.planted import planted_lift
 
 END = pd.Timestamp("2026-12-02", tz="UTC")
@@ -42,7 +42,7 @@ def world(days: int, effects: MatchEffects | None = None):
 def default_world():
     start, matches, orders = world(DEFAULT_DAYS)
     hours = pd.date_range(orders["ordered_at"].min().floor("h"), END - pd.Timedelta(hours=1), freq="h")
-    merged = merge_range(orders, matches, start, END, hours_present=hours, config=CONFIG.windows)
+    merged = concat_days(merge_days(orders, matches, start, END, hours, CONFIG.windows))
     return matches, merged, analyse(merged.series, merged.windows, merged.matches, CONFIG)
 
 
