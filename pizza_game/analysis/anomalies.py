@@ -429,7 +429,7 @@ def _window_tests(
             rows = rows[tested]
             usable = np.isfinite(refs.expected[r]) & (refs.expected[r] > 0)
             usable &= refs.coverage >= min_coverage - 1e-12
-            reference_days = int(len(np.unique(refs.first_day[usable])))
+            reference_days = len(np.unique(refs.first_day[usable]))
             if reference_days < min_reference_days:
                 not_run.append(
                     _not_run(
@@ -607,11 +607,12 @@ def _labels(flagged: pd.DataFrame, proper: pd.DataFrame, match_windows: pd.DataF
         .agg(";".join)
     )
     out = []
-    for row in flagged.itertuples():
+    starts, ends = pd.DatetimeIndex(flagged["start"]), pd.DatetimeIndex(flagged["end"])
+    for row, start, end in zip(flagged.itertuples(), starts, ends, strict=True):
         if row.scale == "window":
             out.append(by_slot.get((row.window, row.slot), ""))
             continue
-        s, e = row.start.value, row.end.value
+        s, e = start.value, end.value
         out.append(";".join(labels[(w_start < e) & (w_end > s)]))
     return out
 

@@ -102,7 +102,8 @@ def fit_baseline(
     profile = np.where(cell_seen, 1.0, 0.0)[None, :].repeat(n_regions, axis=0)
     level = np.zeros((n_regions, n_days))
     iterations = 0
-    for iterations in range(1, max_iterations + 1):
+    while iterations < max_iterations:
+        iterations += 1
         day_weight = np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
             n_regions, n_days
         )

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.team_names import canonical_team, canonical_teams
 from pizza_game.collectors.teams import big_match_mask, derby_mask
+from pizza_game.team_names import canonical_team, canonical_teams
 
 CONTINUOUS_FEATURES = ("total_goals", "goal_difference")
 BINARY_FEATURES = ("home_win", "away_win", "draw", "big_match", "derby", "important")

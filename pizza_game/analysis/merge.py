@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.windows import (
+    DEFAULT_WINDOWS,
     MINUTE_NS,
     WindowConfig,
     count_in_windows,
@@ -66,7 +67,7 @@ def merge_day(
     orders: pd.DataFrame,
     matches: pd.DataFrame,
     hours_present: pd.DatetimeIndex | pd.Series,
-    config: WindowConfig = WindowConfig(),
+    config: WindowConfig = DEFAULT_WINDOWS,
     bin_minutes: int = BIN_MINUTES,
 ) -> MergedDay:
     """The merged dataset of UTC day ``day`` (see module docstring).
@@ -109,9 +110,9 @@ def merge_day(
         "hours_missing": [_iso(h) for h in day_hours[~np.isin(day_hours, hours_ns)]],
         "reach_hours_missing": int((~np.isin(reach_hours, hours_ns)).sum()),
         "orders_in_day": int(((order_ns >= day_ns) & (order_ns < day_ns + 24 * HOUR_NS)).sum()),
-        "matches": int(len(matches)),
-        "matches_analysable": int(len(analysable)),
-        "matches_excluded": int(len(excluded)),
+        "matches": len(matches),
+        "matches_analysable": len(analysable),
+        "matches_excluded": len(excluded),
     }
     return MergedDay(
         day=day,
@@ -219,7 +220,7 @@ def merge_range(
     start: pd.Timestamp,
     end: pd.Timestamp,
     hours_present: pd.DatetimeIndex | pd.Series | None = None,
-    config: WindowConfig = WindowConfig(),
+    config: WindowConfig = DEFAULT_WINDOWS,
     bin_minutes: int = BIN_MINUTES,
 ) -> MergedRange:
     """The merged tables of every UTC day in [start, end) in one vectorized pass.
@@ -404,12 +405,12 @@ def count_windows(
     end_ns = bounds["end_ns"].to_numpy()
     first = np.clip((start_ns - lo) // MINUTE_NS, 0, None)
     last = np.clip((end_ns - lo) // MINUTE_NS, 0, None)
-    sums = {}
+    sums: dict[str, list[np.ndarray]] = {}
     for name, values in per_minute.items():
         prefix = np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
         last_c = np.minimum(last, prefix.shape[1] - 1)
         first_c = np.minimum(first, prefix.shape[1] - 1)
         per_region = prefix[:, last_c] - prefix[:, first_c]
-        sums[name] = np.concatenate([per_region.sum(axis=0, keepdims=True), per_region])
+        sums[name] = list(np.concatenate([per_region.sum(axis=0, keepdims=True), per_region]))
     table = _window_table(bounds, hours_ns, sums, [ALL_REGIONS, *regions])
     return table.astype(WINDOW_COLUMNS | {"match_id": object, "window": object, "region": object})

@@ -63,13 +63,20 @@ class Outages:
             "rule": RULE,
             "periods": [
                 {
-                    "start": row.start.isoformat(),
-                    "end": row.end.isoformat(),
-                    "hours": float(row.hours),
-                    "expected_orders": round(float(row.expected), 1),
-                    "p_zero": float(row.p_zero),
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "hours": float(hours),
+                    "expected_orders": round(float(expected), 1),
+                    "p_zero": float(p_zero),
                 }
-                for row in listed.itertuples()
+                for start, end, hours, expected, p_zero in zip(
+                    pd.DatetimeIndex(listed["start"]),
+                    pd.DatetimeIndex(listed["end"]),
+                    listed["hours"],
+                    listed["expected"],
+                    listed["p_zero"],
+                    strict=True,
+                )
             ],
         }
 
@@ -89,9 +96,12 @@ def find_outages(timeline: Timeline, baseline: Baseline, treated_as: str) -> Out
     p_zero = zero_probability(run_expected, phi)
     hit = p_zero < OUTAGE_P
     bins = np.zeros(n, dtype=bool)
-    for s, e in zip(starts[hit], ends[hit]):
+    for s, e in zip(starts[hit], ends[hit], strict=True):
         bins[s:e] = True
-    to_time = lambda i: pd.to_datetime(timeline.start_ns + i * timeline.bin_ns, utc=True)
+
+    def to_time(i: np.ndarray) -> pd.DatetimeIndex:
+        return pd.to_datetime(timeline.start_ns + i * timeline.bin_ns, utc=True)
+
     periods = pd.DataFrame(
         {
             "start": to_time(starts[hit]),

@@ -25,7 +25,6 @@ MIN_NEIGHBOURS = 7
 
 def neighbour_level(level: np.ndarray) -> np.ndarray:
     """[region, day]: median level of the other days within NEIGHBOUR_DAYS (NaN: too few)."""
-    n_regions, n_days = level.shape
     h = NEIGHBOUR_DAYS
     padded = np.pad(np.where(level > 0, level, np.nan), ((0, 0), (h, h)), constant_values=np.nan)
     around = sliding_window_view(padded, 2 * h + 1, axis=1).copy()

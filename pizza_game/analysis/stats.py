@@ -105,7 +105,8 @@ class WindowDesign:
 
     def effect(self, y: np.ndarray) -> WindowEffect | None:
         """The test for outcome ``y`` (one value per input row of the design)."""
-        from scipy import stats as sps  # here, not at import: scipy.stats costs every command a second
+        # Here, not at import: scipy.stats costs every command a second.
+        from scipy import stats as sps
 
         y = np.asarray(y, dtype="float64")[self.keep]
         if not np.isfinite(y).all():

@@ -30,7 +30,10 @@ STRONGEST = 5
 def describe_window(kind: str, config: AnalysisConfig) -> str:
     """What a window kind means, in words, with its configured lengths."""
     w = config.windows
-    hours = lambda minutes: f"{minutes / 60:g} hour{'s' if minutes != 60 else ''}"
+
+    def hours(minutes: int) -> str:
+        return f"{minutes / 60:g} hour{'s' if minutes != 60 else ''}"
+
     return {
         "pre": f"in the {hours(w.pre_minutes)} before kick-off",
         "during": f"during matches (kick-off to {hours(w.during_minutes)} after)",
@@ -60,16 +63,16 @@ def build_summary(
     lift_by_window = [
         {
             "window": row.window,
-            "meaning": describe_window(row.window, config),
+            "meaning": describe_window(str(row.window), config),
             "lift": _num(row.effect_size),
             "ci_low": _num(row.ci_low),
             "ci_high": _num(row.ci_high),
             "p_value": _num(row.p_value),
             "p_adjusted": _num(row.p_adjusted),
             "significant": bool(row.significant),
-            "slots": int(row.n),
-            "reference_spans": int(row.n_reference),
-            "reference_days": int(row.reference_days),
+            "slots": _count(row.n),
+            "reference_spans": _count(row.n_reference),
+            "reference_days": _count(row.reference_days),
             "df": _num(row.df),
             "real_share": _num(row.real_share),
             "overlap_share": _num(row.overlap_share),
@@ -145,7 +148,7 @@ def build_summary(
                 "r": _num(row.effect_size),
                 "ci_low": _num(row.ci_low),
                 "ci_high": _num(row.ci_high),
-                "n": int(row.n),
+                "n": _count(row.n),
                 "p_adjusted": _num(row.p_adjusted),
                 "significant": bool(row.significant),
                 "sentence": _relationship_sentence(row, config),
@@ -267,7 +270,7 @@ def _headline(
     basis = f"{used} of {matches} matches used"
     significant = lifts[lifts["significant"]]
     if len(significant):
-        row = significant.loc[significant["effect_size"].abs().idxmax()]
+        row = _largest_effect(significant)
         direction = "above" if row["effect_size"] > 0 else "below"
         text = (
             f"Orders {describe_window(row['window'], config)} ran {abs(row['effect_size']):.1%} {direction} "
@@ -277,7 +280,7 @@ def _headline(
             "Benjamini-Hochberg adjustment within the primary family)."
         )
     else:
-        row = lifts.loc[lifts["effect_size"].abs().idxmax()]
+        row = _largest_effect(lifts)
         text = (
             "No match window moved orders significantly after adjustment; the largest estimate was "
             f"{row['effect_size']:+.1%} {describe_window(row['window'], config)} "
@@ -297,8 +300,20 @@ def _relationship_sentence(row, config: AnalysisConfig) -> str:
     place = "nationally" if row.region == ALL_REGIONS else f"in {row.region}"
     return (
         f"Lift {describe_window(row.window, config)} {place} is {direction} with {row.feature.replace('_', ' ')} "
-        f"(r = {row.effect_size:+.2f}, 95% CI {row.ci_low:+.2f} to {row.ci_high:+.2f}, n = {int(row.n)}; {verdict})."
+        f"(r = {row.effect_size:+.2f}, 95% CI {row.ci_low:+.2f} to {row.ci_high:+.2f}, n = {_count(row.n)}; {verdict})."
     )
+
+
+def _largest_effect(rows: pd.DataFrame) -> pd.Series:
+    """The row with the largest absolute effect size (the first of ties; NaN effects skipped)."""
+    return rows.iloc[rows["effect_size"].abs().argmax()]
+
+
+def _count(value: object) -> int:
+    """A count read from a table cell (pandas-stubs type a cell as any scalar)."""
+    if not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"expected a count, got {value!r}")
+    return int(value)
 
 
 def _num(value) -> float | None:

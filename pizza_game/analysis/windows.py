@@ -56,6 +56,9 @@ class WindowConfig:
         return pd.Timedelta(before, "ns"), pd.Timedelta(after, "ns")
 
 
+DEFAULT_WINDOWS = WindowConfig()
+
+
 def split_analysable(matches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(matches the analysis can use, excluded matches with an ``excluded_reason`` column).
 
@@ -64,9 +67,11 @@ def split_analysable(matches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     """
     unknown = ~matches["kickoff_known"].astype(bool)
     not_played = ~matches["status"].isin(PLAYED_STATUSES)
-    reason = np.where(unknown, "kick-off time not known", np.where(not_played, "not played (status)", ""))
-    reason = pd.Series(reason, index=matches.index)
-    reason[not_played & ~unknown] = "not played: status " + matches.loc[not_played & ~unknown, "status"].astype(str)
+    status = "not played: status " + matches["status"].astype(str)
+    reason = pd.Series(
+        np.where(unknown, "kick-off time not known", np.where(not_played, status, "")),
+        index=matches.index,
+    )
     keep = reason == ""
     excluded = matches.loc[~keep].assign(excluded_reason=reason[~keep])
     return matches.loc[keep], excluded

@@ -139,15 +139,6 @@ def _chunk_starts(first_day: date, last_day: date) -> list[date]:
     return [first_day + timedelta(days=offset) for offset in range(0, days, DAYS_PER_REQUEST)]
 
 
-def matches_from_response(
-    data: object, *, where: str, competition: str | None = None
-) -> Normalized:
-    """Canonical matches of one parsed v4 body (``{"matches": [...]}``); ValueError if not."""
-    records, bad = match_records(data, where=f"{where} match", competition=competition)
-    normalized = normalize_matches(records, source="real", where=where)
-    return Normalized(normalized.rows, concat_rejected([bad, normalized.rejected]))
-
-
 def match_records(
     data: object, *, where: str, competition: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -204,21 +204,6 @@ def _orders_table(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     )
 
 
-def iter_orders(
-    start: object,
-    end: object,
-    *,
-    seed: int,
-    matches: pd.DataFrame | None = None,
-    effects: MatchEffects = DEFAULT_EFFECTS,
-    scale: float = 1.0,
-) -> Iterator[pd.DataFrame]:
-    """``generate_orders`` as one table per UTC day, for ranges too large to hold at once."""
-    start, end = _check(start, end, seed, scale)
-    days = _days(start, end, seed=seed, matches=matches, effects=effects, scale=scale)
-    return (_orders_table(columns) for columns in days)
-
-
 def generate_orders(
     start: object,
     end: object,

@@ -9,7 +9,6 @@ from scipy import stats as sps
 
 from pizza_game.analysis.anomalies import BORROWED
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.file_import import import_orders
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
@@ -17,6 +16,7 @@ from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.report.html import data_quality
 from pizza_game.schema import MATCH_COLUMNS, coerce
+from pizza_game_tests.analysis.merged_days import analyse_orders
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 from pizza_game_tests.collectors.conftest import PIZZA_PLACE
 
@@ -57,7 +57,7 @@ def planted_surge(orders: pd.DataFrame, lift: float, seed: int = 5) -> pd.DataFr
     local_day = orders["ordered_at"].dt.tz_convert(NEW_YORK).dt.normalize().dt.tz_localize(None)
     weeks = [MATCH_DAY + pd.Timedelta(weeks=k) for k in (-4, -3, -2, -1, 1, 2, 3, 4)]
     around = local_day.isin(weeks).sum() / len(weeks)
-    extra = int(round(lift * around))
+    extra = round(float(lift * around))
     rng = np.random.default_rng(seed)
     opening = pd.Timestamp(f"{MATCH_DAY.date()} 11:00").tz_localize(NEW_YORK).tz_convert("UTC")
     pre = KICKOFF - pd.Timedelta(hours=2) + pd.to_timedelta(rng.uniform(0, 7200, extra // 2), "s")

@@ -10,17 +10,17 @@ import pytest
 
 from pizza_game import settings
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse, analyse_orders
+from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
-from pizza_game.analysis.merge import merge_range
 from pizza_game.analysis.windows import WINDOWS
-from pizza_game.collectors.match_effects import MatchEffects
+from pizza_game.collectors.match_effects import DEFAULT_EFFECTS, MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.html import kpi_tiles, match_basis
 from pizza_game.runner import PipelineSummary
+from pizza_game_tests.analysis.merged_days import analyse_orders, concat_days, merge_days
 from pizza_game_tests.analysis.planted import planted_lift
 
 END = pd.Timestamp("2026-12-02", tz="UTC")
@@ -32,8 +32,9 @@ DEFAULT_DAYS = int(settings.DEFAULTS[settings.PIZZA_GAME_RUN_DAYS])
 def world(days: int, effects: MatchEffects | None = None):
     start = END - pd.Timedelta(days=days)
     matches = generate_matches(start, END, seed=SEED, now=END)
-    extra = {} if effects is None else {"effects": effects}
-    orders = generate_orders(start - pd.Timedelta(hours=12), END, seed=SEED, **extra)
+    orders = generate_orders(
+        start - pd.Timedelta(hours=12), END, seed=SEED, effects=DEFAULT_EFFECTS if effects is None else effects
+    )
     return start, matches, orders
 
 
@@ -41,7 +42,7 @@ def world(days: int, effects: MatchEffects | None = None):
 def default_world():
     start, matches, orders = world(DEFAULT_DAYS)
     hours = pd.date_range(orders["ordered_at"].min().floor("h"), END - pd.Timedelta(hours=1), freq="h")
-    merged = merge_range(orders, matches, start, END, hours_present=hours, config=CONFIG.windows)
+    merged = concat_days(merge_days(orders, matches, start, END, hours, CONFIG.windows))
     return matches, merged, analyse(merged.series, merged.windows, merged.matches, CONFIG)
 
 
@@ -95,7 +96,7 @@ def test_the_default_run_finds_the_planted_pre_match_lift(default_world):
 
 
 def test_headline_kpis_and_match_table_rest_on_the_same_matches(default_world):
-    _, merged, result = default_world
+    _, _, result = default_world
     quality = result.summary["data_quality"]
     national = result.match_windows[result.match_windows["region"] == "ALL"]
     used = set(national.loc[national["used"], "match_id"])
@@ -109,7 +110,7 @@ def test_headline_kpis_and_match_table_rest_on_the_same_matches(default_world):
 
 
 def test_the_per_match_table_covers_every_analysed_match_and_window(default_world):
-    matches, merged, result = default_world
+    _, merged, result = default_world
     table = match_table(result.match_windows, merged.matches, result.excluded_matches)
     analysed = table[table["window"] != ""]
     regions = analysed["region"].nunique()

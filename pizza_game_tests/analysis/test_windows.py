@@ -16,8 +16,10 @@ from pizza_game.schema import normalize_matches
 def test_default_windows_follow_the_design():
     bounds = window_bounds(pd.Series(pd.to_datetime(["2024-05-04T14:00:00Z"])), WindowConfig())
     got = {
-        row.window: (pd.Timestamp(row.start_ns, tz="UTC"), pd.Timestamp(row.end_ns, tz="UTC"))
-        for row in bounds.itertuples()
+        window: (pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC"))
+        for window, start, end in zip(
+            bounds["window"], bounds["start_ns"].to_numpy(), bounds["end_ns"].to_numpy(), strict=True
+        )
     }
     ts = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
     assert got == {
@@ -42,8 +44,8 @@ def test_vectorized_counts_equal_a_direct_filter(seed):
     values = rng.uniform(0, 30, 2_000)
     starts = rng.integers(0, 9_000, 50)
     ends = starts + rng.integers(1, 1_000, 50)
-    expected = [((times >= s) & (times < e)).sum() for s, e in zip(starts, ends)]
-    expected_sum = [values[(times >= s) & (times < e)].sum() for s, e in zip(starts, ends)]
+    expected = [((times >= s) & (times < e)).sum() for s, e in zip(starts, ends, strict=True)]
+    expected_sum = [values[(times >= s) & (times < e)].sum() for s, e in zip(starts, ends, strict=True)]
     assert count_in_windows(times, starts, ends).tolist() == expected
     np.testing.assert_allclose(sum_in_windows(times, values, starts, ends), expected_sum, rtol=1e-12)
 
@@ -51,7 +53,7 @@ def test_vectorized_counts_equal_a_direct_filter(seed):
 def test_half_open_windows_count_boundary_orders_once():
     times = to_ns(pd.Series(pd.to_datetime(["2024-05-04T14:00:00Z"])))
     bounds = window_bounds(pd.Series(pd.to_datetime(["2024-05-04T14:00:00Z"])), WindowConfig())
-    counts = dict(zip(bounds["window"], count_in_windows(times, bounds["start_ns"].to_numpy(), bounds["end_ns"].to_numpy())))
+    counts = dict(zip(bounds["window"], count_in_windows(times, bounds["start_ns"].to_numpy(), bounds["end_ns"].to_numpy()), strict=True))
     assert counts == {"pre": 0, "during": 1, "post": 0, "extended": 1}
 
 
@@ -68,7 +70,7 @@ def test_only_played_matches_with_known_kickoff_are_analysable():
     matches = normalize_matches(records, source="real", where="t").rows
     used, excluded = split_analysable(matches)
     assert used["match_id"].tolist() == ["a", "e"]
-    assert dict(zip(excluded["match_id"], excluded["excluded_reason"])) == {
+    assert dict(zip(excluded["match_id"], excluded["excluded_reason"], strict=True)) == {
         "b": "kick-off time not known",
         "c": "not played: status POSTPONED",
         "d": "not played: status TIMED",

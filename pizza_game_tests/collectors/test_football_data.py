@@ -18,13 +18,22 @@ from pizza_game.collectors.errors import (
 from pizza_game.collectors.football_data import (
     FootballDataClient,
     football_data_client,
-    matches_from_response,
+    match_records,
     parse_competitions,
     regular_time_score,
 )
 from pizza_game.collectors.rate_limit import shared_limiter
-from pizza_game.schema import MATCH_COLUMNS, MATCH_STATUSES
+from pizza_game.collectors.rejected import concat_rejected
+from pizza_game.schema import MATCH_COLUMNS, MATCH_STATUSES, Normalized, normalize_matches
 from pizza_game_tests.collectors.conftest import BODY_403, FOOTBALL_DATA, REAL_RESPONSES, make_api
+
+
+def matches_from_response(data: object, *, where: str) -> Normalized:
+    """Canonical matches of one parsed v4 body, as ``FootballDataClient.fetch_matches`` derives
+    them from each response (``match_records``, then ``normalize_matches``)."""
+    records, bad = match_records(data, where=f"{where} match")
+    normalized = normalize_matches(records, source="real", where=where)
+    return Normalized(normalized.rows, concat_rejected([bad, normalized.rejected]))
 
 
 def real(name: str) -> dict:

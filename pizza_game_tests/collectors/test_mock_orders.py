@@ -6,7 +6,7 @@ import pytest
 
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
-from pizza_game.collectors.mock_orders import generate_orders, iter_orders
+from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import REGIONS, TEAM_REGIONS
 from pizza_game.schema import ORDER_COLUMNS, coerce, normalize_orders
 
@@ -55,9 +55,6 @@ def test_hour_by_hour_equals_the_whole_range():
         )
     ]
     pd.testing.assert_frame_equal(odd, inside.reset_index(drop=True))
-    pd.testing.assert_frame_equal(
-        pd.concat(iter_orders(*MATCH_DAYS, seed=42), ignore_index=True), whole
-    )
 
 
 def test_same_seed_same_orders_other_seed_other_orders():
@@ -182,8 +179,6 @@ def test_bad_arguments_are_named(kwargs, message):
     arguments = {"start": "2024-10-26T00:00Z", "end": "2024-10-27T00:00Z", "seed": 42} | kwargs
     with pytest.raises(ValueError, match=message):
         generate_orders(**arguments)
-    with pytest.raises(ValueError, match=message):
-        iter_orders(**arguments)
 
 
 def test_an_empty_range_is_an_empty_canonical_table():

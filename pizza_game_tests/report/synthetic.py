@@ -16,7 +16,7 @@ import pandas as pd
 from pizza_game.analysis.merge import merge_day
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.collectors.mock_matches import generate_matches
-from pizza_game.collectors.mock_orders import iter_orders
+from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.model import MergedDay
 from pizza_game.quicksight.dashboard import build_dashboard_data
 
@@ -82,7 +82,7 @@ def synthetic_dashboard(
 
 
 def _orders(start, end, seed, first, real_days, mixed_days) -> pd.DataFrame:
-    orders = pd.concat(list(iter_orders(start, end, seed=seed)), ignore_index=True)
+    orders = generate_orders(start, end, seed=seed)
     offset = (orders["ordered_at"].dt.floor("D") - first).dt.days
     real = offset.isin(real_days) | (offset.isin(mixed_days) & (orders.index % 3 == 0))
     orders.loc[real, "source"] = "real"
