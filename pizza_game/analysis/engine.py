@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pizza_game.analysis.anomalies import find_anomalies, with_window_flags
 from pizza_game.analysis.baseline import (
     CONTAMINATING_WINDOWS,
     SOURCE_NAMES,
@@ -58,7 +59,6 @@ from pizza_game.analysis.baseline import (
     fit_baseline,
     touched_bins,
 )
-from pizza_game.analysis.anomalies import find_anomalies, with_window_flags
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
 from pizza_game.analysis.merge import ALL_REGIONS, merge_range
@@ -351,12 +351,13 @@ def _window_tests(
             designs[finite.tobytes()] = window_design(in_window, stratum, clusters, finite)
         design = designs[finite.tobytes()]
         kept = design.keep if design is not None else np.zeros(len(y), dtype=bool)
-        reference_days = int(len(np.unique(first[kept & (in_window == 0)])))
+        reference_days = len(np.unique(first[kept & (in_window == 0)]))
         effect = None if design is None else design.effect(y)
         missing = _missing_information(kind, reference_days, effect, config)
         reason = base_reason.copy()
         used = np.zeros(n_slots, dtype=bool)
-        if missing:
+        # Without a design or an effect, ``missing`` says so: the test is skipped either way.
+        if missing or design is None or effect is None:
             skipped.append(
                 {
                     "test": f"lift/{kind}/{region}",

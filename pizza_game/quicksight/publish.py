@@ -113,13 +113,43 @@ def publish_datasets(
 
 def _write_files(store: ObjectStore, dataset: Dataset, table: pd.DataFrame, as_of: pd.Timestamp) -> int:
     if dataset.slicing == "daily":
-        slices = daily_slices(dataset, table)
-        for day, rows in slices.items():
-            store.put(layout.dataset_key(dataset.name, day), encode(dataset, rows), CSV_TYPE)
+        for day, data in encode_daily(dataset, daily_slices(dataset, table)).items():
+            put_if_changed(store, layout.dataset_key(dataset.name, day), data)
         return len(table)
     rows = table.sort_values(list(dataset.key)).reset_index(drop=True)
-    store.put(layout.dataset_key(dataset.name, as_of), encode(dataset, rows), CSV_TYPE)
+    put_if_changed(store, layout.dataset_key(dataset.name, as_of), encode(dataset, rows))
     return len(rows)
+
+
+def encode_daily(dataset: Dataset, slices: dict[pd.Timestamp, pd.DataFrame]) -> dict[pd.Timestamp, bytes]:
+    """Each day's CSV, the same bytes as ``encode`` of each slice, from one encoding of them all.
+
+    Every cell is formatted on its own, so a day's lines are the same in one CSV of every day.
+    When a cell holds a line break (a row spans several lines), each day is encoded on its own."""
+    if not slices:
+        return {}
+    whole = encode(dataset, pd.concat(list(slices.values()), ignore_index=True))
+    lines = whole.split(b"\n")  # the header, one line per row, then the empty tail
+    if len(lines) != sum(len(rows) for rows in slices.values()) + 2:
+        return {day: encode(dataset, rows) for day, rows in slices.items()}
+    header, out, start = lines[0] + b"\n", {}, 1
+    for day, rows in slices.items():
+        body = lines[start : start + len(rows)]
+        out[day] = header + b"".join(line + b"\n" for line in body)
+        start += len(rows)
+    return out
+
+
+def put_if_changed(store: ObjectStore, key: str, data: bytes) -> None:
+    """Write ``data`` at ``key`` unless the object stored there already holds these bytes: an
+    hourly publish leaves the files of the days it did not change as they are (no new write, no
+    new S3 version)."""
+    try:
+        if store.get(key) == data:
+            return
+    except KeyError:
+        pass
+    store.put(key, data, CSV_TYPE)
 
 
 def _plan(
