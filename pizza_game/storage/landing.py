@@ -22,6 +22,7 @@ completes it: every step is idempotent).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,8 +31,16 @@ from pizza_game.model import RawPartition, Span, split_by_span
 from pizza_game.partition_keys import DAY_FORMAT, FIRST, HOUR_FORMAT, partition_spans
 from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected, record_json
 from pizza_game.storage.atomic import read_modify_write
-from pizza_game.storage.codecs import JSON_TYPE, decode_raw, encode_raw, records_table, to_json
-from pizza_game.storage.partitioned import RawStore, _month_folders
+from pizza_game.storage.codecs import (
+    JSON_TYPE,
+    decode_raw,
+    decode_raw_many,
+    encode_raw,
+    encode_raw_many,
+    records_table,
+    to_json,
+)
+from pizza_game.storage.partitioned import RawStore, _chunks, _month_folders
 from pizza_game.storage.store import ObjectStore
 
 ID_COLUMN = {"raw_orders": "order_id", "raw_matches": "match_id"}
@@ -131,20 +140,50 @@ def _land_rows(
         at = pd.to_datetime(rejected["at"], utc=True).astype("datetime64[ns, UTC]")
     placed = split_by_span(rejected.assign(at=at), "at", windows) if at.notna().any() else {}
     homeless = rejected.loc[~at.between(windows[0].start, windows[-1].end, inclusive="left").fillna(False).to_numpy()]
-    for window in windows:
-        new_rejected = placed.get(window.key, empty_rejected())
-
-        def change(old: bytes | None, window: Span = window, new_rejected: pd.DataFrame = new_rejected) -> bytes:
-            previous = decode_raw(asset, old, store.uri(raw.key("real", window))) if old else None
-            part = _merge(asset, previous, split[window.key], new_rejected, source_name)
-            return encode_raw(asset, window.key, window.start, window.end, part)
-
-        read_modify_write(store, raw.key("real", window), change, JSON_TYPE)
+    real_keys = {raw.key("real", w) for w in windows}
+    present = {key for folder in sorted(_month_folders(real_keys)) for key in store.list(folder)}
+    for chunk in _chunks(windows):
+        landed = {w.key: (split[w.key], placed.get(w.key, empty_rejected())) for w in chunk}
+        _land_chunk(store, raw, chunk, present, landed, source_name)
     mock_keys = {raw.key("mock", w) for w in windows}
     present = {key for folder in sorted(_month_folders(mock_keys)) for key in store.list(folder)}
     for key in sorted(mock_keys & present):
         store.delete(key)
     return homeless
+
+
+def _land_chunk(
+    store: ObjectStore,
+    raw: RawStore,
+    chunk: list[Span],
+    present: set[str],
+    landed: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+    source_name: str,
+) -> None:
+    """Compare and swap a chunk of windows' real objects in one pass: read those that exist (with
+    their versions), merge, encode all together, write each only if still at the version read.
+    A window whose object changed meanwhile is landed again on its own (``read_modify_write``)."""
+    asset = raw.asset
+    keys = [raw.key("real", w) for w in chunk]
+    read = {key: store.get_version(key) for key in keys if key in present}
+    stored = [(key, data) for key, (data, _) in read.items() if data is not None]
+    previous = dict(zip((key for key, _ in stored), decode_raw_many(asset, [(data, store.uri(key)) for key, data in stored]), strict=True))
+    parts = [_merge(asset, previous.get(key), *landed[w.key], source_name) for key, w in zip(keys, chunk, strict=True)]
+    encoded = encode_raw_many(asset, [(w.key, w.start, w.end, part) for w, part in zip(chunk, parts, strict=True)])
+    for key, window, data in zip(keys, chunk, encoded, strict=True):
+        if not store.put_if_version(key, data, JSON_TYPE, read.get(key, (None, None))[1]):
+            read_modify_write(store, key, _change(store, asset, key, window, landed[window.key], source_name), JSON_TYPE)
+
+
+def _change(
+    store: ObjectStore, asset: str, key: str, window: Span, new: tuple[pd.DataFrame, pd.DataFrame], source_name: str
+) -> Callable[[bytes | None], bytes]:
+    """The read-modify-write step of one window's real object."""
+    def change(old: bytes | None) -> bytes:
+        previous = decode_raw(asset, old, store.uri(key)) if old else None
+        return encode_raw(asset, window.key, window.start, window.end, _merge(asset, previous, *new, source_name))
+
+    return change
 
 
 def _stored(rejected: pd.DataFrame) -> pd.DataFrame:

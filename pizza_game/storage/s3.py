@@ -23,6 +23,8 @@ PARALLEL_PUTS = 8
 _MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
 _MISSING_BUCKET_CODES = {"NoSuchBucket", "404", "NotFound"}
 _DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
+# Errors no retry can fix (a refused permission, a bucket that is not there): StorageError.permanent.
+_PERMANENT_CODES = _DENIED_CODES | {"NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 # A conditional write lost the race: another writer changed (or created, or removed) the key.
 _CONFLICT_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey"}
 
@@ -79,7 +81,8 @@ class S3Store:
         return f"at endpoint {self.endpoint_url} ({', '.join(names)})"
 
     def _fail(self, action: str, key: str, error: Exception) -> StorageError:
-        return StorageError(f"cannot {action} {self.uri(key)} {self._where()}: {_describe(error)}")
+        permanent = isinstance(error, ClientError) and _error_code(error) in _PERMANENT_CODES
+        return StorageError(f"cannot {action} {self.uri(key)} {self._where()}: {_describe(error)}", permanent=permanent)
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         try:
@@ -200,7 +203,9 @@ class S3Store:
                 problem = "denies access (check the role or keys and the bucket policy)"
             else:
                 problem = f"cannot be used ({_describe(error)})"
-            raise StorageError(f"S3 bucket {self.bucket!r} {problem} {self._where()}") from None
+            raise StorageError(
+                f"S3 bucket {self.bucket!r} {problem} {self._where()}", permanent=code in _PERMANENT_CODES | _MISSING_BUCKET_CODES
+            ) from None
         except NoCredentialsError:
             raise StorageError(
                 f"no AWS credentials found for S3 bucket {self.bucket!r} {self._where()}; "

@@ -11,7 +11,7 @@ import fcntl
 import os
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 # A lock file per folder serializes compare-and-swap writes of the keys in it (LocalStore).
 LOCK_NAME = ".pizza-game.lock"
@@ -193,13 +193,15 @@ class LocalStore:
 
     def put_if_version(self, key: str, data: bytes, content_type: str, version: str | None) -> bool:
         """Compare and swap under an ``fcntl`` lock on the folder's lock file."""
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path.parent / LOCK_NAME, "a") as lock:
+            folder, lock = self._lock_file(key)
+            with lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 try:
-                    current = _version(path.stat()) if path.exists() else None
+                    try:
+                        current: str | None = _version(os.stat(folder / key.rpartition("/")[2]))
+                    except FileNotFoundError:
+                        current = None
                     if current != version:
                         return False
                     self.put(key, data, content_type)
@@ -208,6 +210,17 @@ class LocalStore:
                     fcntl.flock(lock, fcntl.LOCK_UN)
         except OSError as error:
             raise local_error("write", key, self.root, error) from None
+
+    def _lock_file(self, key: str) -> tuple[Path, IO[str]]:
+        """The key's folder and its lock file, opened (for the caller's ``with``)."""
+        folder = self._folder(key)
+        try:
+            return folder, open(folder / LOCK_NAME, "a")
+        except FileNotFoundError:
+            # The folder was removed since it was created here.
+            self._folders.clear()
+            folder = self._folder(key)
+            return folder, open(folder / LOCK_NAME, "a")
 
     def check(self) -> None:
         try:

@@ -71,6 +71,15 @@ def test_missing_bucket_fails_the_check_with_one_clear_message(moto_s3: MotoS3):
         f"S3 bucket 'no-such-pizza-bucket' does not exist at endpoint {moto_s3.endpoint_url} "
         "(S3_BUCKET_NAME, S3_ENDPOINT_URL)"
     )
+    assert raised.value.permanent
+
+
+def test_writing_to_a_missing_bucket_is_a_permanent_error(moto_s3: MotoS3):
+    store = S3Store(moto_s3.client(), "no-such-pizza-bucket")
+    with pytest.raises(StorageError, match="NoSuchBucket") as raised:
+        store.put(KEY, b"{}", "application/json")
+    assert raised.value.permanent
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("code", ["403", "AccessDenied"])
@@ -86,6 +95,7 @@ def test_denied_bucket_fails_the_check_naming_bucket_and_variable(code):
     message = str(raised.value)
     assert message.startswith("S3 bucket 'pizza-prod' denies access")
     assert message.endswith("at endpoint https://s3.amazonaws.com (S3_BUCKET_NAME)")
+    assert raised.value.permanent
 
 
 def test_other_read_errors_name_bucket_key_and_code():
@@ -97,8 +107,21 @@ def test_other_read_errors_name_bucket_key_and_code():
         stub.add_client_error("get_object", "AccessDenied", "Access Denied", http_status_code=403)
         with pytest.raises(
             StorageError, match=f"cannot read s3://pizza-prod/{KEY} .*AccessDenied: Access Denied"
-        ):
+        ) as raised:
             store.get(KEY)
+    assert raised.value.permanent
+
+
+def test_a_server_error_that_outlived_the_retries_is_not_permanent():
+    client = boto3.client(
+        "s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    store = S3Store(client, "pizza-prod")
+    with Stubber(client) as stub:
+        stub.add_client_error("put_object", "SlowDown", "Reduce your request rate", http_status_code=503)
+        with pytest.raises(StorageError, match="SlowDown") as raised:
+            store.put(KEY, b"{}", "application/json")
+    assert not raised.value.permanent
 
 
 def test_unreachable_endpoint_fails_the_check_clearly():
