@@ -12,10 +12,11 @@ from pizza_game.model import MergedDay, Stamped
 from pizza_game.partition_keys import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.dated_outputs import DATED_IO
 from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
+from pizza_game.storage.lookup import newest_day
 from pizza_game.storage.partitioned import MergedStore
-from pizza_game.storage.store import ObjectStore
 
 
 class AnalysisRunConfig(dg.Config):
@@ -36,12 +37,14 @@ class AnalysisRunConfig(dg.Config):
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "significant_correlations": dg.AssetOut(
             description="The tests significant at alpha 0.05 after Benjamini-Hochberg adjustment.",
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "correlation_summary": dg.AssetOut(
             description="The answer in plain words: lift per match window with its CI, the strongest "
@@ -49,6 +52,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"json"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "match_windows": dg.AssetOut(
             description="The per-match drill-down over the whole horizon: one row per analysed match, "
@@ -58,6 +62,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "dashboard_data": dg.AssetOut(
             description="What the QuickSight dashboard shows, as one flat table (JSON and CSV): KPIs, "
@@ -66,6 +71,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"json", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
     },
     deps=["merged_dataset"],
@@ -151,22 +157,10 @@ def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 
 def latest_merged_day(storage: StorageResource) -> pd.Timestamp:
     """The newest day with merged data."""
-    newest = newest_dated_day(storage.store(), layout.MERGED_PREFIX)
+    newest = newest_day(storage.store(), layout.MERGED_PREFIX)
     if newest is None:
         raise ValueError("no merged data yet: materialize merged_dataset first")
     return newest
-
-
-def newest_dated_day(store: ObjectStore, prefix: str) -> pd.Timestamp | None:
-    """The newest ``prefix/YYYY/MM/DD/`` folder's day, found by walking the folders from the end."""
-    folder = f"{prefix}/"
-    for _ in range(3):  # YYYY/ then MM/ then DD/
-        folders = store.list_dirs(folder)
-        if not folders:
-            return None
-        folder = folders[-1]
-    year, month, day = folder.rstrip("/").split("/")[-3:]
-    return pd.Timestamp(f"{year}-{month}-{day}", tz="UTC")
 
 
 def findings(summary: dict) -> list[str]:
