@@ -9,10 +9,9 @@ from pizza_game.analysis.summary import anomaly_lines, rejected_rows
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.model import MergedDay, Stamped
-from pizza_game.partition_keys import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources.analysis_settings import AnalysisSettings
-from pizza_game.resources.dated_outputs import DATED_IO
+from pizza_game.resources.dated_outputs import DATED_IO, run_day
 from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
 from pizza_game.storage.lookup import newest_day
@@ -94,9 +93,8 @@ def correlation_analysis(
     windows see more or fewer orders than their baseline, and what about a match moves them.
     The dashboard data comes out of the same run, so it shows exactly the lifts that were tested."""
     merged = MergedStore(storage.store())
-    days_merged = run_range(dict(context.run.tags))
-    as_of = config.as_of or (days_merged and days_merged[1])
-    as_of = pd.Timestamp(as_of, tz="UTC") if as_of else latest_merged_day(storage)
+    requested = pd.Timestamp(config.as_of, tz="UTC") if config.as_of else run_day({}, context.run.tags)
+    as_of = requested if requested is not None else latest_merged_day(storage)
     horizon = pd.date_range(end=as_of, periods=analysis_settings.horizon_days, freq="D")
     days = merged.read_days(horizon)
     context.log.info(
@@ -139,7 +137,7 @@ def correlation_analysis(
         metadata={
             **shared,
             "time_range": dg.MetadataValue.text(f"{(as_of - pd.Timedelta(days=DASHBOARD_DAYS - 1)):%Y-%m-%d} – {as_of:%Y-%m-%d} (UTC days)"),
-            "records": dg.MetadataValue.json(dashboard["record_type"].value_counts().to_dict()),
+            "records": dg.MetadataValue.json({str(k): int(v) for k, v in dashboard["record_type"].value_counts().items()}),
         },
     )
 

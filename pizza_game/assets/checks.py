@@ -10,6 +10,7 @@ newest publish's lineage record), not at a run's data, and run on freshness_sche
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -93,7 +94,7 @@ def check_result(
     )
 
 
-def _metadata_value(value: object) -> object:
+def _metadata_value(value: object) -> Any:
     return dg.MetadataValue.json(value) if isinstance(value, (list, dict)) else value
 
 

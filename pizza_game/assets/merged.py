@@ -97,7 +97,7 @@ def merged_dataset(
     volumes = volumes_by_slot((f"{w.start:%A}", daily_orders(out[w.key])) for w in days)
     with storage_failures("merged_dataset"):
         history = stored_order_days(storage.store(), reference_keys(daily_partitions, days[0].key, "D"), daily_orders)
-    orders = float(national["orders"].sum())
+    total = float(national["orders"].sum())
     judged = partitions_text(context.partition_keys)
     return dg.MaterializeResult(
         value=out,
@@ -112,7 +112,7 @@ def merged_dataset(
             ),
             check_result(
                 "real_share",
-                real_share_verdict(float(national["real_orders"].sum()), orders, MIN_REAL_SHARE, unit="orders"),
+                real_share_verdict(float(national["real_orders"].sum()), total, MIN_REAL_SHARE, unit="orders"),
                 judged,
                 dg.AssetCheckSeverity.WARN,
             ),
