@@ -7,7 +7,7 @@ everything one materialization wrote, which for a range run is the whole range o
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -93,11 +93,12 @@ def volumes_by_slot(counts: Iterable[tuple[str, float]]) -> dict[str, list[float
 
 
 def typical_volume_verdict(
-    current: Volumes, history: list[Volumes], *, tolerance: float = 3.0, min_expected: float = 50.0, unit: str = "rows"
+    current: Volumes, history: Sequence[Volumes], *, tolerance: float = 3.0, min_expected: float = 50.0, unit: str = "rows"
 ) -> Verdict:
     """The volume is within ``tolerance`` times (either way) of its typical value.
 
-    Typical: per slot, the median over recent materializations of rows per partition. The
+    Typical: per slot, the median over ``history`` (one entry per stored partition of the recent
+    past, or per run) of rows per partition. The
     expected volume is that typical value summed over the partitions judged, slot by slot, so a
     night hour is compared with night hours. Too little history (no slot in common) or too small
     an expectation (under ``min_expected``) passes, saying so.
@@ -110,9 +111,9 @@ def typical_volume_verdict(
             typical[slot] = statistics.median(rates)
     expected = sum(typical[slot] * current[slot][1] for slot in typical)
     judged = sum(current[slot][0] for slot in typical)
-    metadata: dict[str, object] = {"rows": rows, "expected": round(expected, 1), "history_runs": len(history), "slots_compared": len(typical)}
+    metadata: dict[str, object] = {"rows": rows, "expected": round(expected, 1), "history_partitions": len(history), "slots_compared": len(typical)}
     if not typical:
-        return Verdict(True, f"No recent materializations to compare {rows:,.0f} {unit} with (first run).", metadata)
+        return Verdict(True, f"No stored partitions of the recent past to compare {rows:,.0f} {unit} with (first run).", metadata)
     if expected < min_expected:
         return Verdict(True, f"{judged:,.0f} {unit} where about {expected:,.0f} are typical: too few to judge.", metadata)
     ratio = judged / expected

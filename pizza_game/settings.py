@@ -109,3 +109,11 @@ def env(name: str) -> str | None:
 def aws_region() -> str | None:
     """AWS_REGION (set by Lambda), else AWS_DEFAULT_REGION, else None (boto3's own lookup)."""
     return env(AWS_REGION) or env(AWS_DEFAULT_REGION)
+
+
+def setting(name: str) -> str:
+    """The value of a setting that has a default (DEFAULTS): like ``env``, never None."""
+    value = env(name)
+    if value is None:
+        raise KeyError(f"{name} has no default; read it with env()")
+    return value

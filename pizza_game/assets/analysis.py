@@ -9,13 +9,13 @@ from pizza_game.analysis.summary import anomaly_lines, rejected_rows
 from pizza_game.assets.metadata import preview
 from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.model import MergedDay, Stamped
-from pizza_game.partition_keys import run_range
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.dated_outputs import DATED_IO, run_day
 from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
+from pizza_game.storage.lookup import newest_day
 from pizza_game.storage.partitioned import MergedStore
-from pizza_game.storage.store import ObjectStore
 
 
 class AnalysisRunConfig(dg.Config):
@@ -36,12 +36,14 @@ class AnalysisRunConfig(dg.Config):
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "significant_correlations": dg.AssetOut(
             description="The tests significant at alpha 0.05 after Benjamini-Hochberg adjustment.",
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "correlation_summary": dg.AssetOut(
             description="The answer in plain words: lift per match window with its CI, the strongest "
@@ -49,6 +51,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"json"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "match_windows": dg.AssetOut(
             description="The per-match drill-down over the whole horizon: one row per analysed match, "
@@ -58,6 +61,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"pandas", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
         "dashboard_data": dg.AssetOut(
             description="What the QuickSight dashboard shows, as one flat table (JSON and CSV): KPIs, "
@@ -66,6 +70,7 @@ class AnalysisRunConfig(dg.Config):
             kinds={"json", "csv"},
             group_name=GROUP,
             owners=OWNERS,
+            io_manager_key=DATED_IO,
         ),
     },
     deps=["merged_dataset"],
@@ -88,9 +93,8 @@ def correlation_analysis(
     windows see more or fewer orders than their baseline, and what about a match moves them.
     The dashboard data comes out of the same run, so it shows exactly the lifts that were tested."""
     merged = MergedStore(storage.store())
-    days_merged = run_range(dict(context.run.tags))
-    as_of = config.as_of or (days_merged and days_merged[1])
-    as_of = pd.Timestamp(as_of, tz="UTC") if as_of else latest_merged_day(storage)
+    requested = pd.Timestamp(config.as_of, tz="UTC") if config.as_of else run_day({}, context.run.tags)
+    as_of = requested if requested is not None else latest_merged_day(storage)
     horizon = pd.date_range(end=as_of, periods=analysis_settings.horizon_days, freq="D")
     days = merged.read_days(horizon)
     context.log.info(
@@ -133,7 +137,7 @@ def correlation_analysis(
         metadata={
             **shared,
             "time_range": dg.MetadataValue.text(f"{(as_of - pd.Timedelta(days=DASHBOARD_DAYS - 1)):%Y-%m-%d} – {as_of:%Y-%m-%d} (UTC days)"),
-            "records": dg.MetadataValue.json(dashboard["record_type"].value_counts().to_dict()),
+            "records": dg.MetadataValue.json({str(k): int(v) for k, v in dashboard["record_type"].value_counts().items()}),
         },
     )
 
@@ -151,22 +155,10 @@ def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 
 def latest_merged_day(storage: StorageResource) -> pd.Timestamp:
     """The newest day with merged data."""
-    newest = newest_dated_day(storage.store(), layout.MERGED_PREFIX)
+    newest = newest_day(storage.store(), layout.MERGED_PREFIX)
     if newest is None:
         raise ValueError("no merged data yet: materialize merged_dataset first")
     return newest
-
-
-def newest_dated_day(store: ObjectStore, prefix: str) -> pd.Timestamp | None:
-    """The newest ``prefix/YYYY/MM/DD/`` folder's day, found by walking the folders from the end."""
-    folder = f"{prefix}/"
-    for _ in range(3):  # YYYY/ then MM/ then DD/
-        folders = store.list_dirs(folder)
-        if not folders:
-            return None
-        folder = folders[-1]
-    year, month, day = folder.rstrip("/").split("/")[-3:]
-    return pd.Timestamp(f"{year}-{month}-{day}", tz="UTC")
 
 
 def findings(summary: dict) -> list[str]:

@@ -4,22 +4,34 @@ A run may cover a range of partitions (single-run backfills), and Dagster record
 evaluated in such a run once, for the run, not per partition. So every check judges everything
 the materialization wrote, the whole range at once (ids unique across the range, the volume of
 the range against the volume typical for the same hours of day), and names the range it judged
-in its metadata (``partitions``). The freshness checks are separate: they look at the instance,
-not at data, and run on freshness_schedule.
+in its metadata (``partitions``). The typical volume is taken from the stored partitions before
+the range. The freshness checks are separate: they look at storage (the newest stored hour, the
+newest publish's lineage record), not at a run's data, and run on freshness_schedule.
 """
+
+from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from pizza_game import settings
-from pizza_game.partition_keys import HOUR
+from pizza_game.model import MergedDay
+from pizza_game.partition_keys import HOUR, partition_spans
 from pizza_game.partitions import hourly_partitions
-from pizza_game.quality import Verdict, freshness_verdict
+from pizza_game.quality import Verdict, Volumes, freshness_verdict
+from pizza_game.quicksight.publish import LINEAGE_PREFIX
+from pizza_game.resources.storage import StorageResource
+from pizza_game.schema import SOURCES
+from pizza_game.storage import layout
+from pizza_game.storage.lookup import existing, newest_day
+from pizza_game.storage.partitioned import MergedStore, RawStore
+from pizza_game.storage.store import ObjectStore
 
 # VALUE_WITH_CHECKS: an asset with check_specs that returns MaterializeResult(value=...) carries no
 # `-> dg.MaterializeResult` annotation: with check specs, Dagster 1.13 reads that annotation as an
 # output of type Nothing and rejects the value.
-MIN_REAL_SHARE = float(settings.env(settings.PIZZA_GAME_MIN_REAL_SHARE))
+MIN_REAL_SHARE = float(settings.setting(settings.PIZZA_GAME_MIN_REAL_SHARE))
 VOLUME_TOLERANCE = 3.0
 # How far back the typical volume looks: a week of hours, four weeks of days.
 HISTORY = {"h": 7 * 24, "D": 28}
@@ -82,7 +94,7 @@ def check_result(
     )
 
 
-def _metadata_value(value: object) -> object:
+def _metadata_value(value: object) -> Any:
     return dg.MetadataValue.json(value) if isinstance(value, (list, dict)) else value
 
 
@@ -98,24 +110,25 @@ def reference_keys(partitions_def: dg.TimeWindowPartitionsDefinition, first_key:
     return [t.strftime(partitions_def.fmt) for t in before if t >= earliest]
 
 
-def recent_volumes(instance: dg.DagsterInstance, asset: str, keys: list[str], metadata_key: str) -> list[dict]:
-    """The volumes per slot recorded by the recent materializations of ``keys``, one per run.
+def stored_order_hours(store: ObjectStore, keys: list[str]) -> list[Volumes]:
+    """The typical-volume history from storage: per stored hour of ``keys``, its orders at its
+    hour of day (a missing hour is unknown, not zero orders). Storage, not the Dagster instance,
+    so a fresh instance (a Lambda cold start) compares with the same history."""
+    parts = RawStore(store, "raw_orders").read_many(partition_spans(keys))
+    return [{f"{w.start:%H}": [float(len(p.rows)), 1.0]} for w in partition_spans(keys) if (p := parts.get(w.key)) and not p.missing]
 
-    A range run records one materialization per partition with the same metadata, so runs are
-    counted once each.
-    """
-    if not keys:
-        return []
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=keys), limit=1000
-    ).records
-    by_run: dict[str, dict] = {}
-    for record in records:
-        materialization = record.asset_materialization
-        value = materialization.metadata.get(metadata_key) if materialization else None
-        if value is not None and record.run_id not in by_run:
-            by_run[record.run_id] = value.value
-    return list(by_run.values())
+
+def stored_order_days(store: ObjectStore, keys: list[str], daily_orders: Callable[[MergedDay], float]) -> list[Volumes]:
+    """The same for merged days: per stored day of ``keys``, ``daily_orders`` at its weekday."""
+    days = MergedStore(store).read_days(w.start for w in partition_spans(keys))
+    return [{f"{day.day:%A}": [daily_orders(day), 1.0]} for day in days]
+
+
+def newest_stored_hour(store: ObjectStore, keys: list[str]) -> str | None:
+    """The newest of the hourly partition ``keys`` stored (any source), from storage."""
+    raw = RawStore(store, "raw_orders")
+    keys_of = {raw.key(source, w): w.key for w in partition_spans(keys) for source in SOURCES}
+    return max((keys_of[k] for k in existing(store, keys_of)), default=None)
 
 
 @dg.asset_check(
@@ -124,14 +137,11 @@ def recent_volumes(instance: dg.DagsterInstance, asset: str, keys: list[str], me
     description=f"The newest hour of orders collected ended at most {ORDERS_MAX_AGE.total_seconds() / 60:.0f} "
     "minutes ago: the hourly pipeline is keeping up.",
 )
-def orders_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def orders_fresh(context: dg.AssetCheckExecutionContext, storage: StorageResource) -> dg.AssetCheckResult:
     now = pd.Timestamp.now(tz="UTC")
     recent = pd.date_range(end=now.floor("h") - HOUR, periods=24, freq="h")
     keys = [t.strftime(hourly_partitions.fmt) for t in recent]
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=RAW_ORDERS, asset_partitions=keys), limit=100
-    ).records
-    newest = max((r.partition_key for r in records if r.partition_key), default=None)
+    newest = newest_stored_hour(storage.store(), keys)
     as_of = pd.Timestamp(hourly_partitions.time_window_for_partition_key(newest).end).tz_convert("UTC") if newest else None
     verdict = freshness_verdict(
         as_of,
@@ -148,9 +158,13 @@ def orders_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     name="published_recently",
     description=f"The QuickSight manifest was published at most {PUBLISH_MAX_AGE.total_seconds() / 3600:.0f} hours ago.",
 )
-def published_recently(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    event = context.instance.get_latest_materialization_event(QUICKSIGHT_MANIFEST)
-    as_of = pd.Timestamp(event.timestamp, unit="s", tz="UTC") if event else None
+def published_recently(context: dg.AssetCheckExecutionContext, storage: StorageResource) -> dg.AssetCheckResult:
+    # Every publish writes one lineage record, named by the time it published (quicksight/publish.py).
+    store = storage.store()
+    newest = newest_day(store, LINEAGE_PREFIX)
+    keys = store.list(f"{LINEAGE_PREFIX}/{newest:%Y/%m/%d}/") if newest is not None else []
+    parsed = [p for key in keys if (p := layout.parse_dated(key))]
+    as_of = pd.Timestamp(max(p[1] for p in parsed)) if parsed else None
     verdict = freshness_verdict(
         as_of,
         now=pd.Timestamp.now(tz="UTC"),

@@ -13,9 +13,9 @@ from pizza_game.assets.checks import (
     check_result,
     partitions_text,
     real_share_spec,
-    recent_volumes,
     reference_keys,
     schema_spec,
+    stored_order_days,
     typical_volume_spec,
 )
 from pizza_game.assets.metadata import preview
@@ -31,6 +31,8 @@ from pizza_game.quality import (
     volumes_by_slot,
 )
 from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.resources.merged_days import MERGED_IO
+from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.schema import empty_matches, empty_orders
 
 # Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
@@ -53,6 +55,7 @@ ORDER_HOURS_AROUND_DAY = dg.TimeWindowPartitionMapping(
     group_name=GROUP,
     kinds={"pandas", "csv", "json"},
     owners=OWNERS,
+    io_manager_key=MERGED_IO,
     check_specs=[
         schema_spec("merged_dataset"),
         typical_volume_spec("merged_dataset", "the orders per day"),
@@ -62,6 +65,7 @@ ORDER_HOURS_AROUND_DAY = dg.TimeWindowPartitionMapping(
 def merged_dataset(
     context: dg.AssetExecutionContext,
     analysis_settings: AnalysisSettings,
+    storage: StorageResource,
     raw_orders: dict[str, RawPartition],
     raw_matches: dict[str, RawPartition],
 ):  # see VALUE_WITH_CHECKS
@@ -90,12 +94,10 @@ def merged_dataset(
         progress.advance()
     series = pd.concat([d.series for d in out.values()], ignore_index=True)
     national = series[(series["region"] == ALL_REGIONS) & series["covered"]]
-    daily_orders = national.groupby(national["bin_start"].dt.floor("D"))["orders"].sum()
-    volumes = volumes_by_slot((f"{day:%A}", daily_orders.get(day, 0)) for day in (w.start for w in days))
-    history = recent_volumes(
-        context.instance, "merged_dataset", reference_keys(daily_partitions, days[0].key, "D"), VOLUMES_BY_WEEKDAY
-    )
-    orders = float(national["orders"].sum())
+    volumes = volumes_by_slot((f"{w.start:%A}", daily_orders(out[w.key])) for w in days)
+    with storage_failures("merged_dataset"):
+        history = stored_order_days(storage.store(), reference_keys(daily_partitions, days[0].key, "D"), daily_orders)
+    total = float(national["orders"].sum())
     judged = partitions_text(context.partition_keys)
     return dg.MaterializeResult(
         value=out,
@@ -110,12 +112,19 @@ def merged_dataset(
             ),
             check_result(
                 "real_share",
-                real_share_verdict(float(national["real_orders"].sum()), orders, MIN_REAL_SHARE, unit="orders"),
+                real_share_verdict(float(national["real_orders"].sum()), total, MIN_REAL_SHARE, unit="orders"),
                 judged,
                 dg.AssetCheckSeverity.WARN,
             ),
         ],
     )
+
+
+def daily_orders(day: MergedDay) -> float:
+    """The day's orders: national, in the bins with order data (what typical_volume judges)."""
+    series = day.series
+    national = series[(series["region"] == ALL_REGIONS) & series["covered"] & (series["bin_start"].dt.floor("D") == day.day)]
+    return float(national["orders"].sum())
 
 
 def _orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame, pd.DatetimeIndex]:

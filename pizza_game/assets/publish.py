@@ -105,7 +105,7 @@ def quicksight_manifest(
             ),
             "dagster/row_count": dg.MetadataValue.int(sum(p.rows_written for p in published.values())),
             "real_share": dg.MetadataValue.float(real_share or 0.0),
-            "mock_share": dg.MetadataValue.float(record["mock_share"] or 0.0),
+            "mock_share": dg.MetadataValue.float(0.0 if real_share is None else 1.0 - real_share),
             "preview": dg.MetadataValue.md("\n".join(f"- `{uri}`" for uri in primary.uris[-5:])),
         },
         check_results=[check_result("manifest_valid", verdict, f"as of {dashboard_data.stamp:%Y-%m-%d}")],

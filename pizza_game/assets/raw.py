@@ -9,9 +9,9 @@ from pizza_game.assets.checks import (
     check_result,
     partitions_text,
     real_share_spec,
-    recent_volumes,
     reference_keys,
     schema_spec,
+    stored_order_hours,
     typical_volume_spec,
     unique_ids_spec,
 )
@@ -38,6 +38,7 @@ from pizza_game.quality import (
 from pizza_game.resources.football_data import FootballDataResource
 from pizza_game.resources.mock_data import MockDataResource
 from pizza_game.resources.orders_api import OrdersApiResource
+from pizza_game.resources.raw_partitions import RAW_IO
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, empty_matches, empty_orders
 from pizza_game.storage.partitioned import RawStore
@@ -61,6 +62,7 @@ COLLECTOR_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXP
     kinds={"python", "json"},
     owners=OWNERS,
     retry_policy=COLLECTOR_RETRY,
+    io_manager_key=RAW_IO,
     check_specs=[
         schema_spec("raw_orders"),
         unique_ids_spec("raw_orders", "order_id"),
@@ -93,9 +95,8 @@ def raw_orders(
     rows = _rows(batch)
     # A missing hour is unknown, not zero orders: it does not count towards the volume.
     volumes = volumes_by_slot((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
-    history = recent_volumes(
-        context.instance, "raw_orders", reference_keys(hourly_partitions, windows[0].key, "h"), VOLUMES_BY_HOUR
-    )
+    with storage_failures("raw_orders"):
+        history = stored_order_hours(storage.store(), reference_keys(hourly_partitions, windows[0].key, "h"))
     judged = partitions_text(context.partition_keys)
     _range_metadata(context, {**raw_metadata(batch, rows, windows, "ordered_at"), VOLUMES_BY_HOUR: dg.MetadataValue.json(volumes)})
     return dg.MaterializeResult(
@@ -121,6 +122,7 @@ def raw_orders(
     kinds={"python", "json"},
     owners=OWNERS,
     retry_policy=COLLECTOR_RETRY,
+    io_manager_key=RAW_IO,
     check_specs=[
         schema_spec("raw_matches"),
         unique_ids_spec("raw_matches", "match_id"),

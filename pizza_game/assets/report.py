@@ -5,7 +5,6 @@ import posixpath
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.analysis import newest_dated_day
 from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
@@ -13,6 +12,7 @@ from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table
+from pizza_game.storage.lookup import newest_day
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -50,7 +50,7 @@ def dashboard_report(
     key = layout.report_key(dashboard_data.stamp)
     drill_down = layout.match_windows_key(dashboard_data.stamp)
     # reports/latest.html never moves backwards: a backfill of old days leaves it on the newest.
-    newest = newest_dated_day(store, layout.REPORTS_PREFIX)
+    newest = newest_day(store, layout.REPORTS_PREFIX)
     latest = newest is None or dashboard_data.stamp.normalize() >= newest
     # Each page links the per-match table relative to where it lies, so the link works offline.
     # The figures and data are built once for both pages.

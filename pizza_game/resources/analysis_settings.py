@@ -22,8 +22,8 @@ class AnalysisSettings(dg.ConfigurableResource):
     timezone: str = "Europe/London"
     baseline_weeks: int | None = None
     alpha: float = 0.05
-    big_match_teams: list[str] = list(BIG_SIX)
-    derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]
+    big_match_teams: list[str] = list(BIG_SIX)  # noqa: RUF012 (a pydantic field: copied per instance)
+    derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]  # noqa: RUF012 (a pydantic field)
     important_from_matchday: int | None = None
     min_coverage: float = 1.0
     outages: str = "missing"
@@ -46,7 +46,7 @@ class AnalysisSettings(dg.ConfigurableResource):
             baseline_weeks=self.baseline_weeks,
             alpha=self.alpha,
             big_match_teams=tuple(self.big_match_teams),
-            derbies=tuple(tuple(pair) for pair in self.derbies),
+            derbies=tuple((first, second) for first, second in self.derbies),
             important_from_matchday=self.important_from_matchday,
             min_coverage=self.min_coverage,
             outages=self.outages,

@@ -7,7 +7,9 @@ so re-running the same dates writes the same keys.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 RAW_ORDERS_PREFIX = "raw-data/dominos-orders"
 RAW_MATCHES_PREFIX = "raw-data/football-data"
@@ -81,3 +83,33 @@ def dataset_manifest_key(dataset: str) -> str:
 
 def report_key(stamp: datetime) -> str:
     return _dated(REPORTS_PREFIX, stamp, "dashboard.html")
+
+
+def _dashboard_json(stamp: datetime) -> str:
+    return dashboard_data_key(stamp, "json")
+
+
+def _dashboard_csv(stamp: datetime) -> str:
+    return dashboard_data_key(stamp, "csv")
+
+
+# The analysis outputs, each stamped with the day it describes: extension -> key, per output.
+# The first extension is the one read back.
+DATED_OUTPUTS: dict[str, dict[str, Callable[[datetime], str]]] = {
+    "correlation_results": {"csv": correlation_results_key},
+    "significant_correlations": {"csv": significant_correlations_key},
+    "correlation_summary": {"json": correlation_summary_key},
+    "match_windows": {"csv": match_windows_key},
+    "dashboard_data": {"json": _dashboard_json, "csv": _dashboard_csv},
+}
+
+_DATED = re.compile(r"^(?P<prefix>.+)/\d{4}/\d{2}/\d{2}/(?P<stamp>\d{8}_\d{6})_(?P<name>[^/]+)$")
+
+
+def parse_dated(key: str) -> tuple[str, datetime, str] | None:
+    """(prefix, stamp, name) of a dated key ``prefix/YYYY/MM/DD/YYYYMMDD_HHMMSS_name``, else None."""
+    match = _DATED.match(key)
+    if match is None:
+        return None
+    stamp = datetime.strptime(match["stamp"], "%Y%m%d_%H%M%S").replace(tzinfo=UTC)
+    return match["prefix"], stamp, match["name"]

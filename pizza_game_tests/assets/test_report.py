@@ -14,7 +14,7 @@ from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.html import render_report
 from pizza_game.resources.analysis_settings import AnalysisSettings
-from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.resources.dated_outputs import DATED_IO, DatedOutputsIOManager
 from pizza_game.resources.s3_client import S3ClientResource
 from pizza_game.resources.storage import StorageResource
 from pizza_game.storage import layout
@@ -36,11 +36,11 @@ def materialize(
 ) -> dg.ExecuteInProcessResult:
     """dashboard_report after stand-ins for the analysis outputs, through the real IO manager."""
 
-    @dg.asset(name="dashboard_data")
+    @dg.asset(name="dashboard_data", io_manager_key=DATED_IO)
     def dashboard_data() -> Stamped:
         return Stamped(STAMP, week.dashboard)
 
-    @dg.asset(name="correlation_summary")
+    @dg.asset(name="correlation_summary", io_manager_key=DATED_IO)
     def correlation_summary() -> Stamped:
         return Stamped(summary_stamp, week.summary)
 
@@ -48,7 +48,7 @@ def materialize(
         [dashboard_data, correlation_summary, dashboard_report],
         resources={
             "storage": storage,
-            "io_manager": LayoutIOManager(storage=storage),
+            DATED_IO: DatedOutputsIOManager(storage=storage),
             "analysis_settings": SETTINGS,
         },
         raise_on_error=False,
@@ -98,6 +98,6 @@ def test_a_summary_of_another_day_is_refused(week, tmp_path):
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert (
         "dashboard_data (2024-09-21) and correlation_summary (2024-09-20) describe different days"
-        in (failure.step_failure_data.error.message)
+        in str(failure.step_failure_data.error and failure.step_failure_data.error.message)
     )
     assert not (tmp_path / "reports").exists()

@@ -18,8 +18,8 @@ from pizza_game.partition_keys import RANGE_END, RANGE_START
 from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
 
 NOW = pd.Timestamp.now(tz="UTC")
-FIRST_HOUR = hourly_partitions.get_first_partition_key()
-LAST_HOUR = hourly_partitions.get_last_partition_key()
+FIRST_HOUR = str(hourly_partitions.get_first_partition_key())
+LAST_HOUR = str(hourly_partitions.get_last_partition_key())
 
 
 def test_every_hour_since_the_start_date_is_refused_by_default_with_the_figure_that_allows_it(
@@ -40,10 +40,10 @@ def test_every_hour_since_the_start_date_is_refused_by_default_with_the_figure_t
 def test_the_limit_counts_the_utc_days_a_range_touches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(settings.PIZZA_GAME_MAX_RUN_DAYS, "2")
     # 25 hours from noon touch three days; two days of daily keys are two.
-    assert "covers 3 days (2024-10-01 to 2024-10-03)" in refusal("x", hourly_partitions, "2024-10-01-12:00", "2024-10-03-00:00")
+    assert "covers 3 days (2024-10-01 to 2024-10-03)" in str(refusal("x", hourly_partitions, "2024-10-01-12:00", "2024-10-03-00:00"))
     assert refusal("x", hourly_partitions, "2024-10-01-00:00", "2024-10-02-23:00") is None
     assert refusal("x", daily_partitions, "2024-10-01", "2024-10-02") is None
-    assert "covers 3 days" in refusal("x", daily_partitions, "2024-10-01", "2024-10-03")
+    assert "covers 3 days" in str(refusal("x", daily_partitions, "2024-10-01", "2024-10-03"))
 
 
 @pytest.mark.parametrize("value", ["0", "ten", "-5", "1.5"])
@@ -55,7 +55,9 @@ def test_a_limit_that_is_no_number_of_days_is_one_clear_line(monkeypatch: pytest
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:
     (event,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    return event.step_failure_data.user_failure_data.description
+    failure = event.step_failure_data.user_failure_data
+    assert failure is not None
+    return str(failure.description)
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pizza_game.definitions import ASSETS, FRESHNESS_CHECKS, JOBS, make_resources
-from pizza_game.resources.io_manager import LayoutIOManager
+from pizza_game.definitions import ASSETS, FRESHNESS_CHECKS, JOBS, io_managers, make_resources
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.runner import PipelineError, run_pipeline
 from pizza_game.storage.store import LocalStore, StorageError
@@ -60,7 +59,7 @@ def _defs(data_dir: Path, code: int, refusals: Path) -> dg.Definitions:
         assets=ASSETS,
         asset_checks=FRESHNESS_CHECKS,
         jobs=JOBS,
-        resources={**resources, "storage": storage, "io_manager": LayoutIOManager(storage=storage)},
+        resources={**resources, "storage": storage, **io_managers(storage)},
     )
 
 

@@ -1,0 +1,81 @@
+"""The IO manager of the analysis outputs: ``Stamped`` values at keys stamped with their day.
+
+Each output's keys are in layout.DATED_OUTPUTS, so re-running the same dates rewrites the same
+keys. Reading takes the newest stored object stamped on the run's day or before, from storage
+alone: a fresh Dagster instance (a Lambda cold start) reads what an earlier run wrote.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from pizza_game.assets.metadata import table_metadata
+from pizza_game.model import Stamped
+from pizza_game.partition_keys import run_range
+from pizza_game.resources.storage import StorageResource, storage_failures
+from pizza_game.resources.written import record_written
+from pizza_game.storage import layout
+from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
+from pizza_game.storage.lookup import newest_dated_key
+
+DATED_IO = "dated_outputs_io_manager"
+# The op whose config names the day analysed (assets/analysis.py, AnalysisRunConfig.as_of).
+ANALYSIS_OP = "correlation_analysis"
+
+
+def run_day(run_config: Mapping[str, Any], tags: Mapping[str, str]) -> pd.Timestamp | None:
+    """The day a run's analysis describes: its ``as_of``, else the last day of the run's
+    partition range, else None (the run names no day)."""
+    as_of = run_config.get("ops", {}).get(ANALYSIS_OP, {}).get("config", {}).get("as_of")
+    day = as_of or (run_range(dict(tags)) or (None, None))[1]
+    return pd.Timestamp(day[:10], tz="UTC") if day else None
+
+
+class DatedOutputsIOManager(dg.ConfigurableIOManager):
+    """Stamped analysis outputs in the bucket layout, under the storage resource's root."""
+
+    storage: StorageResource
+
+    def handle_output(self, context: dg.OutputContext, obj: Stamped) -> None:
+        name = context.asset_key.path[-1]
+        with storage_failures(name):
+            store = self.storage.store()
+            written = []
+            for ext, key_of in layout.DATED_OUTPUTS[name].items():
+                key = key_of(obj.stamp)
+                data, kind = (to_csv(_table(obj.value)), CSV_TYPE) if ext == "csv" else (to_json(obj.value), JSON_TYPE)
+                store.put(key, data, kind)
+                written.append((key, len(data)))
+            context.add_output_metadata({"stamp": obj.stamp.isoformat(), "storage_keys": dg.MetadataValue.json([k for k, _ in written])})
+            if isinstance(obj.value, pd.DataFrame):
+                context.add_output_metadata(table_metadata(obj.value))
+            record_written(context, store, written)
+
+    def load_input(self, context: dg.InputContext) -> Stamped:
+        name = context.asset_key.path[-1]
+        run = context.step_context.dagster_run
+        day = run_day(run.run_config, run.tags)
+        with storage_failures(name):
+            store = self.storage.store()
+            ext, key_of = next(iter(layout.DATED_OUTPUTS[name].items()))
+            key = newest_dated_key(store, key_of, day)
+            if key is None:
+                when = f"on or before {day:%Y-%m-%d}" if day is not None else "yet"
+                raise dg.Failure(
+                    description=f"{name}: nothing stored {when} in {store.uri('')}; materialize {ANALYSIS_OP} first",
+                    allow_retries=False,
+                )
+            parsed = layout.parse_dated(key)
+            assert parsed is not None
+            data = store.get(key)
+            value = from_csv(data) if ext == "csv" else json.loads(data)
+            return Stamped(pd.Timestamp(parsed[1]), value)
+
+
+def _table(value: Any) -> pd.DataFrame:
+    return value if isinstance(value, pd.DataFrame) else pd.DataFrame(value)
