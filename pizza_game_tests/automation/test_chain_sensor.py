@@ -22,7 +22,18 @@ def sensor_answer(instance: dg.DagsterInstance, cursor: str | None = None) -> dg
         sensor_name="analysis_after_orders",
         resources={"analysis_settings": AnalysisSettings()},
     )
-    return analysis_after_orders(context)
+    answer = analysis_after_orders(context)
+    assert isinstance(answer, dg.SensorResult)
+    return answer
+
+
+def run_requests(answer: dg.SensorResult) -> list[dg.RunRequest]:
+    return list(answer.run_requests or [])
+
+
+def skip_message(answer: dg.SensorResult) -> str:
+    assert answer.skip_reason is not None and answer.skip_reason.skip_message is not None
+    return answer.skip_reason.skip_message
 
 
 def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
@@ -38,7 +49,7 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
     }
     answer = sensor_answer(fresh_instance)
 
-    (request,) = answer.run_requests
+    (request,) = run_requests(answer)
     assert request.job_name == "analysis_job"
     # 13:00-14:00 is reached by kick-offs from 01:00 that day to 02:00 the next (12-hour windows).
     assert (request.tags[RANGE_START], request.tags[RANGE_END]) == ("2024-10-15", "2024-10-16")
@@ -46,10 +57,10 @@ def test_a_scheduled_hour_is_followed_by_the_analysis_of_the_days_it_touches(
     assert request.run_key == f"analysis-after-{orders.run_id}"
     # The next tick has nothing new, and says so.
     idle = sensor_answer(fresh_instance, answer.cursor)
-    assert idle.run_requests == [] and "no raw_orders partitions materialized" in idle.skip_reason.skip_message
+    assert run_requests(idle) == [] and "no raw_orders partitions materialized" in skip_message(idle)
     # A sensor restarted from an older cursor asks again with the same run key, and Dagster
     # launches one run per key.
-    (again,) = sensor_answer(fresh_instance).run_requests
+    (again,) = run_requests(sensor_answer(fresh_instance))
     assert again.run_key == request.run_key
 
     # The request runs as it stands: both days merged, the analysis published.
@@ -84,7 +95,7 @@ def test_any_run_that_materializes_orders_is_followed_whatever_its_job(
 
     answer = sensor_answer(fresh_instance)
 
-    requests = {r.tags["pizza_game/parent_run"]: r for r in answer.run_requests}
+    requests = {r.tags["pizza_game/parent_run"]: r for r in run_requests(answer)}
     assert set(requests) == {first.run_id, second.run_id}  # one analysis per run, not per hour
     assert (requests[first.run_id].tags[RANGE_START], requests[first.run_id].tags[RANGE_END]) == ("2024-10-15", "2024-10-16")
     assert (requests[second.run_id].tags[RANGE_START], requests[second.run_id].tags[RANGE_END]) == ("2024-10-20", "2024-10-21")
@@ -97,9 +108,10 @@ def test_runs_of_the_runner_are_not_chained_because_the_runner_analyses_them_its
     start = pd.Timestamp("2024-10-15T13:00Z")
     summary = run_pipeline(start, start + pd.Timedelta(hours=1), defs=defs, instance=fresh_instance, collect_margin=False)
     orders_run, analysis_run = (fresh_instance.get_run_by_id(run_id) for run_id in summary.run_ids)
+    assert orders_run is not None and analysis_run is not None
 
     answer = sensor_answer(fresh_instance)
-    assert answer.run_requests == [] and orders_run.run_id in answer.skip_reason.skip_message
+    assert run_requests(answer) == [] and orders_run.run_id in skip_message(answer)
     # The runner analysed the days the sensor would have chosen: one rule for both.
     expected = days_after_orders((orders_run.tags[RANGE_START], orders_run.tags[RANGE_END]), AnalysisSettings(), pd.Timestamp.now(tz="UTC"))
     assert (analysis_run.tags[RANGE_START], analysis_run.tags[RANGE_END]) == expected == ("2024-10-15", "2024-10-16")

@@ -27,6 +27,12 @@ ORDERS_KEY = "imports/orders/Europe__London/shop.csv"
 MATCHES_KEY = "imports/matches/saturday.json"
 
 
+def storage_of(defs: dg.Definitions) -> object:
+    """The definitions' storage resource, for a sensor context built by hand."""
+    assert defs.resources is not None
+    return defs.resources["storage"]
+
+
 class Sensor:
     """Ticks of the import sensor as the daemon runs them, keeping the cursor between ticks."""
 
@@ -40,7 +46,7 @@ class Sensor:
             instance=self.instance,
             cursor=cursor if cursor is not None else self.cursor,
             repository_def=self.defs.get_repository_def(),
-            resources={"storage": self.defs.resources["storage"]},
+            resources={"storage": storage_of(self.defs)},
         ) as context:
             result = self.defs.resolve_sensor_def("import_sensor").evaluate_tick(context)
         self.cursor = result.cursor
@@ -183,7 +189,7 @@ def test_files_dropped_in_an_s3_bucket_are_imported_the_same_way(
 def test_a_tick_without_new_files_says_so(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
     # Without a skip reason Dagster logs "Sensor function returned an empty result" every tick.
     with dg.build_sensor_context(
-        instance=instance, repository_def=defs.get_repository_def(), resources={"storage": defs.resources["storage"]}
+        instance=instance, repository_def=defs.get_repository_def(), resources={"storage": storage_of(defs)}
     ) as context:
         result = defs.resolve_sensor_def("import_sensor").evaluate_tick(context)
     assert not result.run_requests

@@ -84,7 +84,7 @@ def test_the_cli_and_the_ui_get_one_planned_event_per_asset_for_a_range_run(
     checkout: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
-    assert DAGSTER_SETTINGS == {name: "true"}
+    assert {name: "true"} == DAGSTER_SETTINGS
     monkeypatch.setenv(name, "")
     monkeypatch.delenv(name)
     # `pizza-game ui` gives dg dev (webserver and daemon) this environment; a value set wins.

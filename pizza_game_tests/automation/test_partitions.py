@@ -49,7 +49,7 @@ def test_the_pure_key_arithmetic_agrees_with_the_dagster_partitions(partitions_d
     # Keys at the start, across DST changes (the partitions are UTC: no hour is skipped or doubled),
     # at a leap day and at today's end, each with the span Dagster gives it.
     keys = partitions_def.get_partition_keys(current_time=NOW.to_pydatetime())
-    sample = keys[:3] + [k for k in keys if k[:10] in ("2016-02-29", "2024-03-31", "2024-10-27")] + keys[-3:]
+    sample = list(keys[:3]) + [k for k in keys if k[:10] in ("2016-02-29", "2024-03-31", "2024-10-27")] + list(keys[-3:])
     spans = partition_spans(sample)
     for key, span in zip(sample, spans, strict=True):
         window = partitions_def.time_window_for_partition_key(key)

@@ -396,6 +396,7 @@ def test_materialize_all_on_the_lineage_ends_soon_with_the_refusal_line(dagster_
         (run,) = dagster_dev.wait_for("the refused run of raw_orders", refused, REFUSAL_SECONDS)
         assert run["status"] == "FAILURE"
         description = _step_failure(dagster_dev, run, "raw_orders")
+        assert description is not None
         assert description.startswith("raw_orders: this run covers ")
         assert f"more than PIZZA_GAME_MAX_RUN_DAYS={MAX_RUN_DAYS} allows" in description
         # What made it quick: one planned event for the run's asset, not one per hour since the start.
@@ -415,7 +416,7 @@ def test_materialize_all_on_the_lineage_ends_soon_with_the_refusal_line(dagster_
     # Then the backfill ends, its other root (raw_matches, daily) refused the same way, nothing downstream run.
     status = dagster_dev.wait_for(
         "the backfill to end",
-        lambda: (s := dagster_dev.ask(BACKFILL, id=backfill_id)["partitionBackfillOrError"]["status"]) != "REQUESTED" and s or None,
+        lambda: ((s := dagster_dev.ask(BACKFILL, id=backfill_id)["partitionBackfillOrError"]["status"]) != "REQUESTED" and s) or None,
         REFUSAL_SECONDS,
     )
     assert status == "COMPLETED_FAILED"

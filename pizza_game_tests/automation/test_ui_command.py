@@ -67,6 +67,7 @@ def test_pizza_game_ui_starts_dg_dev_with_the_webserver_the_daemon_and_the_asset
             return None
 
         answer = wait_for("the code location and the daemon", loaded, server, log)
+        assert isinstance(answer, dict)
         (entry,) = answer["workspaceOrError"]["locationEntries"]
         assert entry["name"] == "pizza_game"
         location = entry["locationOrLoadError"]

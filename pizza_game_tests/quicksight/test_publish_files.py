@@ -15,7 +15,7 @@ DATASET = DATASETS["orders_hourly"]
 def orders_hourly(text: str) -> pd.DataFrame:
     """Three days of rows of every column kind; ``text`` goes in every STRING cell of one row."""
     times = pd.date_range("2025-03-01T22:00Z", periods=30, freq="h")
-    values = {}
+    values: dict[str, object] = {}
     for name, kind in DATASET.columns.items():
         if kind in ("DATETIME", "DATE"):
             values[name] = times

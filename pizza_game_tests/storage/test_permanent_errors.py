@@ -102,5 +102,6 @@ def test_a_read_only_data_dir_fails_at_once(tmp_path: Path):
     instance = dg.DagsterInstance.ephemeral()
     with pytest.raises(PipelineError, match="not retried") as failure:
         run_pipeline(HOUR, HOUR + pd.Timedelta(hours=1), defs=defs, instance=instance, collect_margin=False, log_level="ERROR")
+    assert failure.value.run_id is not None
     kinds = [e.dagster_event.event_type_value for e in instance.all_logs(failure.value.run_id) if e.dagster_event]
     assert "STEP_UP_FOR_RETRY" not in kinds and "STEP_RESTARTED" not in kinds
