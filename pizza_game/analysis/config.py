@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pizza_game.analysis.windows import WindowConfig
+from pizza_game.settings import DEFAULTS, PIZZA_GAME_ORDERS_TIMEZONE, PIZZA_GAME_OUTAGES
 
 OUTAGE_TREATMENTS = ("missing", "zero")
 
@@ -52,7 +53,7 @@ class AnalysisConfig:
     """
 
     windows: WindowConfig = field(default_factory=WindowConfig)
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULTS[PIZZA_GAME_ORDERS_TIMEZONE]
     baseline_weeks: int | None = None
     alpha: float = 0.05
     big_match_teams: tuple[str, ...] = ()
@@ -61,7 +62,7 @@ class AnalysisConfig:
     important_competitions: tuple[str, ...] = ()
     important_from_matchday: int | None = None
     min_coverage: float = 1.0
-    outages: str = "missing"
+    outages: str = DEFAULTS[PIZZA_GAME_OUTAGES]
     regional: bool = True
     min_reference_days: int = MIN_REFERENCE_DAYS
     min_window_df: float = MIN_WINDOW_DF

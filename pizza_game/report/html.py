@@ -23,7 +23,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.summary import rejected_text
-from pizza_game.analysis.windows import WindowConfig
+from pizza_game.analysis.windows import DEFAULT_WINDOWS, WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import (
     WINDOW_ORDER,
@@ -35,7 +35,6 @@ from pizza_game.report.figures import (
 )
 
 DEFAULT_TITLE = "Do football matches move pizza orders?"
-DEFAULT_WINDOWS = WindowConfig()
 STATIC = files("pizza_game.report") / "static"
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pizza_game import settings
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.windows import WindowConfig
+from pizza_game.analysis.windows import DEFAULT_WINDOWS, WindowConfig
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+
+# The defaults are the core's (WindowConfig, AnalysisConfig) and settings.DEFAULTS': one default
+# per setting, whichever door it comes in by.
+_CORE = AnalysisConfig()
 
 
 class AnalysisSettings(dg.ConfigurableResource):
@@ -14,20 +19,20 @@ class AnalysisSettings(dg.ConfigurableResource):
     windows counted in the merged data are the windows analysed. See AnalysisConfig for meanings.
     """
 
-    pre_minutes: int = 120
-    during_minutes: int = 120
-    post_minutes: int = 120
-    extended_minutes: int = 1440
-    horizon_days: int = 365
-    timezone: str = "Europe/London"
-    baseline_weeks: int | None = None
-    alpha: float = 0.05
+    pre_minutes: int = DEFAULT_WINDOWS.pre_minutes
+    during_minutes: int = DEFAULT_WINDOWS.during_minutes
+    post_minutes: int = DEFAULT_WINDOWS.post_minutes
+    extended_minutes: int = DEFAULT_WINDOWS.extended_minutes
+    horizon_days: int = int(settings.DEFAULTS[settings.PIZZA_GAME_HORIZON_DAYS])
+    timezone: str = _CORE.timezone
+    baseline_weeks: int | None = _CORE.baseline_weeks
+    alpha: float = _CORE.alpha
     big_match_teams: list[str] = list(BIG_SIX)  # noqa: RUF012 (a pydantic field: copied per instance)
     derbies: list[list[str]] = [list(pair) for pair in DERBY_PAIRS]  # noqa: RUF012 (a pydantic field)
-    important_from_matchday: int | None = None
-    min_coverage: float = 1.0
-    outages: str = "missing"
-    regional: bool = True
+    important_from_matchday: int | None = _CORE.important_from_matchday
+    min_coverage: float = _CORE.min_coverage
+    outages: str = _CORE.outages
+    regional: bool = _CORE.regional
 
     def windows(self) -> WindowConfig:
         config = WindowConfig(self.pre_minutes, self.during_minutes, self.post_minutes, self.extended_minutes)
