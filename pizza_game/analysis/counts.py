@@ -10,7 +10,6 @@ estimation set do not widen the model that is meant to find them.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
 TRIM_P = 1e-5
 TRIM_ROUNDS = 5
@@ -53,6 +52,8 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
     expected = np.asarray(expected, dtype="float64")
     phi = np.broadcast_to(np.asarray(phi, dtype="float64"), observed.shape)
     usable = np.isfinite(observed) & np.isfinite(expected) & (expected > 0) & np.isfinite(phi)
+    from scipy import stats as sps  # here, not at import: scipy.stats costs every command a second
+
     p = np.full(observed.shape, np.nan)
     for poisson in (True, False):
         take = usable & ((phi <= POISSON_PHI) == poisson)
@@ -82,6 +83,8 @@ def studentised_p(observed: np.ndarray, expected: np.ndarray, phi, df) -> np.nda
     fitted = usable & (df >= 1)
     if not fitted.any():
         return p
+    from scipy import stats as sps  # as above
+
     e = expected[fitted]
     z = np.abs(observed[fitted] - e) / np.sqrt(e * (1.0 + phi[fitted] * e))
     p[fitted] = np.minimum(1.0, 2.0 * sps.t.sf(z, df[fitted]))
