@@ -96,3 +96,14 @@ def test_the_cli_and_the_ui_get_one_planned_event_per_asset_for_a_range_run(
     monkeypatch.setenv(name, "false")
     with default_instance() as instance:
         assert not instance.event_log_storage.supports_partition_subset_in_asset_materialization_planned_events
+
+
+def test_the_history_is_written_without_fsync_and_other_sqlite_files_are_not(checkout: Path, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    with default_instance() as instance, instance.event_log_storage.index_connection() as conn:  # type: ignore[attr-defined]
+        assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 0  # OFF
+    elsewhere = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with elsewhere.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 2  # SQLite's default, FULL
+    elsewhere.dispose()
