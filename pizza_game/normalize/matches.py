@@ -63,24 +63,25 @@ def normalize_matches(
     kickoff_at, time_problem = parse_utc(
         records["kickoff_at"], naive_timezone=naive_timezone, date_format=date_format, ambiguous=ambiguous
     )
-    status = _column(records, "status", "FINISHED").astype("string").str.strip().str.upper().fillna("FINISHED")
-    match_id = text_id(records["match_id"])
-    home, away = (canonical_teams(text_id(records[c])) for c in ("home_team", "away_team"))
-    problems: list[Problem] = [
-        nested(records),
-        ("missing match_id", (match_id.isna() | (match_id == "")).to_numpy()),
-        ("missing home_team or away_team", (home.isna() | away.isna() | (home == "") | (away == "")).to_numpy()),
-    ]
-    problems += time_problems(time_problem)
-    problems += _kickoff_and_status_problems(kickoff_at, status)
     numbers, number_problems = _whole_numbers(records)
-    problems += number_problems
-    winner = _winner(_column(records, "winner").astype("string").str.strip().str.upper(), status, numbers)
-    problems.append(("unknown winner", (~winner.isna() & ~winner.isin(WINNERS)).to_numpy()))
+    table = _match_table(records, kickoff_at, numbers, source)
+    problems = _match_problems(records, table, time_problems(time_problem), number_problems)
     reason = first_problem(problems, len(records))
-    table = pd.DataFrame(
+    reason_text = "duplicate match_id (the last one is kept: it is the most recent state)"
+    reject_duplicates(table["match_id"], reason, "last", reason_text)
+    rejected = collect_rejected(records, reason, origin, kickoff_at)
+    return Normalized(coerce(table.loc[reason == ""], MATCH_COLUMNS), rejected)
+
+
+def _match_table(
+    records: pd.DataFrame, kickoff_at: pd.Series, numbers: dict[str, pd.Series], source: str
+) -> pd.DataFrame:
+    """Every record as a row of the canonical match table, valid or not (the problems say which)."""
+    status = _column(records, "status", "FINISHED").astype("string").str.strip().str.upper().fillna("FINISHED")
+    home, away = (canonical_teams(text_id(records[c])) for c in ("home_team", "away_team"))
+    return pd.DataFrame(
         {
-            "match_id": match_id,
+            "match_id": text_id(records["match_id"]),
             "competition": _column(records, "competition", "unknown").astype("string").fillna("unknown"),
             "kickoff_at": kickoff_at,
             "kickoff_known": _kickoff_known(records, status, kickoff_at),
@@ -90,29 +91,38 @@ def normalize_matches(
             "home_team": home,
             "away_team": away,
             **{name: numbers[name] for name in ("home_score", "away_score", "home_score_ht", "away_score_ht")},
-            "winner": winner,
+            "winner": _winner(_column(records, "winner").astype("string").str.strip().str.upper(), status, numbers),
             "source": source,
         }
     )
-    reason_text = "duplicate match_id (the last one is kept: it is the most recent state)"
-    reject_duplicates(table["match_id"], reason, "last", reason_text)
-    rejected = collect_rejected(records, reason, origin, kickoff_at)
-    return Normalized(coerce(table.loc[reason == ""], MATCH_COLUMNS), rejected)
+
+
+def _match_problems(
+    records: pd.DataFrame, table: pd.DataFrame, time: list[Problem], numbers: list[Problem]
+) -> list[Problem]:
+    """The problems of each row, in the order a row's first one is chosen: the record's shape, its
+    ids and teams, its kick-off time, status, scores and matchday, then its winner."""
+    match_id, home, away, winner = table["match_id"], table["home_team"], table["away_team"], table["winner"]
+    problems: list[Problem] = [
+        nested(records),
+        ("missing match_id", (match_id.isna() | (match_id == "")).to_numpy()),
+        ("missing home_team or away_team", (home.isna() | away.isna() | (home == "") | (away == "")).to_numpy()),
+    ]
+    problems += time
+    problems.append(
+        (
+            f"kick-off before {EARLIEST_PLAUSIBLE.year} is not plausible",
+            (table["kickoff_at"] < EARLIEST_PLAUSIBLE).fillna(False).to_numpy(),
+        )
+    )
+    status = table["status"]
+    problems.append((f"unknown status (expected one of {', '.join(MATCH_STATUSES)})", ~status.isin(MATCH_STATUSES).to_numpy()))
+    return problems + numbers + [("unknown winner", (~winner.isna() & ~winner.isin(WINNERS)).to_numpy())]
 
 
 def _column(records: pd.DataFrame, name: str, default: object = None) -> pd.Series:
     """Column ``name``, or ``default`` in every row when the records lack it."""
     return records[name] if name in records.columns else pd.Series([default] * len(records))
-
-
-def _kickoff_and_status_problems(kickoff_at: pd.Series, status: pd.Series) -> list[Problem]:
-    return [
-        (
-            f"kick-off before {EARLIEST_PLAUSIBLE.year} is not plausible",
-            (kickoff_at < EARLIEST_PLAUSIBLE).fillna(False).to_numpy(),
-        ),
-        (f"unknown status (expected one of {', '.join(MATCH_STATUSES)})", ~status.isin(MATCH_STATUSES).to_numpy()),
-    ]
 
 
 def _whole_numbers(records: pd.DataFrame) -> tuple[dict[str, pd.Series], list[Problem]]:

@@ -72,23 +72,38 @@ def render_reports(
         )
     dashboard = dashboard.reset_index(drop=True)
     facets = build_facets(dashboard, windows)
-    figures = {
-        "orders-chart": orders_figure(dashboard, facets, windows),
-        "lift-chart": lift_figure(dashboard),
-        "quality-chart": quality_figure(summary),
-    }
-    data = script_json(
-        {
-            "facets": facets.to_json(),
-            "figures": [{"id": key, **f.to_plotly_json()} for key, f in figures.items()],
-        }
-    )
+    data = page_data(dashboard, summary, facets, windows)
     plotly_js, page_js = get_plotlyjs(), (STATIC / "report.js").read_text()
     policy = (
         "default-src 'none'; connect-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; "
         f"script-src {script_hash(plotly_js)} {script_hash(page_js)}"
     )
-    before_table = "\n".join(
+    before_table = sections_before_table(dashboard, summary, facets)
+    after_table = data_quality(summary)
+    return [
+        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
+        for href in match_table_hrefs
+    ]
+
+
+def page_data(dashboard: pd.DataFrame, summary: dict, facets: Facets, windows: WindowConfig) -> str:
+    """The facets and the figures, as the JSON the page's script reads."""
+    figures = {
+        "orders-chart": orders_figure(dashboard, facets, windows),
+        "lift-chart": lift_figure(dashboard),
+        "quality-chart": quality_figure(summary),
+    }
+    return script_json(
+        {
+            "facets": facets.to_json(),
+            "figures": [{"id": key, **f.to_plotly_json()} for key, f in figures.items()],
+        }
+    )
+
+
+def sections_before_table(dashboard: pd.DataFrame, summary: dict, facets: Facets) -> str:
+    """The filters, KPI tiles, both charts and the relationships: the page above the match table."""
+    return "\n".join(
         [
             filter_form(facets),
             kpi_tiles(dashboard, summary),
@@ -110,11 +125,6 @@ def render_reports(
             relationships(summary),
         ]
     )
-    after_table = data_quality(summary)
-    return [
-        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
-        for href in match_table_hrefs
-    ]
 
 
 def page(title: str, summary: dict, policy: str, data: str, plotly_js: str, page_js: str, main: str) -> str:
