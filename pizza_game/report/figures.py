@@ -19,14 +19,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pizza_game.analysis.merge import ALL_REGIONS
-from pizza_game.analysis.windows import WindowConfig
-from pizza_game.model import to_ns
+from pizza_game.analysis.windows import WINDOWS, WindowConfig
+from pizza_game.model import HOUR_NS, to_ns
 
-WINDOW_ORDER = ("pre", "during", "post", "extended")
 SHADED_WINDOWS = {"pre": "#f2b134", "during": "#d1495b", "post": "#6c8ead"}
-SOURCES = ("real", "mixed", "mock")
-HOUR_MS = 3_600_000
+# The values of the dashboard's data_source column (quicksight.dashboard.data_source), in filter order.
+DATA_SOURCES = ("real", "mixed", "mock")
 MS = 1_000_000
+HOUR_MS = HOUR_NS // MS
 SIGNIFICANT_COLOR, NOT_SIGNIFICANT_COLOR = "#d1495b", "#a9b4c2"
 TYPED_ARRAYS = {"float64": "f8", "int8": "i1", "int16": "i2", "int32": "i4"}
 
@@ -58,7 +58,7 @@ def kickoff_ms(rows: pd.DataFrame, windows: WindowConfig) -> np.ndarray:
     if offsets.isna().any():
         unknown = sorted(set(rows.loc[offsets.isna(), "window"].astype(str)))
         raise ValueError(
-            f"dashboard match_window rows have unknown windows {unknown}; expected {WINDOW_ORDER}"
+            f"dashboard match_window rows have unknown windows {unknown}; expected {WINDOWS}"
         )
     return (to_ns(rows["time"]) - offsets.to_numpy(dtype="int64")) // MS
 
@@ -77,7 +77,7 @@ def build_facets(dashboard: pd.DataFrame, windows: WindowConfig) -> Facets:
     regions = sorted(set(regional.dropna()) - {ALL_REGIONS})
     names = {
         "region": ([ALL_REGIONS] if (regional == ALL_REGIONS).any() else []) + regions,
-        "source": [s for s in SOURCES if (dashboard["data_source"] == s).any()],
+        "source": [s for s in DATA_SOURCES if (dashboard["data_source"] == s).any()],
         "competition": sorted(set(dashboard["competition"].dropna())),
         "team": sorted(set(dashboard["home_team"].dropna()) | set(dashboard["away_team"].dropna())),
     }
@@ -187,7 +187,7 @@ def lift_figure(dashboard: pd.DataFrame) -> go.Figure:
     figure = go.Figure(_tested_lifts(lifts))
     matches = dashboard[dashboard["record_type"] == "match_window"]
     figure.add_trace(_match_lifts(matches))
-    present = [w for w in WINDOW_ORDER if w in set(lifts["window"]) | set(matches["window"])]
+    present = [w for w in WINDOWS if w in set(lifts["window"]) | set(matches["window"])]
     figure.update_layout(
         boxmode="group",
         barmode="group",

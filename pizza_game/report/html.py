@@ -23,10 +23,9 @@ from plotly.utils import PlotlyJSONEncoder
 
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.summary import rejected_text
-from pizza_game.analysis.windows import DEFAULT_WINDOWS, WindowConfig
+from pizza_game.analysis.windows import DEFAULT_WINDOWS, WINDOWS, WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import (
-    WINDOW_ORDER,
     Facets,
     build_facets,
     lift_figure,
@@ -267,7 +266,7 @@ def kpi_tiles(dashboard: pd.DataFrame, summary: dict) -> str:
         w["window"]: w["not_run"] for w in summary.get("lift_by_window") or [] if w.get("not_run")
     }
     lifts = lifts[~lifts["window"].isin(list(not_run))]
-    order = {name: i for i, name in enumerate(WINDOW_ORDER)}
+    order = {name: i for i, name in enumerate(WINDOWS)}
     for window, reason in sorted(not_run.items(), key=lambda item: order.get(item[0], len(order))):
         tiles.append(tile(f"Lift, {window} window", "not tested", f"The test {reason}."))
     for row in sorted(lifts.itertuples(), key=lambda r: order.get(str(r.window), len(order))):
@@ -374,7 +373,7 @@ def match_table(
     basis = match_basis(summary, href)
     if rows.empty:
         return section("Matches", "", basis + "<p>No match in the dashboard period.</p>")
-    present = [w for w in WINDOW_ORDER if (rows["window"] == w).any()]
+    present = [w for w in WINDOWS if (rows["window"] == w).any()]
     # The filters judge a row by its match's "during" row (else its first): kick-off, teams, source.
     rank = {name: i for i, name in enumerate(facets.names["region"])}
     rows = rows.assign(
