@@ -247,55 +247,79 @@ def _unit_frame(
     )
 
 
+@dataclass(frozen=True)
+class _Units:
+    """The candidate units of the hour or day scale, before a region row's tests.
+
+    Per unit: ``start``/``end`` (ns), ``eligible`` (covered enough to be tested), ``borrowed``
+    (profile borrowed from all days), ``touched`` (touches a match window). Per region row and
+    unit: ``observed``, ``expected``, ``real`` orders and ``relative_var``, the relative variance
+    of the expectation (``_relative_variance``).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    eligible: np.ndarray
+    borrowed: np.ndarray
+    touched: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    real: np.ndarray
+    relative_var: np.ndarray
+
+    def testable(self, scale: str, r: int, region: str, not_run: list[dict]) -> np.ndarray:
+        """Units of region row ``r`` with an expectation and a profile of their own; those with a
+        borrowed profile are noted in ``not_run``."""
+        tested = self.eligible & np.isfinite(self.expected[r]) & (self.expected[r] > 0)
+        return _without_borrowed(tested, self.borrowed, scale, "", region, not_run)
+
+    def frame(self, scale: str, r: int, region: str, tested, phi, df) -> pd.DataFrame:
+        """The tested units of region row ``r``; their dispersion is ``phi`` (the scale's, one or
+        per unit) plus the relative variance of their expectation."""
+        return _unit_frame(
+            scale,
+            self.start[tested],
+            self.end[tested],
+            region,
+            self.observed[r, tested],
+            self.expected[r, tested],
+            self.real[r, tested],
+            (phi + self.relative_var[r])[tested],
+            self.touched[tested],
+            df,
+        )
+
+
+def _without_borrowed(tested, borrowed, scale, window, region, not_run) -> np.ndarray:
+    """``tested`` without the units whose profile is borrowed, noting those in ``not_run``."""
+    if (tested & borrowed).any():
+        not_run.append(_not_run(scale, window, region, int((tested & borrowed).sum()), BORROWED))
+    return tested & ~borrowed
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)
+
+
 def _hour_tests(timeline, baseline, in_window, regions):
     """Hour-scale tests, and the hours not tested (borrowed profile, too few days behind it)."""
     hour, n_hours = hour_of_bin(timeline)
     not_run: list[dict] = []
     if n_hours == 0:
         return _empty(TEST_COLUMNS), not_run
-    bins = np.bincount(hour, minlength=n_hours)
-    borrowed = np.bincount(hour, _borrowed(timeline, baseline).astype("float64"), n_hours) > 0
-    days_bins = np.where(timeline.covered, profile_days_per_bin(timeline, baseline), np.inf)
-    days_behind = np.full(n_hours, np.inf)
-    np.minimum.at(days_behind, hour, days_bins)
-    few = ~borrowed & (days_behind < MIN_PROFILE_DAYS)
-    covered = np.bincount(hour, timeline.covered.astype("float64"), n_hours) == bins
-    clean = np.bincount(hour, baseline.clean.astype("float64"), n_hours) == bins
-    touched = np.bincount(hour, in_window.astype("float64"), n_hours) > 0
-    expected_bins = baseline.expected_per_bin(timeline)
-    expected = sum_by(hour, n_hours, expected_bins)
-    observed = sum_by(hour, n_hours, timeline.orders)
-    real = sum_by(hour, n_hours, timeline.real)
-    first_bin = np.searchsorted(hour, np.arange(n_hours))
-    behind = profile_orders_per_bin(timeline, baseline)
-    profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
-    profile_var = sum_by(
-        hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind)
-    )
-    day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
-    relative_var = _relative_variance(profile_var, profile, day_orders)
-    # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
-    left_out = _left_out(
-        timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders
-    )
-    expected = np.where(clean[None, :], left_out, expected)
-    start = timeline.start_ns + first_bin * timeline.bin_ns
-    end = start + bins * timeline.bin_ns
+    units, clean, days_behind = _hour_units(timeline, baseline, in_window, hour, n_hours)
+    few = ~units.borrowed & (days_behind < MIN_PROFILE_DAYS)
     frames = []
     for r in regions:
-        tested = covered & np.isfinite(expected[r]) & (expected[r] > 0)
-        if (tested & borrowed).any():
-            not_run.append(
-                _not_run("hour", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
-            )
-        tested &= ~borrowed
+        region = timeline.regions[r]
+        tested = units.testable("hour", r, region, not_run)
         if (tested & few).any():
             most = int(days_behind[tested & few].max())
             not_run.append(
                 _not_run(
                     "hour",
                     "",
-                    timeline.regions[r],
+                    region,
                     int((tested & few).sum()),
                     f"needs at least {MIN_PROFILE_DAYS} match-free days of the same weekday "
                     f"at the hour's time of day behind its profile; this range has at most {most}",
@@ -303,41 +327,90 @@ def _hour_tests(timeline, baseline, in_window, regions):
             )
         tested &= ~few
         fit = tested & clean
-        phi = dispersion(observed[r, fit], expected[r, fit], relative_var[r, fit])
-        unit_phi = phi + relative_var[r]
-        frames.append(
-            _unit_frame(
-                "hour",
-                start[tested],
-                end[tested],
-                timeline.regions[r],
-                observed[r, tested],
-                expected[r, tested],
-                real[r, tested],
-                unit_phi[tested],
-                touched[tested],
-                int(fit.sum()) - 1,
-            )
-        )
-    return pd.concat(frames, ignore_index=True), not_run
+        observed, expected = units.observed[r, fit], units.expected[r, fit]
+        phi = dispersion(observed, expected, units.relative_var[r, fit])
+        frames.append(units.frame("hour", r, region, tested, phi, int(fit.sum()) - 1))
+    return _concat(frames), not_run
+
+
+def _hour_units(timeline, baseline, in_window, hour, n_hours):
+    """[hour]: the whole UTC hours as units, whether each is clean (took part in the baseline fit)
+    and the fewest match-free days behind a profile cell it touches."""
+    bins = np.bincount(hour, minlength=n_hours)
+    days_bins = np.where(timeline.covered, profile_days_per_bin(timeline, baseline), np.inf)
+    days_behind = np.full(n_hours, np.inf)
+    np.minimum.at(days_behind, hour, days_bins)
+    clean = np.bincount(hour, baseline.clean.astype("float64"), n_hours) == bins
+    expected_bins = baseline.expected_per_bin(timeline)
+    expected = sum_by(hour, n_hours, expected_bins)
+    observed = sum_by(hour, n_hours, timeline.orders)
+    first_bin = np.searchsorted(hour, np.arange(n_hours))
+    behind = profile_orders_per_bin(timeline, baseline)
+    profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
+    profile_var = sum_by(
+        hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind)
+    )
+    day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
+    # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
+    left_out = _left_out(
+        timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders
+    )
+    start = timeline.start_ns + first_bin * timeline.bin_ns
+    units = _Units(
+        start=start,
+        end=start + bins * timeline.bin_ns,
+        eligible=np.bincount(hour, timeline.covered.astype("float64"), n_hours) == bins,
+        borrowed=np.bincount(hour, _borrowed(timeline, baseline).astype("float64"), n_hours) > 0,
+        touched=np.bincount(hour, in_window.astype("float64"), n_hours) > 0,
+        observed=observed,
+        expected=np.where(clean[None, :], left_out, expected),
+        real=sum_by(hour, n_hours, timeline.real),
+        relative_var=_relative_variance(profile_var, profile, day_orders),
+    )
+    return units, clean, days_behind
 
 
 def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
     """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
-    n_days = timeline.n_days
     not_run: list[dict] = []
-    if n_days == 0:
+    if timeline.n_days == 0:
         return _empty(TEST_COLUMNS), not_run
+    units = _day_units(timeline, baseline, in_window)
+    day_type = DAY_TYPE[timeline.day_weekday(np.arange(timeline.n_days))]
+    frames = []
+    for r in regions:
+        region = timeline.regions[r]
+        tested = units.testable("day", r, region, not_run)
+        clean = tested & ~units.touched
+        if clean.sum() < min_reference_days:
+            not_run.append(
+                _not_run(
+                    "day",
+                    "",
+                    region,
+                    int(tested.sum()),
+                    f"needs at least {min_reference_days} match-free reference days with a "
+                    f"neighbour level; this range has {int(clean.sum())}",
+                )
+            )
+            continue
+        phi, df = _day_dispersion(
+            units.observed[r], units.expected[r], units.relative_var[r], tested, clean, day_type
+        )
+        frames.append(units.frame("day", r, region, tested, phi, df[tested]))
+    return _concat(frames), not_run
+
+
+def _day_units(timeline, baseline, in_window) -> _Units:
+    """[day]: the local days as units, expected from the neighbour level over their covered bins."""
+    n_days = timeline.n_days
     day = timeline.day
     covered = timeline.covered
     bins = np.bincount(day, minlength=n_days)
     # Against a whole local day: a day cut by the range's edge (the hour after local midnight
     # before a UTC end) is not a day.
     coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.slots_per_day
-    borrowed = np.bincount(day, _borrowed(timeline, baseline).astype("float64"), n_days) > 0
-    touched = np.bincount(day, in_window.astype("float64"), n_days) > 0
     neighbour = neighbour_expected_per_bin(timeline, baseline)
-    expected = sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0))
     profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
     outside_fit = covered & ~baseline.clean
     variance_bins = _profile_variance(profile_bins, profile_orders_per_bin(timeline, baseline))
@@ -346,51 +419,61 @@ def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
         sum_by(day, n_days, np.nan_to_num(profile_bins)),
         np.zeros((len(timeline.regions), n_days)),
     ) + _weekday_variance(timeline, baseline)
-    observed = sum_by(day, n_days, timeline.orders)
-    real = sum_by(day, n_days, timeline.real)
-    day_type = DAY_TYPE[timeline.day_weekday(np.arange(n_days))]
-    first_bin = np.searchsorted(day, np.arange(n_days))
-    start = timeline.start_ns + first_bin * timeline.bin_ns
-    end = start + bins * timeline.bin_ns
-    frames = []
-    for r in regions:
-        tested = (coverage >= MIN_DAY_COVERAGE) & np.isfinite(expected[r]) & (expected[r] > 0)
-        if (tested & borrowed).any():
-            not_run.append(
-                _not_run("day", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
-            )
-        tested &= ~borrowed
-        clean = tested & ~touched
-        if clean.sum() < min_reference_days:
-            not_run.append(
-                _not_run(
-                    "day",
-                    "",
-                    timeline.regions[r],
-                    int(tested.sum()),
-                    f"needs at least {min_reference_days} match-free reference days with a "
-                    f"neighbour level; this range has {int(clean.sum())}",
-                )
-            )
-            continue
-        phi, df = _day_dispersion(
-            observed[r], expected[r], relative_var[r], tested, clean, day_type
+    start = timeline.start_ns + np.searchsorted(day, np.arange(n_days)) * timeline.bin_ns
+    return _Units(
+        start=start,
+        end=start + bins * timeline.bin_ns,
+        eligible=coverage >= MIN_DAY_COVERAGE,
+        borrowed=np.bincount(day, _borrowed(timeline, baseline).astype("float64"), n_days) > 0,
+        touched=np.bincount(day, in_window.astype("float64"), n_days) > 0,
+        observed=sum_by(day, n_days, timeline.orders),
+        expected=sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0)),
+        real=sum_by(day, n_days, timeline.real),
+        relative_var=relative_var,
+    )
+
+
+@dataclass(frozen=True)
+class _WindowSums:
+    """Prefix sums over bins ([region, bin + 1]) of the covered profile, its variance, the clean
+    orders per day and the borrowed bins: any window's totals in two look-ups."""
+
+    timeline: Timeline
+    profile: np.ndarray
+    variance: np.ndarray
+    day_orders: np.ndarray
+    borrowed: np.ndarray
+
+    @classmethod
+    def of(cls, timeline: Timeline, baseline: Baseline) -> _WindowSums:
+        covered = timeline.covered[None, :]
+        profile_bins = baseline.profile_per_bin(timeline)
+        variance_bins = _profile_variance(
+            profile_bins, profile_orders_per_bin(timeline, baseline)
         )
-        frames.append(
-            _unit_frame(
-                "day",
-                start[tested],
-                end[tested],
-                timeline.regions[r],
-                observed[r, tested],
-                expected[r, tested],
-                real[r, tested],
-                phi[tested] + relative_var[r, tested],
-                touched[tested],
-                df[tested],
-            )
+        return cls(
+            timeline=timeline,
+            profile=_prefix(np.nan_to_num(profile_bins) * covered),
+            variance=_prefix(variance_bins * covered),
+            day_orders=_prefix(clean_orders_per_day(timeline, baseline)),
+            borrowed=_prefix(_borrowed(timeline, baseline)[None, :].astype("float64"))[0],
         )
-    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
+
+    def borrowed_in(self, rows: pd.DataFrame) -> np.ndarray:
+        """Whether each window touches a bin with a borrowed profile."""
+        b0, b1 = _bin_range(self.timeline, rows)
+        return self.borrowed[b1] - self.borrowed[b0] > 0
+
+    def relative_var(self, rows: pd.DataFrame, r: int) -> np.ndarray:
+        """The relative variance of each window's expectation in region row ``r``."""
+        x0, x1 = _bin_range(self.timeline, rows)
+        first_day = self.timeline.day[np.minimum(x0, self.timeline.n_bins - 1)]
+        last_day = self.timeline.day[np.maximum(x1 - 1, 0)]
+        return _relative_variance(
+            self.variance[r, x1] - self.variance[r, x0],
+            self.profile[r, x1] - self.profile[r, x0],
+            self.day_orders[r, last_day + 1] - self.day_orders[r, first_day],
+        )
 
 
 def _window_tests(
@@ -401,16 +484,7 @@ def _window_tests(
     if len(match_windows) == 0:
         return _empty(TEST_COLUMNS), not_run
     slots = match_windows.drop_duplicates(["window", "slot", "region"])
-    covered = timeline.covered[None, :]
-    profile_prefix = _prefix(np.nan_to_num(baseline.profile_per_bin(timeline)) * covered)
-    variance_prefix = _prefix(
-        _profile_variance(
-            baseline.profile_per_bin(timeline), profile_orders_per_bin(timeline, baseline)
-        )
-        * covered
-    )
-    day_prefix = _prefix(clean_orders_per_day(timeline, baseline))
-    borrowed_prefix = _prefix(_borrowed(timeline, baseline)[None, :].astype("float64"))[0]
+    sums = _WindowSums.of(timeline, baseline)
     frames = []
     for r in regions:
         region = timeline.regions[r]
@@ -419,11 +493,9 @@ def _window_tests(
             expected = rows["expected"].to_numpy(dtype="float64")
             tested = np.isfinite(expected) & (expected > 0)
             tested &= rows["coverage"].to_numpy() >= min_coverage - 1e-12
-            b0, b1 = _bin_range(timeline, rows)
-            borrowed = borrowed_prefix[b1] - borrowed_prefix[b0] > 0
-            if (tested & borrowed).any():
-                not_run.append(_not_run("window", kind, region, int((tested & borrowed).sum()), BORROWED))
-            tested &= ~borrowed
+            tested = _without_borrowed(
+                tested, sums.borrowed_in(rows), "window", kind, region, not_run
+            )
             if not tested.any():
                 continue
             rows = rows[tested]
@@ -442,33 +514,29 @@ def _window_tests(
                     )
                 )
                 continue
-            phi = dispersion(refs.observed[r, usable], refs.expected[r, usable])
-            observed = rows["observed"].to_numpy(dtype="float64")
-            x0, x1 = _bin_range(timeline, rows)
-            first_day = timeline.day[np.minimum(x0, timeline.n_bins - 1)]
-            last_day = timeline.day[np.maximum(x1 - 1, 0)]
-            relative_var = _relative_variance(
-                variance_prefix[r, x1] - variance_prefix[r, x0],
-                profile_prefix[r, x1] - profile_prefix[r, x0],
-                day_prefix[r, last_day + 1] - day_prefix[r, first_day],
-            )
-            frames.append(
-                _unit_frame(
-                    "window",
-                    rows["start"].astype("int64").to_numpy(),
-                    rows["end"].astype("int64").to_numpy(),
-                    region,
-                    observed,
-                    rows["expected"].to_numpy(dtype="float64"),
-                    np.nan_to_num(rows["real_share"].to_numpy(dtype="float64")) * observed,
-                    phi + relative_var,
-                    kind in CONTAMINATING_WINDOWS,
-                    int(usable.sum()) - 1,
-                    window=kind,
-                    slot=rows["slot"].to_numpy(),
-                )
-            )
-    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
+            frames.append(_window_frame(rows, refs, usable, sums, r, kind, region))
+    return _concat(frames), not_run
+
+
+def _window_frame(rows, refs: Spans, usable, sums: _WindowSums, r, kind, region) -> pd.DataFrame:
+    """The tested slots ``rows`` of one window kind in region row ``r``, the dispersion fitted on
+    the ``usable`` reference spans."""
+    phi = dispersion(refs.observed[r, usable], refs.expected[r, usable])
+    observed = rows["observed"].to_numpy(dtype="float64")
+    return _unit_frame(
+        "window",
+        rows["start"].astype("int64").to_numpy(),
+        rows["end"].astype("int64").to_numpy(),
+        region,
+        observed,
+        rows["expected"].to_numpy(dtype="float64"),
+        np.nan_to_num(rows["real_share"].to_numpy(dtype="float64")) * observed,
+        phi + sums.relative_var(rows, r),
+        kind in CONTAMINATING_WINDOWS,
+        int(usable.sum()) - 1,
+        window=kind,
+        slot=rows["slot"].to_numpy(),
+    )
 
 
 def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
