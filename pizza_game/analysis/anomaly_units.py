@@ -119,10 +119,12 @@ def without_borrowed(tested, borrowed, scale, window, region, not_run) -> np.nda
 
 
 def concat_tests(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The tested units of several frames in one table (an empty one when there are none)."""
     return pd.concat(frames, ignore_index=True) if frames else empty_tests()
 
 
 def not_tested(scale: str, window: str, region: str, units: int, reason: str) -> dict:
+    """One entry of ``Anomalies.not_run``: ``units`` of a scale (and window kind) not tested, and why."""
     return {"scale": scale, "window": window, "region": region, "units": units, "reason": reason}
 
 
