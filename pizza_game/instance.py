@@ -14,7 +14,9 @@ keeps a run in memory instead.
 
 Its SQLite files are written without fsync (``PRAGMA synchronous=OFF``, see
 ``write_history_without_fsync``), as the data itself is: a crashed process loses nothing, a power
-cut during a run may cost the run history, never the data.
+cut during a run may cost the run history, never the data. Its event log keeps one SQLAlchemy
+engine per file (pizza_game/event_log.py): Dagster builds one per event and recompiles every
+statement.
 
 Dagster settings that are environment variables (``DAGSTER_SETTINGS``) are set here too, for
 every process that creates runs on the instance: the CLI and Lambda through ``default_instance``,
@@ -127,9 +129,13 @@ def default_instance() -> dg.DagsterInstance:
     apply_dagster_settings()
     home = instance_home()
     write_history_without_fsync(home)
+    from pizza_game.event_log import instance_at
+
     if os.environ.get("DAGSTER_HOME", "").strip():
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.from_config(str(prepare_home(home)))
+        if not (home.is_absolute() and home.is_dir()):
+            return dg.DagsterInstance.get()  # raises Dagster's own error for such a DAGSTER_HOME
+        return instance_at(home)
+    return instance_at(prepare_home(home))
 
 
 def ephemeral_instance() -> dg.DagsterInstance:

@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "pizza_game.automation",
             "pizza_game.definitions",
             "pizza_game.instance",
+            "pizza_game.event_log",
             "pizza_game.runner",
             "pizza_game.log_format",
             "pizza_game.cli",
