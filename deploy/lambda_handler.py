@@ -5,12 +5,12 @@ SSM Parameter Store, then Dagster and the Definitions are loaded once so that wa
 reuse them. Each invocation runs on a new in-memory Dagster instance (pizza_game/instance.py's
 ``ephemeral_instance``), dropped when it returns: a persistent one under /tmp cost most of a 5 s
 cold start (SQLite schema, fsyncs) and nothing reads it, as the data, the checks' history and the
-last publish live in the store and the run's outcome in the logs and the return value. Events are described in pizza_game/lambda_event.py and deploy/README.md.
-Logs are JSON lines on stdout (CloudWatch Logs); the last line of each invocation carries the
-run's CloudWatch metrics (EMF). A range is processed in chunks that fit the time limit
-(pizza_game/lambda_budget.py); the hourly function holds a lock object in the bucket while it runs
-(pizza_game/lambda_lock.py). A failed run is logged and re-raised so Lambda's retries, the
-dead-letter queue and the alarms see it.
+last publish live in the store and the run's outcome in the logs and the return value. Events
+are described in pizza_game/lambda_event.py and deploy/README.md. Logs are JSON lines on stdout
+(CloudWatch Logs); the last line of each invocation carries the run's CloudWatch metrics (EMF).
+A range is processed in chunks that fit the time limit (pizza_game/lambda_budget.py); the hourly
+function holds a lock object in the bucket while it runs (pizza_game/lambda_lock.py). A failed run
+is logged and re-raised so Lambda's retries, the dead-letter queue and the alarms see it.
 """
 
 from __future__ import annotations
