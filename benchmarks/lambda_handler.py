@@ -3,10 +3,9 @@
 Run from the repository root:
     .venv/bin/python -m benchmarks.lambda_handler [--task-root DIR] [--repeat 5]
 
-The task root is ``pip install --target`` of the repository with lambda_handler.py and
-dagster.yaml beside it, as deploy/Dockerfile builds /var/task (see
-pizza_game_tests/deploy/task_root.py). ``--task-root DIR`` keeps it in DIR and reuses it next
-time. Every measurement runs in a fresh ``python -S`` process that imports from the task root
+The task root is ``pip install --target`` of the repository with lambda_handler.py beside it,
+as deploy/Dockerfile builds /var/task (see pizza_game_tests/deploy/task_root.py). ``--task-root
+DIR`` keeps it in DIR and reuses it next time. Every measurement runs in a fresh ``python -S`` process that imports from the task root
 alone, with S3 on a moto server on 127.0.0.1 (dummy credentials, no real account):
 - cold import: from just before the process is spawned until ``import lambda_handler`` returns
   (the handler's own ``init_seconds`` too), against a bare interpreter start as the baseline;

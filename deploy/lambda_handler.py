@@ -1,13 +1,16 @@
 """AWS Lambda entry point of pizza_game: each invocation materializes one UTC time range.
 
 Cold start (this module's import): every writable path goes under /tmp, the API keys are read from
-SSM Parameter Store, then Dagster, the Definitions and the instance are loaded once so that warm
-invocations reuse them. Events are described in pizza_game/lambda_event.py and deploy/README.md.
-Logs are JSON lines on stdout (CloudWatch Logs); the last line of each invocation carries the
-run's CloudWatch metrics (EMF). A range is processed in chunks that fit the time limit
-(pizza_game/lambda_budget.py); the hourly function holds a lock object in the bucket while it runs
-(pizza_game/lambda_lock.py). A failed run is logged and re-raised so Lambda's retries, the
-dead-letter queue and the alarms see it.
+SSM Parameter Store, then Dagster and the Definitions are loaded once so that warm invocations
+reuse them. Each invocation runs on a new in-memory Dagster instance (pizza_game/instance.py's
+``ephemeral_instance``), dropped when it returns: a persistent one under /tmp cost most of a 5 s
+cold start (SQLite schema, fsyncs) and nothing reads it, as the data, the checks' history and the
+last publish live in the store and the run's outcome in the logs and the return value. Events
+are described in pizza_game/lambda_event.py and deploy/README.md. Logs are JSON lines on stdout
+(CloudWatch Logs); the last line of each invocation carries the run's CloudWatch metrics (EMF).
+A range is processed in chunks that fit the time limit (pizza_game/lambda_budget.py); the hourly
+function holds a lock object in the bucket while it runs (pizza_game/lambda_lock.py). A failed run
+is logged and re-raised so Lambda's retries, the dead-letter queue and the alarms see it.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def log(level: str, message: str, **fields: object) -> None:
 def _prepare_process() -> list[str]:
     """Writable paths under /tmp, API keys into the environment; returns the keys' variables."""
     root = Path(str(env(PIZZA_GAME_WRITABLE_DIR)))
-    os.chdir(prepare_writable_root(root, Path(__file__).with_name("dagster.yaml"), os.environ))
+    os.chdir(prepare_writable_root(root, os.environ))
     parameters = {
         variable: name
         for variable, parameter_variable in SECRET_PARAMETERS.items()
@@ -97,14 +100,12 @@ except Exception as error:
 # act on that, so those warnings stay out of them.
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
-# Imported only now: Dagster resolves HOME and DAGSTER_HOME, and the pipeline reads its settings,
-# when these modules load.
-import dagster as dg  # noqa: E402
-
+# Imported only now: Dagster resolves HOME and TMPDIR, and the pipeline reads its settings, when
+# these modules load.
 from pizza_game.definitions import defs  # noqa: E402
+from pizza_game.instance import ephemeral_instance  # noqa: E402
 from pizza_game.runner import run_pipeline  # noqa: E402
 
-INSTANCE = dg.DagsterInstance.get()
 # Per raw asset: whether its real API has what it needs, so a generated fallback is an API failure.
 APIS_CONFIGURED = {
     "raw_orders": bool(env(DOMINOS_API_URL) and env(DOMINOS_API_KEY)),
@@ -116,7 +117,7 @@ log(
     "cold start done",
     init_seconds=round(time.monotonic() - _COLD_START, 3),
     api_keys_from_ssm=_API_KEYS,
-    dagster_home=os.environ["DAGSTER_HOME"],
+    workdir=os.getcwd(),
 )
 
 
@@ -145,7 +146,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         if not time_range.scheduled:
             check_fits(time_range.start, time_range.end, _remaining_ms(context), Throughput())
         first_chunk = first_chunk_seconds(time_range.start, time_range.end, Throughput())
-        with _run_lock(request_id, context, first_chunk):
+        with _run_lock(request_id, context, first_chunk), ephemeral_instance() as instance:
             run_in_chunks(
                 time_range.start,
                 time_range.end,
@@ -154,7 +155,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                     start,
                     end,
                     defs=defs,
-                    instance=INSTANCE,
+                    instance=instance,
                     collect_margin=not time_range.scheduled,
                     tags={REQUEST_ID_TAG: str(request_id)},
                 ).to_dict(),

@@ -2,7 +2,7 @@
 
 Which instance (its ``DAGSTER_HOME``):
 
-1. ``DAGSTER_HOME`` when it is set (Lambda sets it; so can you).
+1. ``DAGSTER_HOME`` when it is set.
 2. Run from a checkout (this package sits beside workspace.yaml and dagster.yaml): the checkout's
    git-ignored ``.dagster/`` folder, configured by the checkout's dagster.yaml (linked there).
    `make ui` (`pizza-game ui`) opens the same one.
@@ -10,7 +10,8 @@ Which instance (its ``DAGSTER_HOME``):
 
 Every piece of state Dagster writes (run and event storage, schedules, compute logs, ``.nux``,
 ``.telemetry``) goes under that folder, whatever the current directory. ``--ephemeral-instance``
-keeps a run in memory instead.
+keeps a run in memory instead, and so does the Lambda handler, one instance per invocation
+(``ephemeral_instance``; deploy/lambda_handler.py says why).
 
 Its SQLite files are written without fsync (``PRAGMA synchronous=OFF``, see
 ``write_history_without_fsync``), as the data itself is: a crashed process loses nothing, a power
@@ -19,8 +20,9 @@ engine per file (pizza_game/event_log.py): Dagster builds one per event and reco
 statement.
 
 Dagster settings that are environment variables (``DAGSTER_SETTINGS``) are set here too, for
-every process that creates runs on the instance: the CLI and Lambda through ``default_instance``,
-the UI's webserver and daemon through the environment `pizza-game ui` gives `dg dev`.
+every process that creates runs: the CLI and Lambda through ``default_instance`` and
+``ephemeral_instance``, the UI's webserver and daemon through the environment `pizza-game ui`
+gives `dg dev`.
 """
 
 from __future__ import annotations
@@ -139,6 +141,6 @@ def default_instance() -> dg.DagsterInstance:
 
 
 def ephemeral_instance() -> dg.DagsterInstance:
-    """An in-memory instance: nothing is kept once the process ends."""
+    """An in-memory instance, with the same settings: nothing is kept once it is disposed."""
     apply_dagster_settings()
     return dg.DagsterInstance.ephemeral(settings=INSTANCE_SETTINGS)

@@ -1,22 +1,20 @@
 """Preparing an AWS Lambda process before Dagster is imported.
 
-Lambda's filesystem is read-only except ``/tmp``, HOME included, and Dagster, botocore and the
-XDG-aware libraries write caches and state under HOME and DAGSTER_HOME. ``writable_environ``
-points every such path under one writable root. API keys live in SSM Parameter Store as
-SecureStrings; ``api_keys_from_ssm`` reads them once per cold start into the environment
-variables the Dagster resources already read (FOOTBALL_API_KEY, DOMINOS_API_KEY).
+Lambda's filesystem is read-only except ``/tmp``, HOME included, and botocore, the XDG-aware
+libraries and Dagster (an ephemeral instance's artifact folder) write caches and state under HOME
+and TMPDIR. ``writable_environ`` points every such path under one writable root. No DAGSTER_HOME:
+each invocation runs on an in-memory Dagster instance (deploy/lambda_handler.py). API keys live in
+SSM Parameter Store as SecureStrings; ``api_keys_from_ssm`` reads them once per cold start into
+the environment variables the Dagster resources already read (FOOTBALL_API_KEY, DOMINOS_API_KEY).
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from pizza_game.settings import PIZZA_GAME_DATA_DIR
-
-DAGSTER_YAML = "dagster.yaml"
 
 
 def writable_environ(root: Path) -> dict[str, str]:
@@ -29,15 +27,14 @@ def writable_environ(root: Path) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
         "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "DAGSTER_HOME": str(root / "dagster-home"),
-        # Telemetry is also off in dagster.yaml; this stops the upload thread outright.
+        # Telemetry is also off in the instance's settings; this stops the upload thread outright.
         "DAGSTER_DISABLE_TELEMETRY": "1",
     }
 
 
-def prepare_writable_root(root: Path, dagster_yaml: Path, environ: MutableMapping[str, str]) -> Path:
-    """Point ``environ`` under ``root``, create the directories, install ``dagster_yaml`` as the
-    instance config in DAGSTER_HOME; return the working directory to use (inside ``root``).
+def prepare_writable_root(root: Path, environ: MutableMapping[str, str]) -> Path:
+    """Point ``environ`` under ``root`` and create the directories; return the working directory
+    to use (inside ``root``).
 
     PIZZA_GAME_DATA_DIR (the local store, used only when S3_BUCKET_NAME is unset) keeps an
     explicit value and otherwise moves under ``root`` too.
@@ -48,7 +45,6 @@ def prepare_writable_root(root: Path, dagster_yaml: Path, environ: MutableMappin
     for name, value in paths.items():
         if name != "DAGSTER_DISABLE_TELEMETRY":
             Path(value).mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(dagster_yaml, Path(paths["DAGSTER_HOME"]) / DAGSTER_YAML)
     workdir = root / "work"
     workdir.mkdir(parents=True, exist_ok=True)
     return workdir

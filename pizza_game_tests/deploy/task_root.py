@@ -1,9 +1,9 @@
 """A Lambda task root laid out the way deploy/Dockerfile lays out /var/task, and Python run from it.
 
 ``build_task_root`` installs the repository (not editable) with ``pip install --target``, puts
-``lambda_handler.py`` and ``dagster.yaml`` beside the packages, compiles the bytecode and makes the
-tree read-only. ``isolated_command`` runs an interpreter that sees only the standard library and
-the directories on PYTHONPATH (``-S``: no site-packages, so neither the development virtual
+``lambda_handler.py`` beside the packages, compiles the bytecode and makes the tree read-only.
+``isolated_command`` runs an interpreter that sees only the standard library and the directories
+on PYTHONPATH (``-S``: no site-packages, so neither the development virtual
 environment nor the checkout is importable). ``unprivileged_user`` is who runs it: nobody when the
 tests run as root, else the current user (who cannot write a read-only tree either).
 Shared by pizza_game_tests/deploy/test_handler_e2e.py and benchmarks/lambda_handler.py.
@@ -23,7 +23,7 @@ from typing import TypedDict
 
 REPO = Path(__file__).resolve().parents[2]
 # The files deploy/Dockerfile copies beside the installed packages.
-TASK_FILES = (REPO / "deploy" / "lambda_handler.py", REPO / "deploy" / "dagster.yaml")
+TASK_FILES = (REPO / "deploy" / "lambda_handler.py",)
 NOBODY = 65534
 PIP_TIMEOUT = 900
 

@@ -1,7 +1,7 @@
 """The Lambda handler end to end, from a read-only install, as an unprivileged user, against S3.
 
 The task root is built once for this module: ``pip install --target`` of the repository (not
-editable) plus lambda_handler.py and dagster.yaml beside it, as deploy/Dockerfile builds
+editable) plus lambda_handler.py beside it, as deploy/Dockerfile builds
 /var/task, then made read-only. Each test runs the handler in a child process that imports from
 that directory only (``python -S``, PYTHONPATH set to it), runs as nobody when the tests run as
 root, has an unwritable HOME and one private writable directory (PIZZA_GAME_WRITABLE_DIR, /tmp in
@@ -70,8 +70,25 @@ REPORT = "E2E-REPORT "
 
 # Runs in the child: call the handler once per event, then report what was imported from where.
 DRIVER = f"""
-import json, os, sys, sysconfig
+import contextlib, gc, json, os, sys, sysconfig
 import lambda_handler
+import dagster
+
+# The import creates no Dagster instance: each invocation makes its own.
+at_import = sum(isinstance(thing, dagster.DagsterInstance) for thing in gc.get_objects())
+
+# The tags of every run, read from each invocation's instance before the handler drops it.
+run_tags, instances = {{}}, []
+new_instance = lambda_handler.ephemeral_instance
+
+@contextlib.contextmanager
+def recorded_instance():
+    with new_instance() as instance:
+        instances.append(id(instance))
+        yield instance
+        run_tags.update((run.run_id, run.tags) for run in instance.get_runs())
+
+lambda_handler.ephemeral_instance = recorded_instance
 
 # A Lambda context whose remaining time follows a script: one value per call, the last kept.
 class Context:
@@ -89,14 +106,13 @@ for request_id, event, remaining in json.loads(sys.argv[1]):
         results.append(lambda_handler.handler(event, Context(request_id, remaining)))
     except Exception as error:
         errors.append([type(error).__name__, str(error)])
-import boto3, dagster, pandas, pizza_game
+import boto3, pandas, pizza_game
 report = {{
     "results": results,
     "errors": errors,
-    "run_tags": [
-        lambda_handler.INSTANCE.get_run_by_id(run_id).tags
-        for result in results for run_id in result["run_ids"]
-    ],
+    "run_tags": [run_tags[run_id] for result in results for run_id in result["run_ids"]],
+    "instances": len(instances),
+    "instances_at_import": at_import,
     "modules": [m.__file__ for m in (lambda_handler, pizza_game, dagster, pandas, boto3)],
     "sys_path": sys.path,
     "stdlib": [sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")],
@@ -251,9 +267,9 @@ def assert_nothing_written_outside(
     assert list(sandbox.home.iterdir()) == []
     if user.switch:  # only then are the child's files told apart by their owner
         assert stray_files(user, since, sandbox.writable) == []
-    dagster_home = sandbox.writable / "dagster-home"
-    assert (dagster_home / "dagster.yaml").is_file()
-    assert (dagster_home / "history" / "runs.db").is_file()
+    # The in-memory instances leave nothing behind, their artifact folders in TMPDIR included.
+    assert not (sandbox.writable / "dagster-home").exists()
+    assert list((sandbox.writable / "tmp").iterdir()) == []
 
 
 def test_handler_from_a_read_only_install_writes_the_day_to_s3(
@@ -315,6 +331,8 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     assert summary["orders"] == result["orders"] > 0 and result["orders_real_share"] == 0.0
     assert all(uri.startswith(f"s3://{bucket}/") for uri in summary["outputs"].values())
     assert [tags["aws/lambda-request-id"] for tags in report["run_tags"]] == ["e2e-direct"] * 2
+    # One instance for the day's invocation; the refused range ran nothing and needed none.
+    assert (report["instances_at_import"], report["instances"]) == (0, 1)
     [[error_type, error]] = report["errors"]
     assert error_type == "RangeTooLong"
     assert "(152 days)" in error and "pizza-game backfill --lambda" in error
@@ -344,7 +362,7 @@ def test_handler_from_a_read_only_install_writes_the_day_to_s3(
     logs = json_lines(done.stdout)
     [cold] = [line for line in logs if line["message"] == "cold start done"]
     assert cold["api_keys_from_ssm"] == ["DOMINOS_API_KEY"]
-    assert Path(cold["dagster_home"]).is_relative_to(sandbox.writable)
+    assert Path(cold["workdir"]).is_relative_to(sandbox.writable)
     [succeeded] = [line for line in logs if line["message"] == "run succeeded"]
     assert succeeded["request_id"] == "e2e-direct"
     assert succeeded["run_ids"] == summary["run_ids"]

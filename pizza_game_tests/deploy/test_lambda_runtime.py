@@ -1,7 +1,8 @@
-"""Preparing the Lambda process: writable paths, the Dagster instance config, API keys from SSM."""
+"""Preparing the Lambda process: writable paths, the Dagster instance, API keys from SSM."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -10,65 +11,63 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from pizza_game.instance import ephemeral_instance
 from pizza_game.lambda_runtime import api_keys_from_ssm, prepare_writable_root, writable_environ
 from pizza_game.settings import PIZZA_GAME_DATA_DIR
-
-DAGSTER_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
 
 
 def test_every_writable_path_is_under_the_root(tmp_path: Path) -> None:
     paths = writable_environ(tmp_path)
-    assert {"HOME", "TMPDIR", "DAGSTER_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"} <= set(paths)
+    assert {"HOME", "TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"} <= set(paths)
     assert paths["DAGSTER_DISABLE_TELEMETRY"] == "1"
     for name, value in paths.items():
         if name != "DAGSTER_DISABLE_TELEMETRY":
             assert Path(value).is_relative_to(tmp_path), name
 
 
-def test_prepare_creates_the_directories_and_installs_dagster_yaml(tmp_path: Path) -> None:
+def test_prepare_creates_the_directories(tmp_path: Path) -> None:
     environ: dict[str, str] = {"HOME": "/home/sbx_user1051", "KEEP": "me"}
-    workdir = prepare_writable_root(tmp_path, DAGSTER_YAML, environ)
+    workdir = prepare_writable_root(tmp_path, environ)
 
     assert environ["HOME"] == str(tmp_path / "home")
     assert environ["KEEP"] == "me"
     assert environ[PIZZA_GAME_DATA_DIR] == str(tmp_path / "pizza-game-data")
     assert workdir.is_dir() and workdir.is_relative_to(tmp_path)
-    for name in ("HOME", "TMPDIR", "DAGSTER_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    for name in ("HOME", "TMPDIR", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         assert Path(environ[name]).is_dir(), name
-    installed = Path(environ["DAGSTER_HOME"]) / "dagster.yaml"
-    assert installed.read_bytes() == DAGSTER_YAML.read_bytes()
+    assert "DAGSTER_HOME" not in environ
 
 
 def test_prepare_keeps_an_explicit_local_data_dir(tmp_path: Path) -> None:
     environ = {PIZZA_GAME_DATA_DIR: str(tmp_path / "mine")}
-    prepare_writable_root(tmp_path / "root", DAGSTER_YAML, environ)
+    prepare_writable_root(tmp_path / "root", environ)
     assert environ[PIZZA_GAME_DATA_DIR] == str(tmp_path / "mine")
 
 
-def test_lambda_instance_keeps_its_state_in_dagster_home_without_telemetry(
+def test_the_lambda_instance_is_in_memory_without_telemetry_and_leaves_no_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     environ: dict[str, str] = {}
-    prepare_writable_root(tmp_path, DAGSTER_YAML, environ)
+    prepare_writable_root(tmp_path, environ)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again, as a fresh process does
+    before = sorted(tmp_path.rglob("*"))
 
     @dg.asset
     def probe() -> int:
         return 1
 
-    with dg.DagsterInstance.get() as instance:
-        assert not instance.telemetry_enabled
+    with ephemeral_instance() as instance:
+        assert instance.is_ephemeral and not instance.telemetry_enabled
         assert type(instance.compute_log_manager).__name__ == "NoOpComputeLogManager"
         result = dg.materialize([probe], instance=instance)
         assert result.success
-    assert (Path(environ["DAGSTER_HOME"]) / "history" / "runs.db").is_file()
-    written_outside = [
-        path
-        for path in tmp_path.rglob("*")
-        if path.is_file() and not path.is_relative_to(environ["DAGSTER_HOME"])
-    ]
-    assert written_outside == []
+        assert instance.get_run_by_id(result.run_id) is not None
+        # Its artifact folder, made on first use, is under TMPDIR and goes with the instance.
+        assert Path(instance.storage_directory()).is_relative_to(environ["TMPDIR"])
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 def secure_parameters(aws_client: Callable[[str], Any], **values: str) -> dict[str, str]:
