@@ -19,6 +19,15 @@ from pizza_game.schema import empty_rejected
 HOUR_NS = 3_600 * 1_000_000_000
 
 
+def source_labels(real_share: pd.Series | np.ndarray) -> np.ndarray:
+    """What rows rest on, from their share of real orders: "real" (all), "mock" (none), "mixed",
+    None where there is no share (no orders). The dashboard's and QuickSight's ``data_source``."""
+    share = pd.to_numeric(pd.Series(np.asarray(real_share, dtype=object)), errors="coerce").to_numpy(dtype="float64")
+    labels = np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")).astype(object)
+    labels[np.isnan(share)] = None
+    return labels
+
+
 def to_ns(timestamps: pd.Series) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds since the epoch."""
     naive = pd.Series(timestamps).astype("datetime64[ns, UTC]").dt.tz_localize(None)

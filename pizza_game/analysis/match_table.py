@@ -12,8 +12,9 @@ confidence intervals) are in correlation_results.csv, over the slots whose ``use
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from pizza_game.model import source_labels
 
 MATCH_INFO = ("match_id", "competition", "home_team", "away_team", "kickoff_at")
 LEADING = (
@@ -33,14 +34,6 @@ LEADING = (
 )
 
 
-def data_source(real_share: pd.Series) -> np.ndarray:
-    """"real" (every order real), "mock" (none), "mixed", or "" where there were no orders."""
-    share = pd.to_numeric(real_share, errors="coerce").to_numpy(dtype="float64")
-    return np.select(
-        [share >= 1.0, share <= 0.0, np.isfinite(share)], ["real", "mock", "mixed"], ""
-    ).astype(object)
-
-
 def match_table(
     match_windows: pd.DataFrame, matches: pd.DataFrame, excluded: pd.DataFrame
 ) -> pd.DataFrame:
@@ -53,7 +46,7 @@ def match_table(
     rows = rows.merge(info, on="match_id", how="left")
     if "anomaly" not in rows:
         rows["anomaly"] = pd.Series(pd.NA, index=rows.index, dtype="boolean")
-    rows["source"] = data_source(rows["real_share"])
+    rows["source"] = source_labels(rows["real_share"])
     left_out = excluded.assign(match_id=excluded["match_id"].astype(str))[
         [*MATCH_INFO, "excluded_reason"]
     ].rename(columns={"excluded_reason": "unused_reason"})

@@ -17,8 +17,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from pizza_game.analysis.baseline import DAY_TYPE, SOURCE_DAY_TYPE, SOURCE_WEEKDAY, Baseline
 from pizza_game.analysis.timeline import Timeline
+from pizza_game.model import HOUR_NS
 
-HOUR_NS = 3_600_000_000_000
 NEIGHBOUR_DAYS = 14
 MIN_NEIGHBOURS = 7
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS, OVERLAY_PRIORITY
-from pizza_game.model import MergedDay
+from pizza_game.model import MergedDay, source_labels
 
 DASHBOARD_DAYS = 30
 
@@ -57,13 +57,6 @@ DASHBOARD_COLUMNS: dict[str, str] = {
 }
 
 
-def data_source(real_share: pd.Series | np.ndarray) -> np.ndarray:
-    share = np.asarray(real_share, dtype="float64")
-    labels = np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")).astype(object)
-    labels[np.isnan(share)] = None
-    return labels
-
-
 def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
     """Orders per hour and region with the match overlay (the 15-minute bins summed per hour)."""
     series = pd.concat([d.series for d in days], ignore_index=True)
@@ -99,7 +92,7 @@ def build_dashboard_data(
     frames = [_kpis(summary), _window_lifts(summary)]
     if recent:
         series = hourly_series(recent)
-        frames.append(series.assign(record_type="orders", metric="orders", data_source=data_source(series["real_share"])))
+        frames.append(series.assign(record_type="orders", metric="orders", data_source=source_labels(series["real_share"])))
     frames.append(_match_windows(match_windows, matches, first, as_of + pd.Timedelta(days=1)))
     table = pd.concat([f for f in frames if len(f)], ignore_index=True)
     table["as_of"] = f"{as_of:%Y-%m-%d}"
@@ -126,7 +119,7 @@ def _kpis(summary: dict) -> pd.DataFrame:
         record_type="kpi", region=ALL_REGIONS, real_share=real_share
     )
     table["value"] = pd.to_numeric(table["value"], errors="coerce")
-    table["data_source"] = data_source(table["real_share"])
+    table["data_source"] = source_labels(table["real_share"])
     return table
 
 
@@ -146,7 +139,7 @@ def _window_lifts(summary: dict) -> pd.DataFrame:
             "ci_high": pd.to_numeric(lifts["ci_high"], errors="coerce"),
             "significant": lifts["significant"].astype("boolean"),
             "real_share": pd.to_numeric(lifts["real_share"], errors="coerce"),
-            "data_source": data_source(pd.to_numeric(lifts["real_share"], errors="coerce")),
+            "data_source": source_labels(pd.to_numeric(lifts["real_share"], errors="coerce")),
         }
     )
 
@@ -178,7 +171,7 @@ def _match_windows(match_windows: pd.DataFrame, matches: pd.DataFrame, start: pd
             **{c: _column(rows, c, "float64") for c in ("anomaly_p", "anomaly_p_adjusted")},
             "unused_reason": _column(rows, "unused_reason", object),
             "real_share": rows["real_share"].astype(float),
-            "data_source": data_source(rows["real_share"]),
+            "data_source": source_labels(rows["real_share"]),
         }
     )
 

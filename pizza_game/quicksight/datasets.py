@@ -24,10 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.model import source_labels
 from pizza_game.storage.codecs import to_csv
 
 DATETIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
@@ -269,12 +269,6 @@ def _match_windows(dashboard: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     )
 
 
-def data_source(real_share: float | None) -> str | None:
-    if real_share is None or np.isnan(real_share):
-        return None
-    return "real" if real_share >= 1.0 else "mock" if real_share <= 0.0 else "mixed"
-
-
 def _lift_sentence(w: dict) -> str:
     if w.get("lift") is None or w.get("ci_low") is None or w.get("ci_high") is None:
         return f"Orders {w.get('meaning', w['window'])}: not enough information to measure a lift."
@@ -294,7 +288,7 @@ def _lift_by_window(summary: dict, day: pd.Timestamp) -> pd.DataFrame:
                 "as_of": day,
                 "significant": bool(w.get("significant")),
                 "significance": "significant" if w.get("significant") else "not significant",
-                "data_source": data_source(w.get("real_share")),
+                "data_source": source_labels(pd.Series([w.get("real_share")]))[0],
             }
             for w in lifts
         ],
