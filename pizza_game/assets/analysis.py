@@ -6,8 +6,8 @@ import pandas as pd
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.match_table import match_table
 from pizza_game.analysis.summary import anomaly_lines, rejected_rows
+from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.assets.metadata import preview
-from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.model import MergedDay, Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.resources.analysis_settings import AnalysisSettings

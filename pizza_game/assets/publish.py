@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from pizza_game.assets.checks import MANIFEST_VALID, check_result
-from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.model import Stamped
 from pizza_game.quality import Verdict, manifest_verdict
 from pizza_game.quicksight.datasets import DATASETS, PRIMARY, build_datasets

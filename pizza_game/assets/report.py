@@ -5,7 +5,7 @@ import posixpath
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
 from pizza_game.resources.analysis_settings import AnalysisSettings
