@@ -8,7 +8,7 @@ import dagster as dg
 
 from pizza_game import settings
 from pizza_game.assets.analysis import correlation_analysis
-from pizza_game.assets.checks import FRESHNESS_CHECKS
+from pizza_game.assets.freshness import FRESHNESS_CHECKS
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
 from pizza_game.assets.raw_matches import raw_matches
