@@ -15,6 +15,9 @@ import pandas as pd
 
 from pizza_game.schema import empty_rejected
 
+# An hour in the unit of ``to_ns``.
+HOUR_NS = 3_600 * 1_000_000_000
+
 
 def to_ns(timestamps: pd.Series) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds since the epoch."""

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "pizza_game.model",
             "pizza_game.schema",
+            "pizza_game.normalize",
             "pizza_game.settings",
             "pizza_game.team_names",
             "pizza_game.progress",

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from pizza_game.normalize.orders import normalize_orders
 from pizza_game.quality import (
     Volumes,
     freshness_verdict,
@@ -17,7 +18,7 @@ from pizza_game.quality import (
     unique_ids_verdict,
     volumes_by_slot,
 )
-from pizza_game.schema import ORDER_COLUMNS, normalize_orders
+from pizza_game.schema import ORDER_COLUMNS
 
 NOW = pd.Timestamp("2024-10-15T14:30Z")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pizza_game.schema import normalize_matches
+from pizza_game.normalize.matches import normalize_matches
 
 RECORDS = pd.DataFrame(
     {

@@ -4,39 +4,40 @@ Each *unit* of a scale is tested, per region row, against an expectation and a n
 (NB2) overdispersion fitted on clean units of the same scale (``counts.py``):
 
 - **hour**: whole UTC hours with raw data; expected = the baseline (the day's own level x the
-  weekday/time-of-day profile). Dispersion from hours that touch no match window. A day-long
-  surge is absorbed by the day's level and shows at the day scale instead.
+  weekday/time-of-day profile). Dispersion from hours that touch no match window. A day-long surge
+  is absorbed by the day's level and shows at the day scale instead.
 - **window**: every distinct match window (slot) of every kind; observed and expected as in the
   per-match table. Dispersion from the slots' reference spans (the same wall-clock spans on clean
   days, measured the same way), per window kind.
 - **day**: local days with at least half a day's bins covered; expected = the neighbour level
   (``scales.py``: median level of the days within two weeks) x the day's profile over its covered
-  bins. Dispersion from days that touch no match window or, where larger, from all tested days
-  of the same day type (weekday / weekend; ``_day_dispersion``). The weekday factor in that profile is
-  one estimate shared by all days of its weekday; its variance (``_weekday_variance``) is added to
-  every day of the weekday, which matters for Saturdays and Sundays, whose levels rest on the few
-  hours without football.
+  bins. Dispersion from days that touch no match window or, where larger, from all tested days of
+  the same day type (weekday / weekend; ``anomaly_days._day_dispersion``). The weekday factor in
+  that profile is one estimate shared by all days of its weekday; its variance
+  (``anomaly_days._weekday_variance``) is added to every day of the weekday, which matters for
+  Saturdays and Sundays, whose levels rest on the few hours without football.
 
-Enough information or no test (all scales): an hour is tested only when every profile cell it touches rests on
-at least ``MIN_PROFILE_DAYS`` match-free days (its own weekday, or its day type where the
-baseline fell back); with fewer, leaving the hour out of its own fit leaves almost nothing (two
-weeks of data: one other day). An hour, window or day whose profile is borrowed from all days (no
-match-free bin of its weekday or day type at that time; Saturday afternoons in two weeks of the
-season) is not tested: its expectation is a guess of the shape, and a 14-day world without
-effects would flag every weekend lunch. The window scale of a window kind and the day scale are tested
-only with at least ``min_reference_days`` match-free reference days (``AnalysisConfig``, the rule
-the lift tests use; reference spans at the window's time of day, or days that touch no match
-window): the dispersion rests on them. Below it the scale is not tested and ``not_run`` (the
-summary's ``by_scale[scale]["not_tested"]``) says what is missing, e.g. "needs at least 8
-match-free reference days at the window's time of day; this range has 2".
+Enough information or no test (all scales): an hour is tested only when every profile cell it
+touches rests on at least ``anomaly_hours.MIN_PROFILE_DAYS`` match-free days (its own weekday, or
+its day type where the baseline fell back); with fewer, leaving the hour out of its own fit leaves
+almost nothing (two weeks of data: one other day). An hour, window or day whose profile is borrowed
+from all days (no match-free bin of its weekday or day type at that time; Saturday afternoons in two
+weeks of the season) is not tested: its expectation is a guess of the shape, and a 14-day world
+without effects would flag every weekend lunch. The window scale of a window kind and the day scale
+are tested only with at least ``min_reference_days`` match-free reference days (``AnalysisConfig``,
+the rule the lift tests use; reference spans at the window's time of day, or days that touch no
+match window): the dispersion rests on them. Below it the scale is not tested and ``not_run`` (the
+summary's ``by_scale[scale]["not_tested"]``) says what is missing, e.g. "needs at least 8 match-free
+reference days at the window's time of day; this range has 2".
 
 An expectation fitted without the unit is itself uncertain: the relative variance of its profile
 (about 1 / the clean orders behind each profile cell) and of its day level (1 / the day's clean
-orders) is added to the unit's dispersion (``_relative_variance``), and removed from the moment
-estimate of the dispersion. This matters for match time: a Saturday 15:00 profile cell rests on
-the few Saturdays without football. Clean hours took part in the fit of their own expectation, so
-they are judged against the fit without them (``_left_out``). Without both, a world without
-effects puts about twice its time share of hour candidates and of day candidates in match time.
+orders) is added to the unit's dispersion (``anomaly_units.relative_variance``), and removed from
+the moment estimate of the dispersion. This matters for match time: a Saturday 15:00 profile cell
+rests on the few Saturdays without football. Clean hours took part in the fit of their own
+expectation, so they are judged against the fit without them (``anomaly_hours._left_out``). Without
+both, a world without effects puts about twice its time share of hour candidates and of day
+candidates in match time.
 
 The p-value is two-sided (2 x the smaller NB tail, capped at 1): unusually many orders and
 unusually few are both anomalies (``direction`` says which). The dispersion is an estimate, so the
@@ -59,56 +60,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.baseline import (
-    CONTAMINATING_WINDOWS,
-    DAY_TYPE,
-    SOURCE_ALL_DAYS,
-    Baseline,
-    touched_bins,
-)
-from pizza_game.analysis.counts import dispersion, studentised_p, two_sided_p
-from pizza_game.analysis.scales import (
-    clean_orders_per_day,
-    hour_of_bin,
-    neighbour_expected_per_bin,
-    profile_days_per_bin,
-    profile_orders_per_bin,
-    sum_by,
-)
+from pizza_game.analysis.anomaly_days import day_tests
+from pizza_game.analysis.anomaly_hours import hour_tests
+from pizza_game.analysis.anomaly_units import TEST_COLUMNS, concat_tests
+from pizza_game.analysis.anomaly_windows import window_tests
+from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touched_bins
 from pizza_game.analysis.slots import Spans
 from pizza_game.analysis.stats import benjamini_hochberg
 from pizza_game.analysis.timeline import Timeline
 
 SCALES = ("hour", "window", "day")
-MIN_DAY_COVERAGE = 0.5
 LISTED = 10
-# An hour is judged against its profile fitted without it: with fewer days behind a profile cell
-# the left-out cell rests on one other day (a 14-day world without effects then flags a night hour
-# at +329 %, adjusted p 0.011). More is not required: a season's match-time cells rest on its
-# handful of Saturdays without football, and their variance is carried (``_profile_variance``).
-MIN_PROFILE_DAYS = 3
-BORROWED = (
-    "their time-of-day profile has no match-free day of the same weekday or day type "
-    "(it would be borrowed from all days)"
-)
-TEST_COLUMNS = (
-    "scale",
-    "start",
-    "end",
-    "region",
-    "window",
-    "slot",
-    "observed",
-    "expected",
-    "lift",
-    "dispersion",
-    "p_value",
-    "p_adjusted",
-    "anomaly",
-    "direction",
-    "real_orders",
-    "in_match_window",
-)
 ANOMALY_COLUMNS = (*TEST_COLUMNS, "real_share", "source", "windows")
 METHOD = (
     "two-sided negative binomial test of observed vs expected orders, dispersion fitted on clean "
@@ -181,15 +143,13 @@ def find_anomalies(
     """Test every unit of every scale (see module docstring); ``bounds``: match_id, window, *_ns."""
     proper = bounds[bounds["window"].isin(CONTAMINATING_WINDOWS)]
     in_window = touched_bins(timeline, proper["start_ns"].to_numpy(), proper["end_ns"].to_numpy())
-    windows, windows_not_run = _window_tests(
+    windows, windows_not_run = window_tests(
         match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
     )
-    days, days_not_run = _day_tests(timeline, baseline, in_window, regions, min_reference_days)
-    hours, hours_not_run = _hour_tests(timeline, baseline, in_window, regions)
+    days, days_not_run = day_tests(timeline, baseline, in_window, regions, min_reference_days)
+    hours, hours_not_run = hour_tests(timeline, baseline, in_window, regions)
     frames = [hours, windows, days]
-    tests = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames
-    ) else _empty(TEST_COLUMNS)
+    tests = concat_tests([f for f in frames if len(f)])
     tests["p_adjusted"] = np.nan
     for scale in SCALES:
         of_scale = (tests["scale"] == scale).to_numpy()
@@ -216,383 +176,6 @@ def find_anomalies(
         alpha=alpha,
         not_run=hours_not_run + windows_not_run + days_not_run,
     )
-
-
-def _unit_frame(
-    scale, start_ns, end_ns, region, observed, expected, real, phi, in_window, df, **extra
-):
-    """One scale's tested units; p = the larger of the NB p-value and the studentised one with
-    ``df`` (the units the dispersion was fitted on, minus one): the dispersion is estimated."""
-    n = len(observed)
-    lift = np.divide(observed, expected, out=np.full(n, np.nan), where=expected > 0) - 1.0
-    return pd.DataFrame(
-        {
-            "scale": scale,
-            "start": pd.to_datetime(np.asarray(start_ns, dtype="int64"), utc=True),
-            "end": pd.to_datetime(np.asarray(end_ns, dtype="int64"), utc=True),
-            "region": region,
-            "window": extra.get("window", ""),
-            "slot": extra.get("slot", ""),
-            "observed": observed,
-            "expected": expected,
-            "lift": lift,
-            "dispersion": phi,
-            "p_value": np.fmax(
-                two_sided_p(observed, expected, phi), studentised_p(observed, expected, phi, df)
-            ),
-            "direction": np.where(observed >= expected, "high", "low"),
-            "real_orders": real,
-            "in_match_window": np.asarray(in_window, dtype=bool),
-        }
-    )
-
-
-def _hour_tests(timeline, baseline, in_window, regions):
-    """Hour-scale tests, and the hours not tested (borrowed profile, too few days behind it)."""
-    hour, n_hours = hour_of_bin(timeline)
-    not_run: list[dict] = []
-    if n_hours == 0:
-        return _empty(TEST_COLUMNS), not_run
-    bins = np.bincount(hour, minlength=n_hours)
-    borrowed = np.bincount(hour, _borrowed(timeline, baseline).astype("float64"), n_hours) > 0
-    days_bins = np.where(timeline.covered, profile_days_per_bin(timeline, baseline), np.inf)
-    days_behind = np.full(n_hours, np.inf)
-    np.minimum.at(days_behind, hour, days_bins)
-    few = ~borrowed & (days_behind < MIN_PROFILE_DAYS)
-    covered = np.bincount(hour, timeline.covered.astype("float64"), n_hours) == bins
-    clean = np.bincount(hour, baseline.clean.astype("float64"), n_hours) == bins
-    touched = np.bincount(hour, in_window.astype("float64"), n_hours) > 0
-    expected_bins = baseline.expected_per_bin(timeline)
-    expected = sum_by(hour, n_hours, expected_bins)
-    observed = sum_by(hour, n_hours, timeline.orders)
-    real = sum_by(hour, n_hours, timeline.real)
-    first_bin = np.searchsorted(hour, np.arange(n_hours))
-    behind = profile_orders_per_bin(timeline, baseline)
-    profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
-    profile_var = sum_by(
-        hour, n_hours, _profile_variance(baseline.profile_per_bin(timeline), behind)
-    )
-    day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
-    relative_var = _relative_variance(profile_var, profile, day_orders)
-    # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
-    left_out = _left_out(
-        timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders
-    )
-    expected = np.where(clean[None, :], left_out, expected)
-    start = timeline.start_ns + first_bin * timeline.bin_ns
-    end = start + bins * timeline.bin_ns
-    frames = []
-    for r in regions:
-        tested = covered & np.isfinite(expected[r]) & (expected[r] > 0)
-        if (tested & borrowed).any():
-            not_run.append(
-                _not_run("hour", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
-            )
-        tested &= ~borrowed
-        if (tested & few).any():
-            most = int(days_behind[tested & few].max())
-            not_run.append(
-                _not_run(
-                    "hour",
-                    "",
-                    timeline.regions[r],
-                    int((tested & few).sum()),
-                    f"needs at least {MIN_PROFILE_DAYS} match-free days of the same weekday "
-                    f"at the hour's time of day behind its profile; this range has at most {most}",
-                )
-            )
-        tested &= ~few
-        fit = tested & clean
-        phi = dispersion(observed[r, fit], expected[r, fit], relative_var[r, fit])
-        unit_phi = phi + relative_var[r]
-        frames.append(
-            _unit_frame(
-                "hour",
-                start[tested],
-                end[tested],
-                timeline.regions[r],
-                observed[r, tested],
-                expected[r, tested],
-                real[r, tested],
-                unit_phi[tested],
-                touched[tested],
-                int(fit.sum()) - 1,
-            )
-        )
-    return pd.concat(frames, ignore_index=True), not_run
-
-
-def _day_tests(timeline, baseline, in_window, regions, min_reference_days):
-    """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
-    n_days = timeline.n_days
-    not_run: list[dict] = []
-    if n_days == 0:
-        return _empty(TEST_COLUMNS), not_run
-    day = timeline.day
-    covered = timeline.covered
-    bins = np.bincount(day, minlength=n_days)
-    # Against a whole local day: a day cut by the range's edge (the hour after local midnight
-    # before a UTC end) is not a day.
-    coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.slots_per_day
-    borrowed = np.bincount(day, _borrowed(timeline, baseline).astype("float64"), n_days) > 0
-    touched = np.bincount(day, in_window.astype("float64"), n_days) > 0
-    neighbour = neighbour_expected_per_bin(timeline, baseline)
-    expected = sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0))
-    profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
-    outside_fit = covered & ~baseline.clean
-    variance_bins = _profile_variance(profile_bins, profile_orders_per_bin(timeline, baseline))
-    relative_var = _relative_variance(
-        sum_by(day, n_days, variance_bins * outside_fit[None, :]),
-        sum_by(day, n_days, np.nan_to_num(profile_bins)),
-        np.zeros((len(timeline.regions), n_days)),
-    ) + _weekday_variance(timeline, baseline)
-    observed = sum_by(day, n_days, timeline.orders)
-    real = sum_by(day, n_days, timeline.real)
-    day_type = DAY_TYPE[timeline.day_weekday(np.arange(n_days))]
-    first_bin = np.searchsorted(day, np.arange(n_days))
-    start = timeline.start_ns + first_bin * timeline.bin_ns
-    end = start + bins * timeline.bin_ns
-    frames = []
-    for r in regions:
-        tested = (coverage >= MIN_DAY_COVERAGE) & np.isfinite(expected[r]) & (expected[r] > 0)
-        if (tested & borrowed).any():
-            not_run.append(
-                _not_run("day", "", timeline.regions[r], int((tested & borrowed).sum()), BORROWED)
-            )
-        tested &= ~borrowed
-        clean = tested & ~touched
-        if clean.sum() < min_reference_days:
-            not_run.append(
-                _not_run(
-                    "day",
-                    "",
-                    timeline.regions[r],
-                    int(tested.sum()),
-                    f"needs at least {min_reference_days} match-free reference days with a "
-                    f"neighbour level; this range has {int(clean.sum())}",
-                )
-            )
-            continue
-        phi, df = _day_dispersion(
-            observed[r], expected[r], relative_var[r], tested, clean, day_type
-        )
-        frames.append(
-            _unit_frame(
-                "day",
-                start[tested],
-                end[tested],
-                timeline.regions[r],
-                observed[r, tested],
-                expected[r, tested],
-                real[r, tested],
-                phi[tested] + relative_var[r, tested],
-                touched[tested],
-                df[tested],
-            )
-        )
-    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
-
-
-def _window_tests(
-    match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
-) -> tuple[pd.DataFrame, list[dict]]:
-    """Window-scale tests, and the window kinds not tested (too few reference days) and why."""
-    not_run: list[dict] = []
-    if len(match_windows) == 0:
-        return _empty(TEST_COLUMNS), not_run
-    slots = match_windows.drop_duplicates(["window", "slot", "region"])
-    covered = timeline.covered[None, :]
-    profile_prefix = _prefix(np.nan_to_num(baseline.profile_per_bin(timeline)) * covered)
-    variance_prefix = _prefix(
-        _profile_variance(
-            baseline.profile_per_bin(timeline), profile_orders_per_bin(timeline, baseline)
-        )
-        * covered
-    )
-    day_prefix = _prefix(clean_orders_per_day(timeline, baseline))
-    borrowed_prefix = _prefix(_borrowed(timeline, baseline)[None, :].astype("float64"))[0]
-    frames = []
-    for r in regions:
-        region = timeline.regions[r]
-        for kind, refs in references.items():
-            rows = slots[(slots["window"] == kind) & (slots["region"] == region)]
-            expected = rows["expected"].to_numpy(dtype="float64")
-            tested = np.isfinite(expected) & (expected > 0)
-            tested &= rows["coverage"].to_numpy() >= min_coverage - 1e-12
-            b0, b1 = _bin_range(timeline, rows)
-            borrowed = borrowed_prefix[b1] - borrowed_prefix[b0] > 0
-            if (tested & borrowed).any():
-                not_run.append(_not_run("window", kind, region, int((tested & borrowed).sum()), BORROWED))
-            tested &= ~borrowed
-            if not tested.any():
-                continue
-            rows = rows[tested]
-            usable = np.isfinite(refs.expected[r]) & (refs.expected[r] > 0)
-            usable &= refs.coverage >= min_coverage - 1e-12
-            reference_days = len(np.unique(refs.first_day[usable]))
-            if reference_days < min_reference_days:
-                not_run.append(
-                    _not_run(
-                        "window",
-                        kind,
-                        region,
-                        len(rows),
-                        f"needs at least {min_reference_days} match-free reference days at the "
-                        f"window's time of day; this range has {reference_days}",
-                    )
-                )
-                continue
-            phi = dispersion(refs.observed[r, usable], refs.expected[r, usable])
-            observed = rows["observed"].to_numpy(dtype="float64")
-            x0, x1 = _bin_range(timeline, rows)
-            first_day = timeline.day[np.minimum(x0, timeline.n_bins - 1)]
-            last_day = timeline.day[np.maximum(x1 - 1, 0)]
-            relative_var = _relative_variance(
-                variance_prefix[r, x1] - variance_prefix[r, x0],
-                profile_prefix[r, x1] - profile_prefix[r, x0],
-                day_prefix[r, last_day + 1] - day_prefix[r, first_day],
-            )
-            frames.append(
-                _unit_frame(
-                    "window",
-                    rows["start"].astype("int64").to_numpy(),
-                    rows["end"].astype("int64").to_numpy(),
-                    region,
-                    observed,
-                    rows["expected"].to_numpy(dtype="float64"),
-                    np.nan_to_num(rows["real_share"].to_numpy(dtype="float64")) * observed,
-                    phi + relative_var,
-                    kind in CONTAMINATING_WINDOWS,
-                    int(usable.sum()) - 1,
-                    window=kind,
-                    slot=rows["slot"].to_numpy(),
-                )
-            )
-    return (pd.concat(frames, ignore_index=True) if frames else _empty(TEST_COLUMNS)), not_run
-
-
-def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
-    """[day]: the day dispersion and its degrees of freedom (fitted units - 1) for every day.
-
-    The dispersion fitted on the match-free days (mostly Monday-Thursday), or, when larger, the
-    one fitted on every tested day of the same day type (``DAY_TYPE``: weekday or weekend, match
-    days included): an error of the expectation shared by the days of a type (the weekend's
-    weekday factor and profile, which rest on the few hours without football) is invisible in the
-    spread of match-free weekdays but is part of every weekend day's (O - E)^2. The robust loop
-    sets a surging day aside, so a single anomaly does not widen its own type's dispersion.
-    """
-    phi_clean = dispersion(observed[clean], expected[clean], relative_var[clean])
-    phi = np.full(len(observed), phi_clean)
-    df = np.full(len(observed), int(clean.sum()) - 1)
-    for kind in np.unique(day_type[tested]):
-        of_type = tested & (day_type == kind)
-        if of_type.sum() < 2:
-            continue
-        phi_type = dispersion(observed[of_type], expected[of_type], relative_var[of_type])
-        if phi_type > phi_clean:
-            phi[day_type == kind] = phi_type
-            df[day_type == kind] = int(of_type.sum()) - 1
-    return phi, df
-
-
-def _borrowed(timeline: Timeline, baseline: Baseline) -> np.ndarray:
-    """Covered bins whose profile cell is borrowed from all days (no match-free bin of their
-    weekday or day type at that time of day): a guess of the shape, not an estimate of it."""
-    return timeline.covered & (baseline.source_per_bin(timeline) >= SOURCE_ALL_DAYS)
-
-
-def _not_run(scale: str, window: str, region: str, units: int, reason: str) -> dict:
-    return {"scale": scale, "window": window, "region": region, "units": units, "reason": reason}
-
-
-def _weekday_variance(timeline: Timeline, baseline: Baseline) -> np.ndarray:
-    """[region, day]: relative variance of the day's weekday factor, one error shared by every day
-    of that weekday in the horizon, so a day compared with its neighbours carries it in full.
-
-    The neighbour level is weekday-free; the day's weekday factor comes back through its profile.
-    The factor is the mean of its weekday's levels (``baseline.weekday_scale_variance``: the spread
-    of that mean), and those levels are fitted on the profile of the weekday's clean hours, itself
-    estimated once for all the weekday's days: relative variance about 1 / the weekday's clean
-    orders, times the share of its orders outside clean time (0 for a weekday that is all clean,
-    whose profile is normalised on the whole day). A Saturday with football most of the day gets
-    both; the day dispersion, fitted on days without matches (mostly Monday-Thursday), sees
-    neither, and without them a world without effects puts about twice their share of time of
-    its day candidates on match days.
-    """
-    n_regions = len(timeline.regions)
-    day_weekday = timeline.day_weekday(np.arange(timeline.n_days))
-    if baseline.scale_variance is None:
-        return np.zeros((n_regions, timeline.n_days))
-    covered = timeline.covered
-    weekday = timeline.weekday[covered]
-    orders = timeline.orders[:, covered]
-    clean = baseline.clean[covered]
-    total = sum_by(weekday, 7, orders)
-    clean_total = sum_by(weekday[clean], 7, orders[:, clean])
-    outside = np.divide(total - clean_total, total, out=np.zeros(total.shape), where=total > 0)
-    profile_part = np.divide(
-        outside, clean_total, out=np.zeros(total.shape), where=clean_total > 0
-    )
-    return (baseline.scale_variance + profile_part)[:, day_weekday]
-
-
-def _relative_variance(profile_var, profile, day_orders) -> np.ndarray:
-    """Relative variance of an expected count fitted out of sample: profile part + level part.
-
-    expected = level x sum(profile); the profile cells rest on their clean orders
-    (``scales.profile_variance_per_bin``), the level on the day's clean orders. Added to the
-    unit's NB dispersion, so a unit whose expectation is itself uncertain (a Saturday afternoon
-    whose profile rests on the few Saturdays without football) is judged with that uncertainty.
-    Units that took part in the fit (clean ones) do not get it.
-    """
-    profile_part = np.divide(
-        profile_var, profile**2, out=np.zeros_like(profile), where=profile > 0
-    )
-    level_part = np.divide(1.0, day_orders, out=np.zeros_like(profile), where=day_orders > 0)
-    return profile_part + level_part
-
-
-def _profile_variance(profile: np.ndarray, behind: np.ndarray) -> np.ndarray:
-    """profile^2 / orders behind it per bin: summed over a span and divided by the span's profile
-    squared, the relative variance the profile adds to the span's expected count."""
-    usable = (behind > 0) & np.isfinite(profile)
-    return np.divide(profile**2, behind, out=np.zeros(profile.shape), where=usable)
-
-
-def _left_out(timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders):
-    """Expected orders of each hour refitted without the hour itself (for clean hours).
-
-    level and profile cells are ratios of clean orders to clean expected weight, so leaving the
-    hour out scales the level by (L - O) / (L - E) over the day's clean orders L and each bin's
-    profile cell by (N - o) / (N - e) over the orders N behind it.
-    """
-    o_bins = timeline.orders
-    e_bins = np.nan_to_num(expected_bins)
-    cell = np.divide(
-        behind - o_bins, behind - e_bins, out=np.ones(o_bins.shape), where=behind - e_bins > 0
-    )
-    per_hour = sum_by(hour, n_hours, e_bins * np.clip(cell, 0.0, None))
-    level = np.divide(
-        day_orders - observed,
-        day_orders - expected,
-        out=np.ones(observed.shape),
-        where=day_orders - expected > 0,
-    )
-    return per_hour * np.clip(level, 0.0, None)
-
-
-def _bin_range(timeline: Timeline, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The whole bins [x0, x1) that windows touch."""
-    x0 = np.floor(timeline.position(rows["start"].astype("int64").to_numpy()))
-    x1 = np.ceil(timeline.position(rows["end"].astype("int64").to_numpy()))
-    return (
-        np.clip(x0, 0, timeline.n_bins).astype("int64"),
-        np.clip(x1, 0, timeline.n_bins).astype("int64"),
-    )
-
-
-def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
 
 
 def _labels(flagged: pd.DataFrame, proper: pd.DataFrame, match_windows: pd.DataFrame) -> list:
@@ -634,14 +217,3 @@ def _describe(row) -> dict:
     }
 
 
-def _empty(columns) -> pd.DataFrame:
-    table = pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    return table.astype(
-        {
-            "start": "datetime64[ns, UTC]",
-            "end": "datetime64[ns, UTC]",
-            "anomaly": bool,
-            "in_match_window": bool,
-        },
-        errors="ignore",
-    )

@@ -97,40 +97,28 @@ def fit_baseline(
         n_regions, n_cells
     )
     cell_seen = np.bincount(cell, minlength=n_cells) > 0
-    day_seen = np.bincount(day, minlength=n_days) > 0
 
-    profile = np.where(cell_seen, 1.0, 0.0)[None, :].repeat(n_regions, axis=0)
-    level = np.zeros((n_regions, n_days))
-    iterations = 0
-    while iterations < max_iterations:
-        iterations += 1
-        day_weight = np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
+    def day_weight(profile: np.ndarray) -> np.ndarray:
+        """[region, day]: the profile summed over each day's clean bins."""
+        return np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
             n_regions, n_days
         )
-        level = _ratio(day_total, day_weight)
-        cell_weight = np.bincount(cell_key, level[rows, day].ravel(), n_regions * n_cells).reshape(
+
+    def cell_weight(level: np.ndarray) -> np.ndarray:
+        """[region, cell]: the level summed over each profile cell's clean bins."""
+        return np.bincount(cell_key, level[rows, day].ravel(), n_regions * n_cells).reshape(
             n_regions, n_cells
         )
-        updated = _normalise(_ratio(cell_total, cell_weight), cell_seen, n_slots)
-        change = np.max(np.abs(updated - profile), initial=0.0)
-        profile = updated
-        if change <= tolerance * max(np.max(profile, initial=0.0), 1.0):
-            break
-    day_weight = np.bincount(day_key, profile[rows, cell].ravel(), n_regions * n_days).reshape(
-        n_regions, n_days
-    )
-    level = np.where(day_seen, _ratio(day_total, day_weight), np.nan)
-    scale = weekday_scale(level, timeline.day_weekday(np.arange(n_days)))
-    scale_variance = weekday_scale_variance(level, timeline.day_weekday(np.arange(n_days)))
-    level = level / scale[:, timeline.day_weekday(np.arange(n_days))]
-    profile = (profile.reshape(n_regions, 7, n_slots) * scale[:, :, None]).reshape(
-        n_regions, n_cells
-    )
 
-    cell_weight = np.bincount(cell_key, level[rows, day].ravel(), n_regions * n_cells).reshape(
-        n_regions, n_cells
+    profile, iterations = _alternate(
+        day_total, cell_total, cell_seen, n_slots, day_weight, cell_weight, tolerance, max_iterations
     )
-    full, source = _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots)
+    day_seen = np.bincount(day, minlength=n_days) > 0
+    level = np.where(day_seen, _ratio(day_total, day_weight(profile)), np.nan)
+    level, profile, scale_variance = _weekday_free(
+        level, profile, timeline.day_weekday(np.arange(n_days)), n_slots
+    )
+    full, source = _with_fallback(profile, cell_total, cell_weight(level), cell_seen, n_slots)
     return Baseline(
         clean=clean,
         level=level,
@@ -139,6 +127,38 @@ def fit_baseline(
         iterations=iterations,
         scale_variance=scale_variance,
     )
+
+
+def _weekday_free(
+    level: np.ndarray, profile: np.ndarray, weekdays: np.ndarray, n_slots: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The levels with their weekday factor (``weekday_scale``) moved into the profile, and the
+    factors' variance (``weekday_scale_variance``)."""
+    scale = weekday_scale(level, weekdays)
+    scale_variance = weekday_scale_variance(level, weekdays)
+    n_regions = len(profile)
+    profile = (profile.reshape(n_regions, 7, n_slots) * scale[:, :, None]).reshape(
+        n_regions, 7 * n_slots
+    )
+    return level / scale[:, weekdays], profile, scale_variance
+
+
+def _alternate(
+    day_total, cell_total, cell_seen, n_slots, day_weight, cell_weight, tolerance, max_iterations
+) -> tuple[np.ndarray, int]:
+    """The profile [region, cell] after alternating level and profile fits until it changes by
+    at most ``tolerance`` (relative), and the iterations it took."""
+    profile = np.where(cell_seen, 1.0, 0.0)[None, :].repeat(len(day_total), axis=0)
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
+        level = _ratio(day_total, day_weight(profile))
+        updated = _normalise(_ratio(cell_total, cell_weight(level)), cell_seen, n_slots)
+        change = np.max(np.abs(updated - profile), initial=0.0)
+        profile = updated
+        if change <= tolerance * max(np.max(profile, initial=0.0), 1.0):
+            break
+    return profile, iterations
 
 
 def weekday_scale(level: np.ndarray, weekday: np.ndarray) -> np.ndarray:

@@ -30,11 +30,10 @@ from pizza_game.analysis.windows import (
     sum_in_windows,
     window_bounds,
 )
-from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, to_ns
+from pizza_game.model import HOUR_NS, SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, to_ns
 from pizza_game.schema import coerce
 
 BIN_MINUTES = 15
-HOUR_NS = 3_600 * 1_000_000_000
 ALL_REGIONS = "ALL"
 OVERLAY_PRIORITY = ("during", "pre", "post")
 
@@ -78,7 +77,7 @@ def merge_day(
     """
     day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
     day_ns = day.value
-    bin_ns = bin_minutes * 60 * 1_000_000_000
+    bin_ns = bin_minutes * MINUTE_NS
     n_bins = 24 * 60 // bin_minutes
     hours_ns = np.unique(to_ns(pd.Series(hours_present))) if len(hours_present) else np.array([], dtype="int64")
 

@@ -189,7 +189,24 @@ def build_slots(
         else (pairs, np.zeros(0, dtype="int64"))
     )
     spans = meter.measure(distinct[:, 0], distinct[:, 1])
-    timeline = meter.timeline
+    days, key, distinct_keys = _slot_keys(meter.timeline, distinct)
+    stratum, kind, references, reference_stratum = _choose_references(
+        meter, days, key, distinct_keys, baseline_weeks
+    )
+    matched, reference_matched = _matched_expected(
+        meter, spans, stratum, references, reference_stratum
+    )
+    slots = WindowSlots(
+        window, spans, key, stratum, kind, references, reference_stratum, matched, reference_matched
+    )
+    return slots, slot_of_window
+
+
+def _slot_keys(
+    timeline: Timeline, distinct: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each slot's local day and key index, and the distinct keys (weekday, local start offset,
+    duration): slots with one key share their reference candidates."""
     days, offsets = (
         timeline.local_offset(distinct[:, 0]) if len(distinct) else (np.zeros(0, "int64"),) * 2
     )
@@ -199,23 +216,26 @@ def build_slots(
     distinct_keys, key = (
         np.unique(keys, axis=0, return_inverse=True) if len(keys) else (keys, np.zeros(0, "int64"))
     )
+    return days, key, distinct_keys
 
-    stratum = np.full(len(distinct), -1, dtype="int64")
-    kind = np.full(len(distinct), REFERENCE_NONE, dtype=object)
+
+def _choose_references(
+    meter: SpanMeter,
+    days: np.ndarray,
+    key: np.ndarray,
+    distinct_keys: np.ndarray,
+    baseline_weeks: int | None,
+) -> tuple[np.ndarray, np.ndarray, Spans, np.ndarray]:
+    """Each slot's reference stratum (-1: none) and its kind, the references of all strata and
+    each reference's stratum. Slots that chose the same reference days share a stratum."""
+    timeline = meter.timeline
+    stratum = np.full(len(days), -1, dtype="int64")
+    kind = np.full(len(days), REFERENCE_NONE, dtype=object)
     reference_rows: list[tuple[int, int, int]] = []  # (key, candidate position, stratum)
     candidates: dict[int, tuple[np.ndarray, Spans]] = {}
     strata: dict[tuple, int] = {}
     for k, (weekday, offset, duration) in enumerate(distinct_keys):
-        same_type = np.flatnonzero(
-            (timeline.day_weekday(np.arange(timeline.n_days)) >= 5) == (weekday >= 5)
-        )
-        starts = timeline.local_to_utc_ns(same_type, int(offset))
-        exists = starts >= 0
-        measured = meter.measure(starts[exists], starts[exists] + int(duration))
-        ref_days = same_type[exists]
-        usable = (
-            measured.all_clean & (measured.source < SOURCE_NONE) & np.isfinite(measured.expected[0])
-        )
+        ref_days, measured, usable = _candidates(meter, int(weekday), int(offset), int(duration))
         candidates[k] = (ref_days, measured)
         for u in np.flatnonzero(key == k):
             near = usable.copy()
@@ -235,13 +255,25 @@ def build_slots(
             kind[u] = label
     references = _gather(candidates, reference_rows, len(timeline.regions))
     reference_stratum = np.array([s for _, _, s in reference_rows], dtype="int64")
-    matched, reference_matched = _matched_expected(
-        meter, spans, stratum, references, reference_stratum
+    return stratum, kind, references, reference_stratum
+
+
+def _candidates(
+    meter: SpanMeter, weekday: int, offset: int, duration: int
+) -> tuple[np.ndarray, Spans, np.ndarray]:
+    """The same local span on every day of the weekday's day type: the days, their measures and
+    whether each can be a reference (all clean, a baseline, an expectation)."""
+    timeline = meter.timeline
+    same_type = np.flatnonzero(
+        (timeline.day_weekday(np.arange(timeline.n_days)) >= 5) == (weekday >= 5)
     )
-    slots = WindowSlots(
-        window, spans, key, stratum, kind, references, reference_stratum, matched, reference_matched
+    starts = timeline.local_to_utc_ns(same_type, offset)
+    exists = starts >= 0
+    measured = meter.measure(starts[exists], starts[exists] + duration)
+    usable = (
+        measured.all_clean & (measured.source < SOURCE_NONE) & np.isfinite(measured.expected[0])
     )
-    return slots, slot_of_window
+    return same_type[exists], measured, usable
 
 
 def _matched_expected(
@@ -258,9 +290,7 @@ def _matched_expected(
     levelled on exactly the same hours, so an error in the profile of the hours that only the
     reference days have clean (the match-day afternoons) cannot tilt the comparison.
     """
-    t = meter.timeline
-    per_day = t.slots_per_day
-    n_regions = len(t.regions)
+    n_regions = len(meter.timeline.regions)
     matched = np.full((n_regions, len(stratum)), np.nan)
     reference_matched = np.full((n_regions, len(reference_stratum)), np.nan)
     for k in np.unique(stratum[stratum >= 0]):
@@ -272,34 +302,49 @@ def _matched_expected(
             + 1
         )
         offsets = np.arange(n_touched)
-        span_cells = np.zeros((n_touched, per_day), dtype=bool)
-        lead = units[0]
-        x0 = int(np.floor(np.clip(t.position(spans.start_ns[lead : lead + 1]), 0, t.n_bins))[0])
-        x1 = int(np.ceil(np.clip(t.position(spans.end_ns[lead : lead + 1]), 0, t.n_bins))[0])
-        inside = np.arange(x0, x1)
-        span_cells[
-            np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.slot[inside]
-        ] = True
-        common = ~span_cells & np.all(
-            _cells(meter.cell_clean[None, :], spans.first_day[units], offsets, t)[0], axis=0
-        )
-        for rows, first_day, spans_of, out in (
-            (units, spans.first_day[units], spans, matched),
-            (refs, references.first_day[refs], references, reference_matched),
-        ):
+        common = _common_cells(meter, spans, units, offsets)
+        for rows, spans_of, out in ((units, spans, matched), (refs, references, reference_matched)):
             if len(rows) == 0:
                 continue
-            use = common[None] & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
-            orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
-            profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(
-                axis=(2, 3)
-            )
-            level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
-            level[~(level > 0)] = np.nan
-            expected = level * spans_of.profile[:, rows]
-            expected[:, spans_of.source[rows] >= SOURCE_NONE] = np.nan
-            out[:, rows] = expected
+            out[:, rows] = _levelled_expected(meter, common, spans_of, rows, offsets)
     return matched, reference_matched
+
+
+def _common_cells(
+    meter: SpanMeter, spans: Spans, units: np.ndarray, offsets: np.ndarray
+) -> np.ndarray:
+    """[day offset, slot]: the cells clean on the days of every slot in ``units``, outside the
+    span (the slots of a stratum share one local span: the first one's is used)."""
+    t = meter.timeline
+    n_touched = len(offsets)
+    span_cells = np.zeros((n_touched, t.slots_per_day), dtype=bool)
+    lead = units[0]
+    x0 = int(np.floor(np.clip(t.position(spans.start_ns[lead : lead + 1]), 0, t.n_bins))[0])
+    x1 = int(np.ceil(np.clip(t.position(spans.end_ns[lead : lead + 1]), 0, t.n_bins))[0])
+    inside = np.arange(x0, x1)
+    span_cells[
+        np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.slot[inside]
+    ] = True
+    return ~span_cells & np.all(
+        _cells(meter.cell_clean[None, :], spans.first_day[units], offsets, t)[0], axis=0
+    )
+
+
+def _levelled_expected(
+    meter: SpanMeter, common: np.ndarray, spans: Spans, rows: np.ndarray, offsets: np.ndarray
+) -> np.ndarray:
+    """[region, row]: expected orders of ``spans[rows]`` with the level fitted on the ``common``
+    cells that are clean on each row's own days (NaN without a level or a baseline)."""
+    t = meter.timeline
+    first_day = spans.first_day[rows]
+    use = common[None] & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
+    orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
+    profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
+    level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
+    level[~(level > 0)] = np.nan
+    expected = level * spans.profile[:, rows]
+    expected[:, spans.source[rows] >= SOURCE_NONE] = np.nan
+    return expected
 
 
 def _cells(

@@ -167,17 +167,28 @@ def window_design(
     counts = np.bincount(stratum)
     d_within = d - (np.bincount(stratum, weights=d) / counts)[stratum]
     sdd = float(d_within @ d_within)
+    weights = _cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters)
+    df = _satterthwaite_df(weights, stratum, counts, d_within, sdd, n_strata)
+    return WindowDesign(keep, d, stratum, counts, d_within, sdd, weights, df, n_clusters)
+
+
+def _cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters) -> np.ndarray:
+    """[row, cluster]: the CR2 weights a_g, the estimate's influence of each cluster's rows."""
     # A_g = (I - H_gg)^(-1/2), with H = P_strata + x x' / sdd the hat matrix of the full regression.
-    weights = np.zeros((n, n_clusters))
+    weights = np.zeros((len(d_within), n_clusters))
     for g in range(n_clusters):
         rows = np.flatnonzero(cluster == g)
         same = stratum[rows][:, None] == stratum[rows][None, :]
         hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
         weights[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
-    # Satterthwaite degrees of freedom under a homoscedastic working model:
+    return weights
+
+
+def _satterthwaite_df(weights, stratum, counts, d_within, sdd, n_strata) -> float:
+    """Satterthwaite degrees of freedom of the CR2 variance under a homoscedastic working model."""
     # (sum of eigenvalues)^2 / (sum of squared eigenvalues) of C = G'G, G = (I - H) [a_1 ... a_G],
     # which for the symmetric C is trace(C)^2 / ||C||_F^2 (no eigen-decomposition needed).
-    stratum_means = np.zeros((n_strata, n_clusters))
+    stratum_means = np.zeros((n_strata, weights.shape[1]))
     np.add.at(stratum_means, stratum, weights)
     projected = (
         weights
@@ -185,8 +196,7 @@ def window_design(
         - np.outer(d_within, d_within @ weights) / sdd
     )
     gram = projected.T @ projected
-    df = float(np.trace(gram) ** 2 / np.sum(gram**2))
-    return WindowDesign(keep, d, stratum, counts, d_within, sdd, weights, df, n_clusters)
+    return float(np.trace(gram) ** 2 / np.sum(gram**2))
 
 
 def window_effect(

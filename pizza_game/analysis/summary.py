@@ -58,9 +58,61 @@ def build_summary(
     outages: dict,
     merged_with_other_windows: int,
 ) -> dict:
+    """The summary, section by section (keyword arguments: each is one input of one section)."""
     lifts = results[results["family"] == PRIMARY]
     primary_not_run = [item for item in skipped if item.get("family") == PRIMARY]
-    lift_by_window = [
+    used_matches, unused_reasons = _match_use(match_windows)
+    return {
+        "headline": _headline(lifts, primary_not_run, len(used_matches), len(matches), config),
+        "period": _period(timeline, config),
+        "lift_by_window": _lift_by_window(lifts, primary_not_run, config),
+        "strongest_relationships": _strongest_relationships(results, config),
+        "data_quality": {
+            "matches": len(matches),
+            "matches_analysable": len(analysable),
+            "matches_used": len(used_matches),
+            "matches_excluded": dict(Counter(excluded["excluded_reason"].astype(str))),
+            "matches_analysable_unused": int(len(analysable) - len(used_matches)),
+            "matches_used_means": "matches with at least one national window in a primary lift "
+            "test; the headline, the lift per window and the used rows of the match table all "
+            "rest on these",
+            "matches_unused_reasons": unused_reasons,
+            "windows": slot_report,
+            "match_windows_merged_with_other_bounds": merged_with_other_windows,
+            **_order_sources(timeline, baseline),
+            "probable_outages": outages,
+            "clean_share_of_covered_bins": _num(
+                baseline.clean.sum() / timeline.covered.sum() if timeline.covered.any() else None
+            ),
+        },
+        "tests": _tests(results, skipped, config),
+        "spikes": anomalies,
+    }
+
+
+def _period(timeline: Timeline, config: AnalysisConfig) -> dict:
+    """The range analysed, in UTC, and how much of it had data."""
+    covered = timeline.covered
+    days_with_data = (
+        np.unique(timeline.day[covered]) if covered.any() else np.array([], dtype="int64")
+    )
+    return {
+        "start": _iso(timeline.start_ns) if timeline.n_bins else None,
+        "end": _iso(timeline.start_ns + timeline.n_bins * timeline.bin_ns)
+        if timeline.n_bins
+        else None,
+        "timezone": config.timezone,
+        "local_days": int(timeline.n_days),
+        "local_days_with_data": len(days_with_data),
+        "hours_without_data": int((~covered).sum() * timeline.bin_ns // 3_600_000_000_000),
+    }
+
+
+def _lift_by_window(
+    lifts: pd.DataFrame, primary_not_run: list[dict], config: AnalysisConfig
+) -> list[dict]:
+    """One row per primary window: the tested ones from ``lifts``, then those not run and why."""
+    tested = [
         {
             "window": row.window,
             "meaning": describe_window(str(row.window), config),
@@ -79,7 +131,8 @@ def build_summary(
             "not_run": None,
         }
         for row in lifts.itertuples()
-    ] + [
+    ]
+    untested = [
         {
             "window": item["window"],
             "meaning": describe_window(item["window"], config),
@@ -99,6 +152,12 @@ def build_summary(
         }
         for item in primary_not_run
     ]
+    return tested + untested
+
+
+def _strongest_relationships(results: pd.DataFrame, config: AnalysisConfig) -> list[dict]:
+    """The ``STRONGEST`` correlations by absolute r, significant ones first (all of them
+    are candidates when none is significant)."""
     correlations = results[results["family"] == CORRELATION]
     significant = correlations[correlations["significant"]]
     chosen = significant if len(significant) else correlations
@@ -107,101 +166,80 @@ def build_summary(
         .sort_values(["significant", "strength"], ascending=[False, False])
         .head(STRONGEST)
     )
-    national = (
-        match_windows[match_windows["region"] == ALL_REGIONS]
-        if len(match_windows)
-        else match_windows
-    )
-    used_matches = set(national.loc[national["used"], "match_id"]) if len(national) else set()
-    unused = national[~national["match_id"].isin(used_matches)] if len(national) else national
-    unused_reasons = (
+    return [
+        {
+            "window": row.window,
+            "region": row.region,
+            "feature": row.feature,
+            "method": row.method,
+            "r": _num(row.effect_size),
+            "ci_low": _num(row.ci_low),
+            "ci_high": _num(row.ci_high),
+            "n": _count(row.n),
+            "p_adjusted": _num(row.p_adjusted),
+            "significant": bool(row.significant),
+            "sentence": _relationship_sentence(row, config),
+        }
+        for row in strongest.itertuples()
+    ]
+
+
+def _match_use(match_windows: pd.DataFrame) -> tuple[set, dict[str, int]]:
+    """The matches with a national window used in a primary test, and why the others were not
+    used (counted once per match)."""
+    if not len(match_windows):
+        return set(), {}
+    national = match_windows[match_windows["region"] == ALL_REGIONS]
+    used = set(national.loc[national["used"], "match_id"]) if len(national) else set()
+    unused = national[~national["match_id"].isin(used)] if len(national) else national
+    reasons = (
         dict(Counter(unused.drop_duplicates("match_id")["unused_reason"].astype(str)))
         if len(unused)
         else {}
     )
+    return used, reasons
+
+
+def _order_sources(timeline: Timeline, baseline: Baseline) -> dict:
+    """Orders in covered bins, the real and mock shares, and where the baseline profile came from."""
     covered = timeline.covered
-    days_with_data = (
-        np.unique(timeline.day[covered]) if covered.any() else np.array([], dtype="int64")
-    )
     total_orders = float(timeline.orders[0, covered].sum())
     real_orders = float(timeline.real[0, covered].sum())
     real_share = real_orders / total_orders if total_orders > 0 else None
     return {
-        "headline": _headline(lifts, primary_not_run, len(used_matches), len(matches), config),
-        "period": {
-            "start": _iso(timeline.start_ns) if timeline.n_bins else None,
-            "end": _iso(timeline.start_ns + timeline.n_bins * timeline.bin_ns)
-            if timeline.n_bins
-            else None,
-            "timezone": config.timezone,
-            "local_days": int(timeline.n_days),
-            "local_days_with_data": len(days_with_data),
-            "hours_without_data": int((~covered).sum() * timeline.bin_ns // 3_600_000_000_000),
+        "orders": total_orders,
+        "real_orders": real_orders,
+        "real_share": _num(real_share),
+        "mock_share": _num(None if real_share is None else 1.0 - real_share),
+        "baseline_profile_cells": {
+            name: int((baseline.profile_source == code).sum())
+            for code, name in enumerate(SOURCE_NAMES)
         },
-        "lift_by_window": lift_by_window,
-        "strongest_relationships": [
-            {
-                "window": row.window,
-                "region": row.region,
-                "feature": row.feature,
-                "method": row.method,
-                "r": _num(row.effect_size),
-                "ci_low": _num(row.ci_low),
-                "ci_high": _num(row.ci_high),
-                "n": _count(row.n),
-                "p_adjusted": _num(row.p_adjusted),
-                "significant": bool(row.significant),
-                "sentence": _relationship_sentence(row, config),
+    }
+
+
+def _tests(results: pd.DataFrame, skipped: list[dict], config: AnalysisConfig) -> dict:
+    """How many tests were run and significant, per family, and the minimums behind those not run."""
+    return {
+        "run": len(results),
+        "significant": int(results["significant"].sum()),
+        "alpha": config.alpha,
+        "adjustment": "Benjamini-Hochberg within each family of tests",
+        "families": {
+            name: {
+                "meaning": meaning,
+                "run": int((results["family"] == name).sum()),
+                "significant": int(results.loc[results["family"] == name, "significant"].sum()),
+                "not_run": sum(item.get("family") == name for item in skipped),
             }
-            for row in strongest.itertuples()
-        ],
-        "data_quality": {
-            "matches": len(matches),
-            "matches_analysable": len(analysable),
-            "matches_used": len(used_matches),
-            "matches_excluded": dict(Counter(excluded["excluded_reason"].astype(str))),
-            "matches_analysable_unused": int(len(analysable) - len(used_matches)),
-            "matches_used_means": "matches with at least one national window in a primary lift "
-            "test; the headline, the lift per window and the used rows of the match table all "
-            "rest on these",
-            "matches_unused_reasons": unused_reasons,
-            "windows": slot_report,
-            "match_windows_merged_with_other_bounds": merged_with_other_windows,
-            "orders": total_orders,
-            "real_orders": real_orders,
-            "real_share": _num(real_share),
-            "mock_share": _num(None if real_share is None else 1.0 - real_share),
-            "baseline_profile_cells": {
-                name: int((baseline.profile_source == code).sum())
-                for code, name in enumerate(SOURCE_NAMES)
-            },
-            "probable_outages": outages,
-            "clean_share_of_covered_bins": _num(
-                baseline.clean.sum() / covered.sum() if covered.any() else None
-            ),
+            for name, meaning in FAMILIES.items()
         },
-        "tests": {
-            "run": len(results),
-            "significant": int(results["significant"].sum()),
-            "alpha": config.alpha,
-            "adjustment": "Benjamini-Hochberg within each family of tests",
-            "families": {
-                name: {
-                    "meaning": meaning,
-                    "run": int((results["family"] == name).sum()),
-                    "significant": int(results.loc[results["family"] == name, "significant"].sum()),
-                    "not_run": sum(item.get("family") == name for item in skipped),
-                }
-                for name, meaning in FAMILIES.items()
-            },
-            "minimums": {
-                "reference_days": config.min_reference_days,
-                "window_df": config.min_window_df,
-                "correlation_df": config.min_correlation_df,
-            },
-            "not_run": dict(Counter(item["reason"] for item in skipped)),
+        "minimums": {
+            "reference_days": config.min_reference_days,
+            "window_df": config.min_window_df,
+            "correlation_df": config.min_correlation_df,
         },
-        "spikes": anomalies,
+        "not_run": dict(Counter(item["reason"] for item in skipped)),
     }
 
 

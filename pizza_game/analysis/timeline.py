@@ -83,28 +83,9 @@ def _local_naive_ns(instants_ns: np.ndarray, timezone: str) -> np.ndarray:
 
 def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
     """Lay the concatenated series tables out on a regular grid (see module docstring)."""
-    missing = [c for c in SERIES_REQUIRED if c not in series.columns]
-    if missing:
-        raise ValueError(
-            f"series lacks columns {missing}; expected the merged_dataset series table"
-        )
-    regions_present = {str(r) for r in pd.unique(series["region"])}
-    if len(series) and ALL_REGIONS not in regions_present:
-        raise ValueError(
-            f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
-        )
-    bin_ns_all = to_ns(series["bin_start"]) if len(series) else np.array([], dtype="int64")
-    region = series["region"].astype(str).to_numpy()
-    duplicated = pd.DataFrame({"t": bin_ns_all, "r": region}).duplicated()
-    if duplicated.any():
-        first = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise ValueError(
-            f"series has {int(duplicated.sum())} duplicated (bin_start, region) rows, e.g. "
-            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {region[first]!r}: "
-            "load each merged day once"
-        )
+    bin_ns_all, region = _checked_rows(series)
     bin_ns = _bin_size(bin_ns_all)
-    regions = [ALL_REGIONS, *sorted(regions_present - {ALL_REGIONS})]
+    regions = [ALL_REGIONS, *sorted({str(r) for r in region} - {ALL_REGIONS})]
     if len(series) == 0:
         start, n = 0, 0
     else:
@@ -125,13 +106,6 @@ def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
     real[row[take], position[take]] = series["real_orders"].to_numpy(dtype="float64")[take]
     if np.isnan(orders).any():
         raise ValueError("series has covered bins without an order count (orders is missing)")
-
-    grid = start + bin_ns * np.arange(n, dtype="int64")
-    naive = _local_naive_ns(grid, timezone) if n else grid
-    first_local_day_ns = int(naive[0] - naive[0] % DAY_NS) if n else 0
-    day = (naive - first_local_day_ns) // DAY_NS
-    slot = (naive - first_local_day_ns - day * DAY_NS) // bin_ns
-    weekday = (pd.Timestamp(first_local_day_ns).weekday() + day) % 7
     return Timeline(
         start_ns=start,
         bin_ns=bin_ns,
@@ -139,12 +113,52 @@ def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
         orders=orders,
         real=real,
         covered=covered,
-        day=day.astype("int64"),
-        weekday=weekday.astype("int64"),
-        slot=slot.astype("int64"),
-        first_local_day_ns=first_local_day_ns,
         timezone=timezone,
+        **_local_calendar(start, bin_ns, n, timezone),
     )
+
+
+def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's bin start (ns) and region, once the series is known to have the columns, the
+    national rows and no duplicated (bin_start, region) row."""
+    missing = [c for c in SERIES_REQUIRED if c not in series.columns]
+    if missing:
+        raise ValueError(
+            f"series lacks columns {missing}; expected the merged_dataset series table"
+        )
+    regions_present = {str(r) for r in pd.unique(series["region"])}
+    if len(series) and ALL_REGIONS not in regions_present:
+        raise ValueError(
+            f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
+        )
+    bin_ns_all = to_ns(series["bin_start"]) if len(series) else np.array([], dtype="int64")
+    region = series["region"].astype(str).to_numpy()
+    duplicated = pd.DataFrame({"t": bin_ns_all, "r": region}).duplicated()
+    if duplicated.any():
+        first = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise ValueError(
+            f"series has {int(duplicated.sum())} duplicated (bin_start, region) rows, e.g. "
+            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {region[first]!r}: "
+            "load each merged day once"
+        )
+    return bin_ns_all, region
+
+
+def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:
+    """The ``Timeline`` fields that place each of the ``n`` bins in local time: day, weekday,
+    slot and the first local day's midnight."""
+    grid = start + bin_ns * np.arange(n, dtype="int64")
+    naive = _local_naive_ns(grid, timezone) if n else grid
+    first_local_day_ns = int(naive[0] - naive[0] % DAY_NS) if n else 0
+    day = (naive - first_local_day_ns) // DAY_NS
+    slot = (naive - first_local_day_ns - day * DAY_NS) // bin_ns
+    weekday = (pd.Timestamp(first_local_day_ns).weekday() + day) % 7
+    return {
+        "day": day.astype("int64"),
+        "weekday": weekday.astype("int64"),
+        "slot": slot.astype("int64"),
+        "first_local_day_ns": first_local_day_ns,
+    }
 
 
 def _bin_size(bin_ns: np.ndarray) -> int:

@@ -8,10 +8,10 @@ from pizza_game.assets.checks import check_result
 from pizza_game.partition_keys import HOUR, partition_spans
 from pizza_game.partitions import hourly_partitions
 from pizza_game.quality import freshness_verdict
-from pizza_game.quicksight.publish import LINEAGE_PREFIX
 from pizza_game.resources.storage import StorageResource
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
+from pizza_game.storage.layout import LINEAGE_PREFIX
 from pizza_game.storage.lookup import existing, newest_day
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.store import ObjectStore

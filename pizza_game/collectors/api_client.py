@@ -160,26 +160,10 @@ class ApiClient:
     def _attempt(
         self, url: str, params: dict[str, str] | None, request: str
     ) -> ApiResponse | _Failure:
-        try:
-            response = self._session.get(
-                url,
-                params=params,
-                headers={"Accept": "application/json", **self.key.headers()},
-                timeout=(self.retry.connect_timeout, self.retry.read_timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-            too_large = self._read_bounded(response)
-        except requests.Timeout:
-            return _Failure(
-                f"timed out (connect {self.retry.connect_timeout:g} s, "
-                f"read {self.retry.read_timeout:g} s)",
-                CollectorUnavailable,
-            )
-        except requests.RequestException as exc:
-            return _Failure(
-                f"could not connect: {self._scrub(str(exc))[:MESSAGE_CHARS]}", CollectorUnavailable
-            )
+        sent = self._send(url, params)
+        if isinstance(sent, _Failure):
+            return sent
+        response, too_large = sent
         self.limiter.observe(response.headers)
         status = response.status_code
         log.debug("%s -> %d", request, status)
@@ -192,6 +176,37 @@ class ApiClient:
             )
         if 200 <= status < 300:
             return self._parse(response, request)
+        return self._status_failure(response)
+
+    def _send(
+        self, url: str, params: dict[str, str] | None
+    ) -> tuple[requests.Response, bool] | _Failure:
+        """The response with its body read (and whether the body was over the limit), or why no
+        response came."""
+        try:
+            response = self._session.get(
+                url,
+                params=params,
+                headers={"Accept": "application/json", **self.key.headers()},
+                timeout=(self.retry.connect_timeout, self.retry.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            return response, self._read_bounded(response)
+        except requests.Timeout:
+            return _Failure(
+                f"timed out (connect {self.retry.connect_timeout:g} s, "
+                f"read {self.retry.read_timeout:g} s)",
+                CollectorUnavailable,
+            )
+        except requests.RequestException as exc:
+            return _Failure(
+                f"could not connect: {self._scrub(str(exc))[:MESSAGE_CHARS]}", CollectorUnavailable
+            )
+
+    def _status_failure(self, response: requests.Response) -> _Failure:
+        """The failure a non-2xx status means: worth retrying (429, 408, 5xx) or not."""
+        status = response.status_code
         message = self._message(response)
         if status == 429:
             wait = rate_limit_wait(response.headers, message)

@@ -6,7 +6,7 @@ Formats (chosen by the suffix .csv / .json, else by the first character of the f
   an openfootball file (``{"name", "matches": [{"round", "date", "time", "team1", "team2",
   "score": {"ht": [h, a], "ft": [h, a]}}]}``) and a saved football-data.org v4 response.
 Naive timestamps are local times of ``timezone`` and stored in UTC; dates are ISO 8601 unless
-``date_format`` says how they are written (schema.parse_utc: a file mixing day-first and
+``date_format`` says how they are written (normalize.timestamps.parse_utc: a file mixing day-first and
 month-first dates is refused). Rows more than ``outlier_days`` from the rest of the file (the
 rows are cut into periods wherever no row falls for that long; all but the largest period are
 rejected) are rejected as suspect: one mistyped year would otherwise create a year of empty
@@ -32,13 +32,11 @@ import pandas as pd
 
 from pizza_game.collectors.football_data import match_records
 from pizza_game.collectors.rejected import concat_rejected, rejected_entry, rejected_table
-from pizza_game.schema import (
-    DateFormatError,
-    Normalized,
-    normalize_matches,
-    normalize_orders,
-    record_json,
-)
+from pizza_game.normalize.json_text import record_json
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.normalize.orders import normalize_orders
+from pizza_game.normalize.timestamps import DateFormatError
+from pizza_game.schema import Normalized
 
 MATCHDAY = re.compile(r"matchday\s+(\d+)", re.IGNORECASE)
 MAX_FILE_BYTES = 100 * 1024 * 1024

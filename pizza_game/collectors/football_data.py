@@ -29,7 +29,9 @@ from pizza_game.collectors.errors import CollectorBadResponse, CollectorNotConfi
 from pizza_game.collectors.rate_limit import shared_limiter
 from pizza_game.collectors.rejected import concat_rejected, rejected_entry, rejected_table
 from pizza_game.collectors.retry import DEFAULT_RETRY, RetryPolicy
-from pizza_game.schema import MATCH_COLUMNS, Normalized, normalize_matches, parse_utc
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.normalize.timestamps import parse_utc
+from pizza_game.schema import MATCH_COLUMNS, Normalized
 from pizza_game.settings import FOOTBALL_API_KEY, FOOTBALL_COMPETITIONS
 
 # The v4 docs we could retrieve state no maximum dateFrom..dateTo span; long ranges (backfills)

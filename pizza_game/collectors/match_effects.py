@@ -157,15 +157,7 @@ def match_factor(
     ``factor = (1 + max(0, largest lift)) * (1 + min(0, lowest lift))``, floored at 0. Every
     match's own window therefore shows exactly its planted lift.
     """
-    t = _utc_ns(times, "times")
-    region = np.asarray(regions, dtype=object)
-    if region.shape != t.shape:
-        raise ValueError(
-            f"times and regions must have the same length, not {t.shape} and {region.shape}"
-        )
-    missing = [column for column in MATCH_FIELDS if column not in matches]
-    if missing:
-        raise ValueError(f"matches lack columns {missing}: pass a canonical matches table")
+    t, region = _checked_inputs(times, regions, matches)
     usable = matches[matches["kickoff_known"].astype(bool) & ~matches["status"].isin(NOT_PLAYED)]
     if t.size == 0 or usable.empty:
         return np.ones(t.shape)
@@ -173,12 +165,7 @@ def match_factor(
     kickoff = _utc_ns(usable["kickoff_at"], "matches.kickoff_at")
     near = (kickoff + after > t.min()) & (kickoff - before <= t.max())
     usable, kickoff = usable[near], kickoff[near]
-    scale = np.where(
-        big_match_mask(usable["home_team"], usable["away_team"], big_teams), effects.big_match, 1.0
-    )
-    scale = scale * np.where(
-        derby_mask(usable["home_team"], usable["away_team"], derby_pairs), effects.derby, 1.0
-    )
+    scale = _match_scale(usable, effects, big_teams, derby_pairs)
     codes, names = pd.factorize(region)
     names = np.asarray(names, dtype=object)
     order = np.argsort(t, kind="stable")
@@ -195,3 +182,30 @@ def match_factor(
         boost[idx] = np.maximum(boost[idx], lift)
         dip[idx] = np.minimum(dip[idx], lift)
     return (1 + boost) * np.clip(1 + dip, 0.0, None)
+
+
+def _checked_inputs(times: object, regions: object, matches: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``times`` as UTC nanoseconds and ``regions`` as an array of the same length; ValueError if
+    the lengths differ or ``matches`` is not a canonical matches table."""
+    t = _utc_ns(times, "times")
+    region = np.asarray(regions, dtype=object)
+    if region.shape != t.shape:
+        raise ValueError(
+            f"times and regions must have the same length, not {t.shape} and {region.shape}"
+        )
+    missing = [column for column in MATCH_FIELDS if column not in matches]
+    if missing:
+        raise ValueError(f"matches lack columns {missing}: pass a canonical matches table")
+    return t, region
+
+
+def _match_scale(
+    matches: pd.DataFrame, effects: MatchEffects, big_teams: tuple[str, ...], derby_pairs: tuple[tuple[str, str], ...]
+) -> np.ndarray:
+    """How much bigger each match's effect is: big matches and derbies draw more viewers."""
+    scale = np.where(
+        big_match_mask(matches["home_team"], matches["away_team"], big_teams), effects.big_match, 1.0
+    )
+    return scale * np.where(
+        derby_mask(matches["home_team"], matches["away_team"], derby_pairs), effects.derby, 1.0
+    )

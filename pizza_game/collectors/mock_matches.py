@@ -221,6 +221,14 @@ def generate_matches(
     fixture = fixture[(fixture["kickoff_at"] >= lo) & (fixture["kickoff_at"] < hi)]
     if fixture.empty:
         return coerce(empty_matches(), MATCH_COLUMNS)
+    table = _as_seen_at(fixture, now)
+    table = table[(table["kickoff_at"] >= start) & (table["kickoff_at"] < end)]
+    return coerce(table.sort_values(["kickoff_at", "match_id"], kind="stable"), MATCH_COLUMNS)
+
+
+def _as_seen_at(fixture: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
+    """The fixture's matches as football-data.org would report them at ``now``: status, scores and
+    winner once known, a placeholder kick-off while the TV slot is not picked."""
     ko = fixture["kickoff_at"]
     finished = (ko + MATCH_LENGTH <= now).to_numpy()
     in_play = (ko <= now).to_numpy() & ~finished
@@ -234,7 +242,7 @@ def generate_matches(
     winner = np.select(
         [goal_difference > 0, goal_difference < 0], ["HOME_TEAM", "AWAY_TEAM"], "DRAW"
     )
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "match_id": fixture["match_id"],
             "competition": COMPETITION,
@@ -250,5 +258,3 @@ def generate_matches(
             "source": "mock",
         }
     )
-    table = table[(table["kickoff_at"] >= start) & (table["kickoff_at"] < end)]
-    return coerce(table.sort_values(["kickoff_at", "match_id"], kind="stable"), MATCH_COLUMNS)

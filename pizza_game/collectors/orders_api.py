@@ -21,7 +21,9 @@ from pizza_game.collectors.errors import CollectorBadResponse, CollectorNotConfi
 from pizza_game.collectors.rate_limit import shared_limiter
 from pizza_game.collectors.rejected import concat_rejected, rejected_entry, rejected_table
 from pizza_game.collectors.retry import DEFAULT_RETRY, RetryPolicy
-from pizza_game.schema import Normalized, normalize_orders, parse_utc
+from pizza_game.normalize.orders import normalize_orders
+from pizza_game.normalize.timestamps import parse_utc
+from pizza_game.schema import Normalized
 from pizza_game.settings import DOMINOS_API_KEY, DOMINOS_API_URL
 
 ORDER_FIELDS = ("order_id", "ordered_at", "store_id", "region", "items", "total")

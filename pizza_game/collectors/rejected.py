@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pizza_game.schema import REJECTED_COLUMNS, empty_rejected, strict_json
+from pizza_game.normalize.json_text import strict_json
+from pizza_game.schema import REJECTED_COLUMNS, empty_rejected
 
 
 def rejected_entry(where: str, reason: str, value: object) -> dict[str, str]:

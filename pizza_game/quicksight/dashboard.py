@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.analysis.merge import ALL_REGIONS, OVERLAY_PRIORITY
 from pizza_game.model import MergedDay
 
 DASHBOARD_DAYS = 30
@@ -56,8 +56,6 @@ DASHBOARD_COLUMNS: dict[str, str] = {
     "data_source": "str",
 }
 
-WINDOW_PRIORITY = ("during", "pre", "post")
-
 
 def data_source(real_share: pd.Series | np.ndarray) -> np.ndarray:
     share = np.asarray(real_share, dtype="float64")
@@ -73,12 +71,12 @@ def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
     if series.empty:
         return pd.DataFrame(columns=["time", "region", "value", "items", "revenue", "real_share", "in_window", "matches_live"])
     hour = series["bin_start"].dt.floor("h")
-    rank = series["window"].map({name: i for i, name in enumerate(WINDOW_PRIORITY)}).fillna(len(WINDOW_PRIORITY))
+    rank = series["window"].map({name: i for i, name in enumerate(OVERLAY_PRIORITY)}).fillna(len(OVERLAY_PRIORITY))
     grouped = series.assign(time=hour, rank=rank).groupby(["time", "region"], sort=True)
     table = grouped.agg(
         value=("orders", "sum"), items=("items", "sum"), revenue=("revenue", "sum"), real=("real_orders", "sum"), rank=("rank", "min"), matches_live=("matches_live", "max")
     ).reset_index()
-    labels = np.array([*WINDOW_PRIORITY, ""], dtype=object)
+    labels = np.array([*OVERLAY_PRIORITY, ""], dtype=object)
     table["in_window"] = labels[table["rank"].astype(int)]
     table["real_share"] = np.divide(
         table["real"].astype(float), table["value"].astype(float),

@@ -227,7 +227,27 @@ def _table(visual_id: str, title: str, dataset: str, columns: list[str]) -> dict
 
 def visuals() -> list[dict]:
     """What the analyst sees, top to bottom."""
-    orders_line = {
+    return [
+        _kpi("kpi-orders", "Orders (period and filters chosen)", "orders_hourly", "orders", "SUM"),
+        _kpi("kpi-matches", "Matches analysed", "kpis", "matches_used", "MAX"),
+        _kpi("kpi-real-share", "Real-data share of the analysis", "kpis", "real_share", "MAX"),
+        _kpi("kpi-headline-lift", "Headline lift", "kpis", "headline_lift", "MAX"),
+        _table(
+            "headline-ci",
+            "Headline lift with its 95% confidence interval",
+            "kpis",
+            ["headline_window", "headline_lift", "headline_ci_low", "headline_ci_high", "headline_significant", "headline"],
+        ),
+        _orders_line(),
+        _lift_bars(),
+        _table("relationships-table", "Significant relationships, in words", "relationships", ["sentence", "p_adjusted", "n"]),
+        _match_table(),
+    ]
+
+
+def _orders_line() -> dict:
+    """Orders per hour, all of them and those inside match windows."""
+    return {
         "LineChartVisual": {
             "VisualId": "orders-line",
             "Title": _title("Orders per hour, and those inside match windows"),
@@ -253,7 +273,11 @@ def visuals() -> list[dict]:
             },
         }
     }
-    lift_bars = {
+
+
+def _lift_bars() -> dict:
+    """Lift per match window; clicking a bar drills down to its matches."""
+    return {
         "BarChartVisual": {
             "VisualId": "lift-bars",
             "Title": _title("Lift per match window against the no-match baseline (colour: significance)"),
@@ -268,63 +292,54 @@ def visuals() -> list[dict]:
                 "Orientation": "VERTICAL",
                 "BarsArrangement": "CLUSTERED",
             },
-            # Drill-down: a window's bar filters the match table to that window's matches.
-            "Actions": [
-                {
-                    "CustomActionId": "lift-bars-drill",
-                    "Name": "Show this window's matches",
-                    "Status": "ENABLED",
-                    "Trigger": "DATA_POINT_CLICK",
-                    "ActionOperations": [
-                        {
-                            "FilterOperation": {
-                                "SelectedFieldsConfiguration": {"SelectedFields": ["lift-bars-window"]},
-                                "TargetVisualsConfiguration": {
-                                    "SameSheetTargetVisualConfiguration": {"TargetVisuals": ["match-table"]}
-                                },
-                            }
-                        }
-                    ],
-                }
-            ],
+            "Actions": [_drill_to_matches()],
         }
     }
-    return [
-        _kpi("kpi-orders", "Orders (period and filters chosen)", "orders_hourly", "orders", "SUM"),
-        _kpi("kpi-matches", "Matches analysed", "kpis", "matches_used", "MAX"),
-        _kpi("kpi-real-share", "Real-data share of the analysis", "kpis", "real_share", "MAX"),
-        _kpi("kpi-headline-lift", "Headline lift", "kpis", "headline_lift", "MAX"),
-        _table(
-            "headline-ci",
-            "Headline lift with its 95% confidence interval",
-            "kpis",
-            ["headline_window", "headline_lift", "headline_ci_low", "headline_ci_high", "headline_significant", "headline"],
-        ),
-        orders_line,
-        lift_bars,
-        _table("relationships-table", "Significant relationships, in words", "relationships", ["sentence", "p_adjusted", "n"]),
-        _table(
-            "match-table",
-            "Matches: observed and expected orders per window, anomaly (1 = count-model anomaly), "
-            "used (1 = in the lift tests behind the headline) and why not",
-            "match_windows",
-            [
-                "kickoff_at",
-                "competition",
-                "teams",
-                "window",
-                "region",
-                "observed",
-                "expected",
-                "lift",
-                "anomaly",
-                "anomaly_p_adjusted",
-                "used",
-                "unused_reason",
-                "data_source",
-            ],
-        ),
-    ]
+
+
+def _drill_to_matches() -> dict:
+    """Drill-down: a window's bar filters the match table to that window's matches."""
+    return {
+        "CustomActionId": "lift-bars-drill",
+        "Name": "Show this window's matches",
+        "Status": "ENABLED",
+        "Trigger": "DATA_POINT_CLICK",
+        "ActionOperations": [
+            {
+                "FilterOperation": {
+                    "SelectedFieldsConfiguration": {"SelectedFields": ["lift-bars-window"]},
+                    "TargetVisualsConfiguration": {
+                        "SameSheetTargetVisualConfiguration": {"TargetVisuals": ["match-table"]}
+                    },
+                }
+            }
+        ],
+    }
+
+
+def _match_table() -> dict:
+    """Every match and window: observed against expected, and whether the headline used it."""
+    return _table(
+        "match-table",
+        "Matches: observed and expected orders per window, anomaly (1 = count-model anomaly), "
+        "used (1 = in the lift tests behind the headline) and why not",
+        "match_windows",
+        [
+            "kickoff_at",
+            "competition",
+            "teams",
+            "window",
+            "region",
+            "observed",
+            "expected",
+            "lift",
+            "anomaly",
+            "anomaly_p_adjusted",
+            "used",
+            "unused_reason",
+            "data_source",
+        ],
+    )
 
 
 def _scope(visual_ids: list[str] | None = None) -> dict:

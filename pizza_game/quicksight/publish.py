@@ -3,7 +3,7 @@
 Each dataset (``quicksight.datasets``) has its own manifest. The union of the files a manifest
 lists never repeats a row:
 - ``orders_hourly`` is written one file per UTC day (re-publishing a day replaces its file); its
-  manifest lists the day files of the ``ROLLING_DAYS`` days ending on the newest day published;
+  manifest lists the day files of the ``DASHBOARD_DAYS`` days ending on the newest day published;
 - the analysis results are written one file per analysis day; their manifests list the newest.
 
 Order: every dataset file, then the lineage record, then the manifests (the primary one,
@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pizza_game.quicksight.dashboard import DASHBOARD_DAYS
 from pizza_game.quicksight.datasets import DATASETS, PRIMARY, Dataset, daily_slices, encode
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_manifest
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, to_json
 from pizza_game.storage.store import LocalStore, ObjectStore
 
-ROLLING_DAYS = 30
-LINEAGE_PREFIX = "quicksight-ready/metadata/lineage"
 _STAMP = re.compile(r"/(\d{8})_\d{6}_([a-z_]+)\.csv$")
 
 
@@ -75,7 +74,7 @@ def _dataset_of(uri: str) -> str | None:
     return match.group(2) if match else None
 
 
-def day_keys(store: ObjectStore, dataset: str, last_day: pd.Timestamp, days: int = ROLLING_DAYS) -> list[str]:
+def day_keys(store: ObjectStore, dataset: str, last_day: pd.Timestamp, days: int = DASHBOARD_DAYS) -> list[str]:
     """The dataset's day files dated within the ``days`` days ending on ``last_day``."""
     first_day = last_day.normalize() - pd.Timedelta(days=days - 1)
     months = pd.period_range(first_day.tz_localize(None), last_day.tz_localize(None), freq="M")
@@ -174,4 +173,4 @@ def _plan(
 
 def lineage_key(published_at: pd.Timestamp, run_id: str) -> str:
     """One record per publish, so every publish of the same day keeps its own record."""
-    return f"{LINEAGE_PREFIX}/{published_at:%Y/%m/%d}/{published_at:%Y%m%d_%H%M%S}_{run_id[:8]}.json"
+    return f"{layout.LINEAGE_PREFIX}/{published_at:%Y/%m/%d}/{published_at:%Y%m%d_%H%M%S}_{run_id[:8]}.json"

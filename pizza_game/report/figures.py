@@ -19,14 +19,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pizza_game.analysis.merge import ALL_REGIONS
-from pizza_game.analysis.windows import WindowConfig
-from pizza_game.model import to_ns
+from pizza_game.analysis.windows import WINDOWS, WindowConfig
+from pizza_game.model import HOUR_NS, to_ns
 
-WINDOW_ORDER = ("pre", "during", "post", "extended")
 SHADED_WINDOWS = {"pre": "#f2b134", "during": "#d1495b", "post": "#6c8ead"}
-SOURCES = ("real", "mixed", "mock")
-HOUR_MS = 3_600_000
+# The values of the dashboard's data_source column (quicksight.dashboard.data_source), in filter order.
+DATA_SOURCES = ("real", "mixed", "mock")
 MS = 1_000_000
+HOUR_MS = HOUR_NS // MS
 SIGNIFICANT_COLOR, NOT_SIGNIFICANT_COLOR = "#d1495b", "#a9b4c2"
 TYPED_ARRAYS = {"float64": "f8", "int8": "i1", "int16": "i2", "int32": "i4"}
 
@@ -58,7 +58,7 @@ def kickoff_ms(rows: pd.DataFrame, windows: WindowConfig) -> np.ndarray:
     if offsets.isna().any():
         unknown = sorted(set(rows.loc[offsets.isna(), "window"].astype(str)))
         raise ValueError(
-            f"dashboard match_window rows have unknown windows {unknown}; expected {WINDOW_ORDER}"
+            f"dashboard match_window rows have unknown windows {unknown}; expected {WINDOWS}"
         )
     return (to_ns(rows["time"]) - offsets.to_numpy(dtype="int64")) // MS
 
@@ -77,7 +77,7 @@ def build_facets(dashboard: pd.DataFrame, windows: WindowConfig) -> Facets:
     regions = sorted(set(regional.dropna()) - {ALL_REGIONS})
     names = {
         "region": ([ALL_REGIONS] if (regional == ALL_REGIONS).any() else []) + regions,
-        "source": [s for s in SOURCES if (dashboard["data_source"] == s).any()],
+        "source": [s for s in DATA_SOURCES if (dashboard["data_source"] == s).any()],
         "competition": sorted(set(dashboard["competition"].dropna())),
         "team": sorted(set(dashboard["home_team"].dropna()) | set(dashboard["away_team"].dropna())),
     }
@@ -103,6 +103,27 @@ def match_label(rows: pd.DataFrame) -> list[str]:
 
 def orders_figure(dashboard: pd.DataFrame, facets: Facets, windows: WindowConfig) -> go.Figure:
     """Orders per hour, the match windows shaded behind them and the kick-offs marked on top."""
+    figure = go.Figure(_orders_line(dashboard, facets))
+    rows = dashboard[dashboard["record_type"] == "match_window"]
+    rows = rows.assign(kickoff=facets.t[rows.index], label=match_label(rows))
+    _add_windows(figure, rows, windows)
+    _add_kickoffs(figure, rows)
+    figure.update_layout(
+        barmode="overlay",
+        hovermode="closest",
+        margin={"t": 10, "r": 10, "b": 40, "l": 60},
+        height=420,
+        xaxis={"type": "date", "title": "time (UTC)"},
+        yaxis={"title": "orders per hour", "rangemode": "tozero"},
+        yaxis2={"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True},
+        legend={"orientation": "h", "y": 1.08},
+        template="plotly_white",
+    )
+    return figure
+
+
+def _orders_line(dashboard: pd.DataFrame, facets: Facets) -> go.Scatter:
+    """Orders per hour, region after region, broken where hours are missing."""
     orders = dashboard[dashboard["record_type"] == "orders"]
     orders = orders.assign(t=facets.t[orders.index]).sort_values(["region", "t"])
     # A gap point (no y) before a region's hour that does not follow the previous one: missing
@@ -111,20 +132,20 @@ def orders_figure(dashboard: pd.DataFrame, facets: Facets, windows: WindowConfig
         ((orders["region"] == orders["region"].shift()) & (orders["t"].diff() > HOUR_MS)).to_numpy()
     )
     t, ids = orders["t"].to_numpy(), orders.index.to_numpy(dtype="int32")
-    figure = go.Figure(
-        go.Scatter(
-            x=np.insert(t, gap, t[gap]),
-            y=np.insert(orders["value"].to_numpy(dtype="float64"), gap, np.nan),
-            customdata=np.insert(ids, gap, ids[gap]),
-            meta={"gaps": True},
-            name="orders per hour",
-            mode="lines",
-            line={"color": "#30343f", "width": 1.5},
-            hovertemplate="%{x|%a %d %b %H:%M} UTC<br>%{y:,} orders<extra></extra>",
-        )
+    return go.Scatter(
+        x=np.insert(t, gap, t[gap]),
+        y=np.insert(orders["value"].to_numpy(dtype="float64"), gap, np.nan),
+        customdata=np.insert(ids, gap, ids[gap]),
+        meta={"gaps": True},
+        name="orders per hour",
+        mode="lines",
+        line={"color": "#30343f", "width": 1.5},
+        hovertemplate="%{x|%a %d %b %H:%M} UTC<br>%{y:,} orders<extra></extra>",
     )
-    rows = dashboard[dashboard["record_type"] == "match_window"]
-    rows = rows.assign(kickoff=facets.t[rows.index], label=match_label(rows))
+
+
+def _add_windows(figure: go.Figure, rows: pd.DataFrame, windows: WindowConfig) -> None:
+    """The shaded match windows, one bar per match and window, behind the orders line."""
     offsets = windows.offsets_ns()
     for name, color in SHADED_WINDOWS.items():
         shaded = rows[rows["window"] == name]
@@ -142,6 +163,10 @@ def orders_figure(dashboard: pd.DataFrame, facets: Facets, windows: WindowConfig
             textposition="none",
             hovertemplate=f"{name}: %{{text}}<extra></extra>",
         )
+
+
+def _add_kickoffs(figure: go.Figure, rows: pd.DataFrame) -> None:
+    """A marker on top at each match's kick-off."""
     kicks = rows[rows["window"] == "during"]
     figure.add_scatter(
         x=kicks["kickoff"].to_numpy(),
@@ -154,65 +179,15 @@ def orders_figure(dashboard: pd.DataFrame, facets: Facets, windows: WindowConfig
         marker={"symbol": "triangle-down", "size": 9, "color": "#d1495b"},
         hovertemplate="kick-off %{x|%a %d %b %H:%M} UTC<br>%{text}<extra></extra>",
     )
-    figure.update_layout(
-        barmode="overlay",
-        hovermode="closest",
-        margin={"t": 10, "r": 10, "b": 40, "l": 60},
-        height=420,
-        xaxis={"type": "date", "title": "time (UTC)"},
-        yaxis={"title": "orders per hour", "rangemode": "tozero"},
-        yaxis2={"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True},
-        legend={"orientation": "h", "y": 1.08},
-        template="plotly_white",
-    )
-    return figure
 
 
 def lift_figure(dashboard: pd.DataFrame) -> go.Figure:
     """The tested lift per window with its 95% CI, and each match's own lift beside it."""
     lifts = dashboard[dashboard["record_type"] == "window_lift"]
-    significant = lifts["significant"].fillna(False).astype(bool)
-    figure = go.Figure(
-        go.Bar(
-            x=lifts["window"].tolist(),
-            y=_floats(lifts["lift"]),
-            customdata=lifts.index.to_numpy(dtype="int32"),
-            error_y={
-                "type": "data",
-                "array": _floats(lifts["ci_high"] - lifts["lift"]),
-                "arrayminus": _floats(lifts["lift"] - lifts["ci_low"]),
-                "color": "#30343f",
-            },
-            marker={
-                "color": [SIGNIFICANT_COLOR if s else NOT_SIGNIFICANT_COLOR for s in significant]
-            },
-            text=[
-                f"{v:+.1%}{' *' if s else ''}" if pd.notna(v) else ""
-                for v, s in zip(lifts["lift"], significant, strict=True)
-            ],
-            textposition="outside",
-            name="lift with 95% CI (all matches, tested)",
-            offsetgroup="tested",
-            hovertemplate="%{x}: %{y:+.1%}<extra>lift with 95% CI</extra>",
-        )
-    )
+    figure = go.Figure(_tested_lifts(lifts))
     matches = dashboard[dashboard["record_type"] == "match_window"]
-    figure.add_box(
-        x=matches["window"].tolist(),
-        y=_floats(matches["lift"]),
-        customdata=matches.index.to_numpy(dtype="int32"),
-        text=match_label(matches),
-        boxpoints="all",
-        jitter=0.4,
-        pointpos=0,
-        offsetgroup="matches",
-        name="each match's lift",
-        marker={"size": 4, "color": "#6c8ead", "opacity": 0.7},
-        line={"width": 1, "color": "#6c8ead"},
-        fillcolor="rgba(0,0,0,0)",
-        hovertemplate="%{text}<br>%{x}: %{y:+.1%}<extra></extra>",
-    )
-    present = [w for w in WINDOW_ORDER if w in set(lifts["window"]) | set(matches["window"])]
+    figure.add_trace(_match_lifts(matches))
+    present = [w for w in WINDOWS if w in set(lifts["window"]) | set(matches["window"])]
     figure.update_layout(
         boxmode="group",
         barmode="group",
@@ -228,6 +203,50 @@ def lift_figure(dashboard: pd.DataFrame) -> go.Figure:
         template="plotly_white",
     )
     return figure
+
+
+def _tested_lifts(lifts: pd.DataFrame) -> go.Bar:
+    """The tested lift of each window with its 95% CI, coloured (and starred) when significant."""
+    significant = lifts["significant"].fillna(False).astype(bool)
+    return go.Bar(
+        x=lifts["window"].tolist(),
+        y=_floats(lifts["lift"]),
+        customdata=lifts.index.to_numpy(dtype="int32"),
+        error_y={
+            "type": "data",
+            "array": _floats(lifts["ci_high"] - lifts["lift"]),
+            "arrayminus": _floats(lifts["lift"] - lifts["ci_low"]),
+            "color": "#30343f",
+        },
+        marker={"color": [SIGNIFICANT_COLOR if s else NOT_SIGNIFICANT_COLOR for s in significant]},
+        text=[
+            f"{v:+.1%}{' *' if s else ''}" if pd.notna(v) else ""
+            for v, s in zip(lifts["lift"], significant, strict=True)
+        ],
+        textposition="outside",
+        name="lift with 95% CI (all matches, tested)",
+        offsetgroup="tested",
+        hovertemplate="%{x}: %{y:+.1%}<extra>lift with 95% CI</extra>",
+    )
+
+
+def _match_lifts(matches: pd.DataFrame) -> go.Box:
+    """Each match's own lift per window, as points over a box."""
+    return go.Box(
+        x=matches["window"].tolist(),
+        y=_floats(matches["lift"]),
+        customdata=matches.index.to_numpy(dtype="int32"),
+        text=match_label(matches),
+        boxpoints="all",
+        jitter=0.4,
+        pointpos=0,
+        offsetgroup="matches",
+        name="each match's lift",
+        marker={"size": 4, "color": "#6c8ead", "opacity": 0.7},
+        line={"width": 1, "color": "#6c8ead"},
+        fillcolor="rgba(0,0,0,0)",
+        hovertemplate="%{text}<br>%{x}: %{y:+.1%}<extra></extra>",
+    )
 
 
 def quality_figure(summary: dict) -> go.Figure:

@@ -23,10 +23,9 @@ from plotly.utils import PlotlyJSONEncoder
 
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.summary import rejected_text
-from pizza_game.analysis.windows import DEFAULT_WINDOWS, WindowConfig
+from pizza_game.analysis.windows import DEFAULT_WINDOWS, WINDOWS, WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import (
-    WINDOW_ORDER,
     Facets,
     build_facets,
     lift_figure,
@@ -72,23 +71,38 @@ def render_reports(
         )
     dashboard = dashboard.reset_index(drop=True)
     facets = build_facets(dashboard, windows)
-    figures = {
-        "orders-chart": orders_figure(dashboard, facets, windows),
-        "lift-chart": lift_figure(dashboard),
-        "quality-chart": quality_figure(summary),
-    }
-    data = script_json(
-        {
-            "facets": facets.to_json(),
-            "figures": [{"id": key, **f.to_plotly_json()} for key, f in figures.items()],
-        }
-    )
+    data = page_data(dashboard, summary, facets, windows)
     plotly_js, page_js = get_plotlyjs(), (STATIC / "report.js").read_text()
     policy = (
         "default-src 'none'; connect-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; "
         f"script-src {script_hash(plotly_js)} {script_hash(page_js)}"
     )
-    before_table = "\n".join(
+    before_table = sections_before_table(dashboard, summary, facets)
+    after_table = data_quality(summary)
+    return [
+        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
+        for href in match_table_hrefs
+    ]
+
+
+def page_data(dashboard: pd.DataFrame, summary: dict, facets: Facets, windows: WindowConfig) -> str:
+    """The facets and the figures, as the JSON the page's script reads."""
+    figures = {
+        "orders-chart": orders_figure(dashboard, facets, windows),
+        "lift-chart": lift_figure(dashboard),
+        "quality-chart": quality_figure(summary),
+    }
+    return script_json(
+        {
+            "facets": facets.to_json(),
+            "figures": [{"id": key, **f.to_plotly_json()} for key, f in figures.items()],
+        }
+    )
+
+
+def sections_before_table(dashboard: pd.DataFrame, summary: dict, facets: Facets) -> str:
+    """The filters, KPI tiles, both charts and the relationships: the page above the match table."""
+    return "\n".join(
         [
             filter_form(facets),
             kpi_tiles(dashboard, summary),
@@ -110,11 +124,6 @@ def render_reports(
             relationships(summary),
         ]
     )
-    after_table = data_quality(summary)
-    return [
-        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
-        for href in match_table_hrefs
-    ]
 
 
 def page(title: str, summary: dict, policy: str, data: str, plotly_js: str, page_js: str, main: str) -> str:
@@ -257,7 +266,7 @@ def kpi_tiles(dashboard: pd.DataFrame, summary: dict) -> str:
         w["window"]: w["not_run"] for w in summary.get("lift_by_window") or [] if w.get("not_run")
     }
     lifts = lifts[~lifts["window"].isin(list(not_run))]
-    order = {name: i for i, name in enumerate(WINDOW_ORDER)}
+    order = {name: i for i, name in enumerate(WINDOWS)}
     for window, reason in sorted(not_run.items(), key=lambda item: order.get(item[0], len(order))):
         tiles.append(tile(f"Lift, {window} window", "not tested", f"The test {reason}."))
     for row in sorted(lifts.itertuples(), key=lambda r: order.get(str(r.window), len(order))):
@@ -364,7 +373,7 @@ def match_table(
     basis = match_basis(summary, href)
     if rows.empty:
         return section("Matches", "", basis + "<p>No match in the dashboard period.</p>")
-    present = [w for w in WINDOW_ORDER if (rows["window"] == w).any()]
+    present = [w for w in WINDOWS if (rows["window"] == w).any()]
     # The filters judge a row by its match's "during" row (else its first): kick-off, teams, source.
     rank = {name: i for i, name in enumerate(facets.names["region"])}
     rows = rows.assign(

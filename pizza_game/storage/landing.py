@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pizza_game.model import RawPartition, Span, split_by_span
+from pizza_game.normalize.json_text import record_json
 from pizza_game.partition_keys import DAY_FORMAT, FIRST, HOUR_FORMAT, partition_spans
-from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected, record_json
+from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected
 from pizza_game.storage.atomic import read_modify_write
 from pizza_game.storage.codecs import (
     JSON_TYPE,

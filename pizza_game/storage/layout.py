@@ -21,6 +21,7 @@ DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
 METADATA_PREFIX = "quicksight-ready/metadata"
 # The manifest of the primary QuickSight dataset; the others are <dataset>_manifest.json beside it.
 MANIFEST_KEY = f"{METADATA_PREFIX}/manifest.json"
+LINEAGE_PREFIX = f"{METADATA_PREFIX}/lineage"
 REPORTS_PREFIX = "reports"
 # Files users drop for import (the import sensor's drop area), and where they go once handled.
 IMPORTS_PREFIX = "imports"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from pizza_game.analysis.anomalies import BORROWED
+from pizza_game.analysis.anomaly_units import BORROWED
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.collectors.file_import import import_orders
 from pizza_game.collectors.match_effects import MatchEffects

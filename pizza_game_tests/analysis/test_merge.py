@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS, covered_ns, merge_day
-from pizza_game.schema import normalize_matches, normalize_orders
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.normalize.orders import normalize_orders
 
 DAY = pd.Timestamp("2024-05-04", tz="UTC")
 

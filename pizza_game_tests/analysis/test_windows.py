@@ -10,7 +10,7 @@ from pizza_game.analysis.windows import (
     window_bounds,
 )
 from pizza_game.model import to_ns
-from pizza_game.schema import normalize_matches
+from pizza_game.normalize.matches import normalize_matches
 
 
 def test_default_windows_follow_the_design():

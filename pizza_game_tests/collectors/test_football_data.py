@@ -24,7 +24,8 @@ from pizza_game.collectors.football_data import (
 )
 from pizza_game.collectors.rate_limit import shared_limiter
 from pizza_game.collectors.rejected import concat_rejected
-from pizza_game.schema import MATCH_COLUMNS, MATCH_STATUSES, Normalized, normalize_matches
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.schema import MATCH_COLUMNS, MATCH_STATUSES, Normalized
 from pizza_game_tests.collectors.conftest import BODY_403, FOOTBALL_DATA, REAL_RESPONSES, make_api
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.teams import TEAMS
-from pizza_game.schema import MATCH_COLUMNS, coerce, normalize_matches
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.schema import MATCH_COLUMNS, coerce
 
 SEASON_START, SEASON_END = pd.Timestamp("2024-07-01T00:00Z"), pd.Timestamp("2025-07-01T00:00Z")
 AFTER_SEASON = pd.Timestamp("2025-07-01T00:00Z")

@@ -8,7 +8,8 @@ from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import REGIONS, TEAM_REGIONS
-from pizza_game.schema import ORDER_COLUMNS, coerce, normalize_orders
+from pizza_game.normalize.orders import normalize_orders
+from pizza_game.schema import ORDER_COLUMNS, coerce
 
 UK = "Europe/London"
 # Sunday 27 October 2024: matches, and the clocks go back an hour.

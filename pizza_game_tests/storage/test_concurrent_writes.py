@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from pizza_game.collectors.collect import mock_orders
+from pizza_game.normalize.orders import normalize_orders
 from pizza_game.partition_keys import partition_spans
-from pizza_game.schema import normalize_orders
 from pizza_game.storage.landing import land_import
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.s3 import S3Store

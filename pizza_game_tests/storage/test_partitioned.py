@@ -3,7 +3,8 @@ import pytest
 
 from pizza_game.analysis.merge import merge_day
 from pizza_game.model import RawPartition, Span
-from pizza_game.schema import normalize_matches, normalize_orders
+from pizza_game.normalize.matches import normalize_matches
+from pizza_game.normalize.orders import normalize_orders
 from pizza_game.storage import layout
 from pizza_game.storage.partitioned import MergedStore, RawStore
 from pizza_game.storage.store import LocalStore

@@ -1,0 +1,140 @@
+"""The day scale of the anomaly tests (``anomalies.py``): local days against the neighbour level,
+with the uncertainty of the weekday factor every day of a weekday shares."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pizza_game.analysis.anomaly_units import (
+    Units,
+    borrowed_bins,
+    concat_tests,
+    empty_tests,
+    not_tested,
+    profile_variance,
+    relative_variance,
+)
+from pizza_game.analysis.baseline import DAY_TYPE, Baseline
+from pizza_game.analysis.counts import dispersion
+from pizza_game.analysis.scales import neighbour_expected_per_bin, profile_orders_per_bin, sum_by
+from pizza_game.analysis.timeline import Timeline
+
+MIN_DAY_COVERAGE = 0.5
+
+
+def day_tests(timeline, baseline, in_window, regions, min_reference_days):
+    """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
+    not_run: list[dict] = []
+    if timeline.n_days == 0:
+        return empty_tests(), not_run
+    units = _day_units(timeline, baseline, in_window)
+    day_type = DAY_TYPE[timeline.day_weekday(np.arange(timeline.n_days))]
+    frames = []
+    for r in regions:
+        region = timeline.regions[r]
+        tested = units.testable("day", r, region, not_run)
+        clean = tested & ~units.touched
+        if clean.sum() < min_reference_days:
+            not_run.append(
+                not_tested(
+                    "day",
+                    "",
+                    region,
+                    int(tested.sum()),
+                    f"needs at least {min_reference_days} match-free reference days with a "
+                    f"neighbour level; this range has {int(clean.sum())}",
+                )
+            )
+            continue
+        phi, df = _day_dispersion(
+            units.observed[r], units.expected[r], units.relative_var[r], tested, clean, day_type
+        )
+        frames.append(units.frame("day", r, region, tested, phi, df[tested]))
+    return concat_tests(frames), not_run
+
+
+def _day_units(timeline, baseline, in_window) -> Units:
+    """[day]: the local days as units, expected from the neighbour level over their covered bins."""
+    n_days = timeline.n_days
+    day = timeline.day
+    covered = timeline.covered
+    bins = np.bincount(day, minlength=n_days)
+    # Against a whole local day: a day cut by the range's edge (the hour after local midnight
+    # before a UTC end) is not a day.
+    coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.slots_per_day
+    neighbour = neighbour_expected_per_bin(timeline, baseline)
+    profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
+    outside_fit = covered & ~baseline.clean
+    variance_bins = profile_variance(profile_bins, profile_orders_per_bin(timeline, baseline))
+    relative_var = relative_variance(
+        sum_by(day, n_days, variance_bins * outside_fit[None, :]),
+        sum_by(day, n_days, np.nan_to_num(profile_bins)),
+        np.zeros((len(timeline.regions), n_days)),
+    ) + _weekday_variance(timeline, baseline)
+    start = timeline.start_ns + np.searchsorted(day, np.arange(n_days)) * timeline.bin_ns
+    return Units(
+        start=start,
+        end=start + bins * timeline.bin_ns,
+        eligible=coverage >= MIN_DAY_COVERAGE,
+        borrowed=np.bincount(day, borrowed_bins(timeline, baseline).astype("float64"), n_days) > 0,
+        touched=np.bincount(day, in_window.astype("float64"), n_days) > 0,
+        observed=sum_by(day, n_days, timeline.orders),
+        expected=sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0)),
+        real=sum_by(day, n_days, timeline.real),
+        relative_var=relative_var,
+    )
+
+
+def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
+    """[day]: the day dispersion and its degrees of freedom (fitted units - 1) for every day.
+
+    The dispersion fitted on the match-free days (mostly Monday-Thursday), or, when larger, the
+    one fitted on every tested day of the same day type (``DAY_TYPE``: weekday or weekend, match
+    days included): an error of the expectation shared by the days of a type (the weekend's
+    weekday factor and profile, which rest on the few hours without football) is invisible in the
+    spread of match-free weekdays but is part of every weekend day's (O - E)^2. The robust loop
+    sets a surging day aside, so a single anomaly does not widen its own type's dispersion.
+    """
+    phi_clean = dispersion(observed[clean], expected[clean], relative_var[clean])
+    phi = np.full(len(observed), phi_clean)
+    df = np.full(len(observed), int(clean.sum()) - 1)
+    for kind in np.unique(day_type[tested]):
+        of_type = tested & (day_type == kind)
+        if of_type.sum() < 2:
+            continue
+        phi_type = dispersion(observed[of_type], expected[of_type], relative_var[of_type])
+        if phi_type > phi_clean:
+            phi[day_type == kind] = phi_type
+            df[day_type == kind] = int(of_type.sum()) - 1
+    return phi, df
+
+
+def _weekday_variance(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """[region, day]: relative variance of the day's weekday factor, one error shared by every day
+    of that weekday in the horizon, so a day compared with its neighbours carries it in full.
+
+    The neighbour level is weekday-free; the day's weekday factor comes back through its profile.
+    The factor is the mean of its weekday's levels (``baseline.weekday_scale_variance``: the spread
+    of that mean), and those levels are fitted on the profile of the weekday's clean hours, itself
+    estimated once for all the weekday's days: relative variance about 1 / the weekday's clean
+    orders, times the share of its orders outside clean time (0 for a weekday that is all clean,
+    whose profile is normalised on the whole day). A Saturday with football most of the day gets
+    both; the day dispersion, fitted on days without matches (mostly Monday-Thursday), sees
+    neither, and without them a world without effects puts about twice their share of time of
+    its day candidates on match days.
+    """
+    n_regions = len(timeline.regions)
+    day_weekday = timeline.day_weekday(np.arange(timeline.n_days))
+    if baseline.scale_variance is None:
+        return np.zeros((n_regions, timeline.n_days))
+    covered = timeline.covered
+    weekday = timeline.weekday[covered]
+    orders = timeline.orders[:, covered]
+    clean = baseline.clean[covered]
+    total = sum_by(weekday, 7, orders)
+    clean_total = sum_by(weekday[clean], 7, orders[:, clean])
+    outside = np.divide(total - clean_total, total, out=np.zeros(total.shape), where=total > 0)
+    profile_part = np.divide(
+        outside, clean_total, out=np.zeros(total.shape), where=clean_total > 0
+    )
+    return (baseline.scale_variance + profile_part)[:, day_weekday]

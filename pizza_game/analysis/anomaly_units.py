@@ -1,0 +1,171 @@
+"""What the anomaly scales (hour, day, window; ``anomalies.py``) share: the table of tested units,
+the rule that a unit with a borrowed profile is not tested, and the relative variance an
+expectation fitted out of sample adds to a unit's dispersion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pizza_game.analysis.baseline import SOURCE_ALL_DAYS, Baseline
+from pizza_game.analysis.counts import studentised_p, two_sided_p
+from pizza_game.analysis.timeline import Timeline
+
+BORROWED = (
+    "their time-of-day profile has no match-free day of the same weekday or day type "
+    "(it would be borrowed from all days)"
+)
+
+
+TEST_COLUMNS = (
+    "scale",
+    "start",
+    "end",
+    "region",
+    "window",
+    "slot",
+    "observed",
+    "expected",
+    "lift",
+    "dispersion",
+    "p_value",
+    "p_adjusted",
+    "anomaly",
+    "direction",
+    "real_orders",
+    "in_match_window",
+)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The candidate units of the hour or day scale, before a region row's tests.
+
+    Per unit: ``start``/``end`` (ns), ``eligible`` (covered enough to be tested), ``borrowed``
+    (profile borrowed from all days), ``touched`` (touches a match window). Per region row and
+    unit: ``observed``, ``expected``, ``real`` orders and ``relative_var``, the relative variance
+    of the expectation (``relative_variance``).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    eligible: np.ndarray
+    borrowed: np.ndarray
+    touched: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    real: np.ndarray
+    relative_var: np.ndarray
+
+    def testable(self, scale: str, r: int, region: str, not_run: list[dict]) -> np.ndarray:
+        """Units of region row ``r`` with an expectation and a profile of their own; those with a
+        borrowed profile are noted in ``not_run``."""
+        tested = self.eligible & np.isfinite(self.expected[r]) & (self.expected[r] > 0)
+        return without_borrowed(tested, self.borrowed, scale, "", region, not_run)
+
+    def frame(self, scale: str, r: int, region: str, tested, phi, df) -> pd.DataFrame:
+        """The tested units of region row ``r``; their dispersion is ``phi`` (the scale's, one or
+        per unit) plus the relative variance of their expectation."""
+        return unit_frame(
+            scale,
+            self.start[tested],
+            self.end[tested],
+            region,
+            self.observed[r, tested],
+            self.expected[r, tested],
+            self.real[r, tested],
+            (phi + self.relative_var[r])[tested],
+            self.touched[tested],
+            df,
+        )
+
+
+def unit_frame(
+    scale, start_ns, end_ns, region, observed, expected, real, phi, in_window, df, **extra
+):
+    """One scale's tested units; p = the larger of the NB p-value and the studentised one with
+    ``df`` (the units the dispersion was fitted on, minus one): the dispersion is estimated."""
+    n = len(observed)
+    lift = np.divide(observed, expected, out=np.full(n, np.nan), where=expected > 0) - 1.0
+    return pd.DataFrame(
+        {
+            "scale": scale,
+            "start": pd.to_datetime(np.asarray(start_ns, dtype="int64"), utc=True),
+            "end": pd.to_datetime(np.asarray(end_ns, dtype="int64"), utc=True),
+            "region": region,
+            "window": extra.get("window", ""),
+            "slot": extra.get("slot", ""),
+            "observed": observed,
+            "expected": expected,
+            "lift": lift,
+            "dispersion": phi,
+            "p_value": np.fmax(
+                two_sided_p(observed, expected, phi), studentised_p(observed, expected, phi, df)
+            ),
+            "direction": np.where(observed >= expected, "high", "low"),
+            "real_orders": real,
+            "in_match_window": np.asarray(in_window, dtype=bool),
+        }
+    )
+
+
+def without_borrowed(tested, borrowed, scale, window, region, not_run) -> np.ndarray:
+    """``tested`` without the units whose profile is borrowed, noting those in ``not_run``."""
+    if (tested & borrowed).any():
+        not_run.append(not_tested(scale, window, region, int((tested & borrowed).sum()), BORROWED))
+    return tested & ~borrowed
+
+
+def concat_tests(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The tested units of several frames in one table (an empty one when there are none)."""
+    return pd.concat(frames, ignore_index=True) if frames else empty_tests()
+
+
+def not_tested(scale: str, window: str, region: str, units: int, reason: str) -> dict:
+    """One entry of ``Anomalies.not_run``: ``units`` of a scale (and window kind) not tested, and why."""
+    return {"scale": scale, "window": window, "region": region, "units": units, "reason": reason}
+
+
+def borrowed_bins(timeline: Timeline, baseline: Baseline) -> np.ndarray:
+    """Covered bins whose profile cell is borrowed from all days (no match-free bin of their
+    weekday or day type at that time of day): a guess of the shape, not an estimate of it."""
+    return timeline.covered & (baseline.source_per_bin(timeline) >= SOURCE_ALL_DAYS)
+
+
+def relative_variance(profile_var, profile, day_orders) -> np.ndarray:
+    """Relative variance of an expected count fitted out of sample: profile part + level part.
+
+    expected = level x sum(profile); the profile cells rest on their clean orders
+    (``scales.profile_variance_per_bin``), the level on the day's clean orders. Added to the
+    unit's NB dispersion, so a unit whose expectation is itself uncertain (a Saturday afternoon
+    whose profile rests on the few Saturdays without football) is judged with that uncertainty.
+    Units that took part in the fit (clean ones) do not get it.
+    """
+    profile_part = np.divide(
+        profile_var, profile**2, out=np.zeros_like(profile), where=profile > 0
+    )
+    level_part = np.divide(1.0, day_orders, out=np.zeros_like(profile), where=day_orders > 0)
+    return profile_part + level_part
+
+
+def profile_variance(profile: np.ndarray, behind: np.ndarray) -> np.ndarray:
+    """profile^2 / orders behind it per bin: summed over a span and divided by the span's profile
+    squared, the relative variance the profile adds to the span's expected count."""
+    usable = (behind > 0) & np.isfinite(profile)
+    return np.divide(profile**2, behind, out=np.zeros(profile.shape), where=usable)
+
+
+def empty_tests() -> pd.DataFrame:
+    """No tested unit, with the columns and types of a table of tests."""
+    table = pd.DataFrame({name: pd.Series(dtype=object) for name in TEST_COLUMNS})
+    return table.astype(
+        {
+            "start": "datetime64[ns, UTC]",
+            "end": "datetime64[ns, UTC]",
+            "anomaly": bool,
+            "in_match_window": bool,
+        },
+        errors="ignore",
+    )
