@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.checks import FRESHNESS_CHECKS
+from pizza_game.assets.freshness import FRESHNESS_CHECKS
 from pizza_game.collectors.drop_area import DropCursor, ImportedFile, scan_drop_area
 from pizza_game.partition_keys import (
     HOUR,

@@ -8,10 +8,11 @@ import dagster as dg
 
 from pizza_game import settings
 from pizza_game.assets.analysis import correlation_analysis
-from pizza_game.assets.checks import FRESHNESS_CHECKS
+from pizza_game.assets.freshness import FRESHNESS_CHECKS
 from pizza_game.assets.merged import merged_dataset
 from pizza_game.assets.publish import quicksight_manifest
-from pizza_game.assets.raw import raw_matches, raw_orders
+from pizza_game.assets.raw_matches import raw_matches
+from pizza_game.assets.raw_orders import raw_orders
 from pizza_game.assets.report import dashboard_report
 from pizza_game.automation import JOBS, SCHEDULES, SENSORS
 from pizza_game.log_format import default_loggers

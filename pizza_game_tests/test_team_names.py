@@ -12,7 +12,7 @@ import pytest
 from pizza_game import settings, team_names
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import match_features
-from pizza_game.assets.raw import raw_matches
+from pizza_game.assets.raw_matches import raw_matches
 from pizza_game.cli import main
 from pizza_game.collectors.file_import import import_matches
 from pizza_game.collectors.mock_matches import generate_matches

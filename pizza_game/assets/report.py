@@ -1,20 +1,16 @@
 """The offline HTML dashboard of a run: what QuickSight shows, in one file anyone can open."""
 
-import posixpath
-
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.raw import GROUP, OWNERS
+from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
+from pizza_game.report.pages import HTML_TYPE, render_pages, report_targets
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import records_table
-from pizza_game.storage.lookup import newest_day
-
-HTML_TYPE = "text/html; charset=utf-8"
 
 
 @dg.asset(
@@ -40,28 +36,13 @@ def dashboard_report(
             f"({correlation_summary.stamp:%Y-%m-%d}) describe different days; "
             "materialize correlation_analysis again"
         )
-    # Imported here, not with the code location: plotly costs every command's start.
-    from pizza_game.report.html import render_reports
-
     table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
     quality = correlation_summary.value.get("data_quality", {})
     real_share = quality.get("real_share") or 0.0
     store = storage.store()
     key = layout.report_key(dashboard_data.stamp)
-    drill_down = layout.match_windows_key(dashboard_data.stamp)
-    # reports/latest.html never moves backwards: a backfill of old days leaves it on the newest.
-    newest = newest_day(store, layout.REPORTS_PREFIX)
-    latest = newest is None or dashboard_data.stamp.normalize() >= newest
-    # Each page links the per-match table relative to where it lies, so the link works offline.
-    # The figures and data are built once for both pages.
-    targets = (key, layout.REPORT_LATEST_KEY) if latest else (key,)
-    rendered = render_reports(
-        table,
-        correlation_summary.value,
-        windows=analysis_settings.windows(),
-        match_table_hrefs=[posixpath.relpath(drill_down, posixpath.dirname(target)) for target in targets],
-    )
-    pages = {target: html.encode("utf-8") for target, html in zip(targets, rendered, strict=True)}
+    targets = report_targets(store, dashboard_data.stamp)
+    pages = render_pages(table, correlation_summary.value, analysis_settings.windows(), dashboard_data.stamp, targets)
     with storage_failures("dashboard_report"):
         for target, page in pages.items():
             store.put(target, page, HTML_TYPE)
@@ -69,7 +50,7 @@ def dashboard_report(
         metadata={
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
-            "latest_updated": dg.MetadataValue.bool(latest),
+            "latest_updated": dg.MetadataValue.bool(layout.REPORT_LATEST_KEY in pages),
             "bytes_written": dg.MetadataValue.int(len(pages[key])),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),

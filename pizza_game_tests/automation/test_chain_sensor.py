@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.raw import raw_orders
+from pizza_game.assets.raw_orders import raw_orders
 from pizza_game.automation import analysis_after_orders, days_after_orders
 from pizza_game.partition_keys import PARTITION_TAG, RANGE_END, RANGE_START
 from pizza_game.resources.analysis_settings import AnalysisSettings

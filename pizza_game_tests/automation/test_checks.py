@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.publish import written_manifest_verdict
+from pizza_game.assets.publish_metadata import written_manifest_verdict
 from pizza_game.normalize.orders import normalize_orders
 from pizza_game.storage import layout
 from pizza_game.storage.landing import land_import
