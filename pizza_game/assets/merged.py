@@ -64,7 +64,7 @@ def merged_dataset(
     with storage_failures("merged_dataset"):
         # Days before the run's first: read before this run writes anything.
         history = stored_order_days(storage.store(), reference_keys(daily_partitions, days[0].key, "D"), daily_orders)
-    summary, written = MergedSummary(), MergedWritten()
+    windows, summary, written = analysis_settings.windows(), MergedSummary(), MergedWritten()
     merged_store = MergedStore(storage.store())
     progress = Progress("merged_dataset: days merged and written", len(days), context.log.info)
     for chunk in day_chunks(days):
@@ -75,7 +75,7 @@ def merged_dataset(
         for day in chunk:
             if not has_matches(matches, day.key):
                 context.log.warning(f"merged_dataset {day.key}: raw_matches has no data for this day")
-        for day, merged in zip(chunk, merge_days(chunk, orders, matches, analysis_settings.windows()), strict=True):
+        for day, merged in zip(chunk, merge_days(chunk, orders, matches, windows), strict=True):
             with storage_failures("merged_dataset"):
                 written.write(merged_store, merged)
             summary.add(day.key, merged)
