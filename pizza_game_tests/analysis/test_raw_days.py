@@ -6,7 +6,7 @@ import pytest
 
 from pizza_game.analysis.raw_days import day_chunks, has_matches, merge_days, order_reach
 from pizza_game.analysis.windows import WindowConfig
-from pizza_game.model import RawPartition, split_by_span
+from pizza_game.model import MergedDay, RawPartition, split_by_span
 from pizza_game.partition_keys import partition_spans
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 
@@ -27,8 +27,8 @@ def raw() -> tuple[dict[str, RawPartition], dict[str, RawPartition]]:
     return raw_orders, raw_matches
 
 
-def _chunked(raw_orders, raw_matches, size):
-    out = []
+def _chunked(raw_orders, raw_matches, size) -> list[MergedDay]:
+    out: list[MergedDay] = []
     for chunk in day_chunks(DAYS, size):
         start, end = order_reach(chunk)
         hours = {w.key: raw_orders[w.key] for w in HOURS if start <= w.start < end and w.key in raw_orders}
