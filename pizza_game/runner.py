@@ -179,7 +179,17 @@ def run_pipeline(
     return summary
 
 
-def _execute(defs, job_name, keys, instance, run_config, tags=None) -> dg.ExecuteInProcessResult:
+@dataclass(frozen=True)
+class _Run:
+    """What the runner keeps of a successful run: its id and, per asset, the metadata of its last
+    materialization (plain values). Not the ExecuteInProcessResult: it holds every step's output,
+    a season's raw partitions among them, for as long as it lives (issue 14)."""
+
+    run_id: str
+    metadata: dict[str, dict]
+
+
+def _execute(defs, job_name, keys, instance, run_config, tags=None) -> _Run:
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=instance,
@@ -189,7 +199,7 @@ def _execute(defs, job_name, keys, instance, run_config, tags=None) -> dg.Execut
     )
     if not result.success:
         raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}", result.run_id)
-    return result
+    return _Run(result.run_id, _latest_metadata(result))
 
 
 def _first_error(result: dg.ExecuteInProcessResult) -> str:
@@ -205,18 +215,18 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
     return "see the run's logs"
 
 
-def _latest_metadata(results) -> dict[str, dict]:
-    """For every asset, the metadata of its last materialization in these runs (plain values)."""
+def _latest_metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """For every asset, the metadata of its last materialization in the run (plain values)."""
     out: dict[str, dict] = {}
-    for result in results:
-        for event in result.get_asset_materialization_events():
-            materialization = event.materialization
-            out[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        out[materialization.asset_key.to_user_string()] = {k: v.value for k, v in materialization.metadata.items()}
     return out
 
 
-def _fill_summary(summary: PipelineSummary, results) -> None:
-    metadata = _latest_metadata(results)
+def _fill_summary(summary: PipelineSummary, runs: list[_Run]) -> None:
+    # The later run's materializations of an asset replace the earlier's.
+    metadata = {asset: values for run in runs for asset, values in run.metadata.items()}
     matches = metadata.get("raw_matches", {})
     merged = metadata.get("merged_dataset", {})
     summary.orders = int(merged.get("orders", 0))

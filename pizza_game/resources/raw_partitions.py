@@ -1,6 +1,7 @@
 """The IO manager of the raw assets (raw_orders, raw_matches): one object per partition.
 
-Also when a run covers a range of partitions (single-run backfills); read back the same way.
+Also when a run covers a range of partitions (single-run backfills). Read back as a RawRange,
+which decodes the partitions a consumer asks for when it asks (a season at once does not fit).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pizza_game.progress import Progress
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.resources.written import record_written
 from pizza_game.storage.partitioned import RawStore
+from pizza_game.storage.raw_range import RawRange
 
 RAW_IO = "raw_partitions_io_manager"
 
@@ -33,9 +35,6 @@ class RawPartitionsIOManager(dg.ConfigurableIOManager):
             written = RawStore(self.storage.store(), asset).write_many(windows, obj, progress)
             record_written(context, self.storage.store(), written)
 
-    def load_input(self, context: dg.InputContext) -> dict[str, RawPartition]:
+    def load_input(self, context: dg.InputContext) -> RawRange:
         asset = context.asset_key.path[-1]
-        with storage_failures(asset):
-            windows = partition_spans(list(context.asset_partition_keys))
-            progress = Progress(f"{asset}: partitions read", len(windows), context.log.info)
-            return RawStore(self.storage.store(), asset).read_many(windows, progress=progress)
+        return RawRange(RawStore(self.storage.store(), asset), partition_spans(list(context.asset_partition_keys)))
