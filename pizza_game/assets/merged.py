@@ -15,8 +15,8 @@ from pizza_game.assets.checks import (
     stored_order_days,
     typical_volume_spec,
 )
+from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.assets.merged_summary import MergedSummary, daily_orders
-from pizza_game.assets.raw import GROUP, OWNERS
 from pizza_game.partition_keys import partition_spans
 from pizza_game.partitions import daily_partitions
 from pizza_game.progress import Progress
