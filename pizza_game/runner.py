@@ -20,6 +20,7 @@ from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_ord
 from pizza_game.instance import default_instance
 from pizza_game.partition_keys import RANGE_END, RANGE_START, day_range, hour_range
 from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
+from pizza_game.resources.analysis_settings import AnalysisSettings
 
 
 class PipelineError(RuntimeError):
@@ -142,24 +143,7 @@ def run_pipeline(
     defs = defs or default_defs
     start, end = validate_range(start, end)
     instance = instance or default_instance()
-    analysis_settings = (defs.resources or {})["analysis_settings"]
-    now = pd.Timestamp.now(tz="UTC")
-    if collect_margin:
-        before, after = analysis_settings.windows().reach()
-        first_hour = pd.Timestamp(hourly_partitions.start).tz_convert("UTC")
-        hours = hour_range(
-            max(start.floor("D") - before.ceil("h"), first_hour), min(end.ceil("D") + after.ceil("h"), now.floor("h"))
-        )
-        days = day_range(start, end)
-    else:
-        # Only [start, end) is collected; refresh every day whose match windows reach into it
-        # (the rule the analysis_after_orders sensor applies to scheduled runs).
-        hours = hour_range(start, end)
-        days = days_after_orders(hours, analysis_settings, now)
-    # The assets refuse over-long ranges too; checked here, before any run, the CLI's exit code is 2.
-    for what, partitions_def, keys in (("its orders run", hourly_partitions, hours), ("its analysis run", daily_partitions, days)):
-        if why := refusal(f"{start:%Y-%m-%d} to {end - pd.Timedelta(1, 'ns'):%Y-%m-%d}: {what}", partitions_def, *keys):
-            raise ValueError(why)
+    hours, days = _partitions(start, end, (defs.resources or {})["analysis_settings"], collect_margin)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
     # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.
@@ -177,6 +161,31 @@ def run_pipeline(
     _fill_summary(summary, [orders_run, analysis_run])
     summary.seconds = round(time.monotonic() - began, 2)
     return summary
+
+
+def _partitions(
+    start: pd.Timestamp, end: pd.Timestamp, analysis_settings: AnalysisSettings, collect_margin: bool
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The (first, last) hour partitions the orders run collects and the day partitions the
+    analysis run merges and analyses (see run_pipeline); raises ValueError for a range the
+    assets would refuse, before any run, so the CLI's exit code is 2."""
+    now = pd.Timestamp.now(tz="UTC")
+    if collect_margin:
+        before, after = analysis_settings.windows().reach()
+        first_hour = pd.Timestamp(hourly_partitions.start).tz_convert("UTC")
+        hours = hour_range(
+            max(start.floor("D") - before.ceil("h"), first_hour), min(end.ceil("D") + after.ceil("h"), now.floor("h"))
+        )
+        days = day_range(start, end)
+    else:
+        # Only [start, end) is collected; refresh every day whose match windows reach into it
+        # (the rule the analysis_after_orders sensor applies to scheduled runs).
+        hours = hour_range(start, end)
+        days = days_after_orders(hours, analysis_settings, now)
+    for what, partitions_def, keys in (("its orders run", hourly_partitions, hours), ("its analysis run", daily_partitions, days)):
+        if why := refusal(f"{start:%Y-%m-%d} to {end - pd.Timedelta(1, 'ns'):%Y-%m-%d}: {what}", partitions_def, *keys):
+            raise ValueError(why)
+    return hours, days
 
 
 @dataclass(frozen=True)
