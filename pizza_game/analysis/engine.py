@@ -1,8 +1,7 @@
 """The analysis engine: from merged tables to tested, adjusted, explained results.
 
 ``analyse`` takes the concatenated tables of the merged days (``series``, ``windows``,
-``matches``) and returns an ``AnalysisResult``. ``analyse_orders`` starts from canonical orders
-and matches and merges them first.
+``matches``: what ``merge.merge_day`` makes of each UTC day) and returns an ``AnalysisResult``.
 
 Method, in order:
 1. Matches without a known kick-off or not played are excluded and counted by reason.
@@ -61,7 +60,7 @@ from pizza_game.analysis.baseline import (
 )
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
-from pizza_game.analysis.merge import ALL_REGIONS, merge_range
+from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.outages import find_outages
 from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
 from pizza_game.analysis.stats import (
@@ -238,29 +237,6 @@ def analyse(
         excluded.reset_index(drop=True),
         anomaly_tests=anomalies.tests,
     )
-
-
-def analyse_orders(
-    orders: pd.DataFrame,
-    matches: pd.DataFrame,
-    config: AnalysisConfig,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
-) -> AnalysisResult:
-    """Merge canonical orders and matches over [start, end) and analyse.
-
-    ``start``/``end`` default to the UTC days of the first and last order. Raw data is taken to
-    exist from the hour of the first order to the hour of the last one (every hour in between is
-    covered, an hour without orders is a real zero); hours outside are not covered.
-    """
-    if len(orders) == 0:
-        raise ValueError("no orders to analyse")
-    first, last = orders["ordered_at"].min().floor("h"), orders["ordered_at"].max().floor("h")
-    start = first.floor("D") if start is None else start
-    end = (last.floor("D") + pd.Timedelta(days=1)) if end is None else end
-    hours = pd.date_range(first, last, freq="h")
-    merged = merge_range(orders, matches, start, end, hours_present=hours, config=config.windows)
-    return analyse(merged.series, merged.windows, merged.matches, config)
 
 
 def _prepared_matches(matches: pd.DataFrame) -> pd.DataFrame:
@@ -629,4 +605,4 @@ def _match_window_rows(
     return table.merge(features.reset_index(), on="match_id", how="left")
 
 
-__all__ = ["AnalysisConfig", "AnalysisResult", "analyse", "analyse_orders"]
+__all__ = ["AnalysisConfig", "AnalysisResult", "analyse"]
