@@ -209,7 +209,7 @@ def main() -> None:
         cells = [f"{run['orders']:,}"] + [
             f"{s[k]:.3f}" for k in ("merge", "analyse", "total")
         ]
-        cells += [f"{s['naive_count']:.2f}", f"{run['merge_speedup_vs_naive']:.0f}x"]
+        cells += [f"{s['naive_count']:.2f}", f"{run['merge_speedup_vs_naive']:.1f}x"]
         print("".join(f"{c:>11}" for c in cells))
     memory = largest["memory"]
     print(
