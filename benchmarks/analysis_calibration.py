@@ -1,12 +1,13 @@
 """Power and calibration of the analysis on generated worlds, over seeds and horizons.
 
 Run from the repository root:
-    python benchmarks/analysis_calibration.py [--seeds 20] [--season-seeds 4] [--processes 2]
+    python -m benchmarks.analysis_calibration [--seeds 20] [--season-seeds 4] [--processes 2]
 
 Horizons: 14 and 28 days (ending on a date spread over the 2024-25 season by seed) and the whole
 season (2024-08-01 to 2025-06-01, 380 mock matches). For every seed and horizon, mock fixtures and
 orders are generated twice: with a planted +15 % lift in the 2 h before every kick-off
 (``MatchEffects.only(pre=0.15)``) and with no match effect (``MatchEffects.none()``). Both are
+merged day by day as the merged_dataset asset does (pizza_game_tests/analysis/merged_days.py) and
 analysed with the default configuration (its minimums) plus the big-six and derby lists, and the
 null world once more with the minimums off, to show what the minimums guard against. Reported per
 horizon:
@@ -36,11 +37,11 @@ import pandas as pd
 from scipy import stats
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+from pizza_game_tests.analysis.merged_days import analyse_orders
 
 SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
 HORIZONS = {"14 days": 14, "28 days": 28, "season": None}

@@ -1,19 +1,20 @@
 """Speed and memory of the analysis: canonical orders of one season to finished correlation results.
 
-Run from the repository root:  python benchmarks/analysis_speed.py [--orders 10000000] [--seed 42]
+Run from the repository root:  python -m benchmarks.analysis_speed [--orders 10000000] [--seed 42]
 
 One Premier League season (2024-08-01 .. 2025-06-01, 380 mock matches) of mock orders is generated
 at the volume asked for (default effects), then, in this process:
-- prepare:   the order columns as arrays (UTC ns, region codes, items, revenue, real flag);
-- count:     window counting: per-region minute histograms and the windows table of all matches
-             (orders, items, revenue, real orders per match x window x region) from prefix sums;
-- merge:     merge_range (prepare + count + the 15-minute series with coverage and overlay);
+- merge:     the production merge: ``merge_day`` for each UTC day of the season, from the orders
+             of D-1 .. D+1 (as the merged_dataset asset reads them), and the days concatenated
+             (pizza_game_tests/analysis/merged_days.py);
 - analyse:   analyse() on the merged tables (baseline, outages, slots, tests, BH, anomalies, summary);
-- total:     analyse_orders() end to end;
+- total:     merge and analyse end to end (``merged_days.analyse_orders``);
 - naive:     the straightforward approach, a pandas filter over all orders per match and window,
-             counting orders nationally and per region; its counts are checked against ours.
+             counting orders nationally and per region; its counts are checked against the merged
+             windows table, and the speedup is its time over the merge's (which builds the
+             15-minute series too).
 Smaller sizes are random subsets of the same orders. Memory is measured in a fresh process that
-loads the largest orders table (pickled by this one) and runs analyse_orders once: its resident
+loads the largest orders table (pickled by this one) and merges and analyses it once: its resident
 set size with the table loaded, and its peak resident set size (VmHWM) over the whole run.
 """
 
@@ -36,16 +37,17 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse, analyse_orders
-from pizza_game.analysis.merge import count_windows, merge_range, minute_histograms, order_arrays
-from pizza_game.analysis.windows import MINUTE_NS, split_analysable, window_bounds
+from pizza_game.analysis.engine import analyse
+from pizza_game.analysis.windows import split_analysable, window_bounds
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders, national_rate
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+from pizza_game_tests.analysis.merged_days import analyse_orders, concat_days, merge_days
 
 SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
 CONFIG = AnalysisConfig(big_match_teams=BIG_SIX, derbies=DERBY_PAIRS)
 STATUS = Path("/proc/self/status")
+ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
 
@@ -66,7 +68,7 @@ def current_rss_mb() -> float:
 
 
 def memory_child(path: str) -> None:
-    """Load the pickled orders and matches, run analyse_orders once, print the memory figures."""
+    """Load the pickled orders and matches, merge and analyse once, print the memory figures."""
     with open(path, "rb") as handle:
         orders, matches = pickle.load(handle)
     loaded = current_rss_mb()
@@ -126,24 +128,14 @@ def naive_counts(orders: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:
 
 def stages(orders: pd.DataFrame, matches: pd.DataFrame, repeat: int) -> dict:
     start, end = SEASON
-    reach_before, reach_after = CONFIG.windows.reach()
-    lo = (start - reach_before).value
-    hi = (end + reach_after).value
-    n_minutes = (hi - lo) // MINUTE_NS
     analysable, _ = split_analysable(matches)
     bounds = window_bounds(analysable["kickoff_at"], CONFIG.windows)
     bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
-    hours = np.arange(lo, hi, 3_600 * 1_000_000_000)
+    # Every hour the merged days reach has data (a complete season of raw objects).
+    hours = pd.date_range(start - pd.Timedelta(days=1), end + pd.Timedelta(days=1), freq="h", inclusive="left")
 
-    prepare, arrays = timed(lambda: order_arrays(orders, lo, hi), repeat)
-
-    def count() -> pd.DataFrame:
-        per_minute = minute_histograms(arrays, lo, n_minutes)
-        return count_windows(bounds, lo, per_minute, arrays.regions, hours)
-
-    counting, windows = timed(count, repeat)
     merging, merged = timed(
-        lambda: merge_range(orders, matches, start, end, config=CONFIG.windows), repeat
+        lambda: concat_days(merge_days(orders, matches, start, end, hours, CONFIG.windows)), repeat
     )
     analysing, _ = timed(
         lambda: analyse(merged.series, merged.windows, merged.matches, CONFIG), repeat
@@ -152,7 +144,7 @@ def stages(orders: pd.DataFrame, matches: pd.DataFrame, repeat: int) -> dict:
         lambda: analyse_orders(orders, matches, CONFIG, start=start, end=end), repeat
     )
     naive, straightforward = timed(lambda: naive_counts(orders, bounds))
-    ours = windows[["match_id", "window", "region", "orders"]]
+    ours = merged.windows[["match_id", "window", "region", "orders"]]
     compared = straightforward.merge(
         ours, on=["match_id", "window", "region"], how="left", suffixes=("_naive", "")
     )
@@ -162,15 +154,12 @@ def stages(orders: pd.DataFrame, matches: pd.DataFrame, repeat: int) -> dict:
         "orders": len(orders),
         "match_windows": len(bounds),
         "seconds": {
-            "prepare": round(prepare, 3),
-            "count": round(counting, 3),
             "merge": round(merging, 3),
             "analyse": round(analysing, 3),
             "total": round(total, 3),
             "naive_count": round(naive, 3),
         },
-        "count_speedup_vs_naive": round(naive / counting, 1),
-        "prepare_and_count_speedup_vs_naive": round(naive / (prepare + counting), 1),
+        "merge_speedup_vs_naive": round(naive / merging, 1),
         "tests": len(result.results),
         "significant": int(result.results["significant"].sum()),
     }
@@ -208,24 +197,24 @@ def main() -> None:
         pickle.dump((orders, matches), handle, protocol=pickle.HIGHEST_PROTOCOL)
         handle.flush()
         del orders
-        command = [sys.executable, __file__, "--memory-child", handle.name]
-        child = subprocess.run(command, capture_output=True, text=True, check=True)
+        command = [sys.executable, "-m", "benchmarks.analysis_speed", "--memory-child", handle.name]
+        child = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     largest["memory"] = json.loads(child.stdout.strip().splitlines()[-1])
     report["runs"].append(largest)
     print(json.dumps(report, indent=2))
-    header = ("orders", "prepare", "count", "merge", "analyse", "total", "naive", "speedup")
+    header = ("orders", "merge", "analyse", "total", "naive", "speedup")
     print("".join(f"{h:>11}" for h in header))
     for run in report["runs"]:
         s = run["seconds"]
         cells = [f"{run['orders']:,}"] + [
-            f"{s[k]:.3f}" for k in ("prepare", "count", "merge", "analyse", "total")
+            f"{s[k]:.3f}" for k in ("merge", "analyse", "total")
         ]
-        cells += [f"{s['naive_count']:.2f}", f"{run['count_speedup_vs_naive']:.0f}x"]
+        cells += [f"{s['naive_count']:.2f}", f"{run['merge_speedup_vs_naive']:.1f}x"]
         print("".join(f"{c:>11}" for c in cells))
     memory = largest["memory"]
     print(
         f"fresh process, {memory['orders']:,} orders: RSS with the orders table loaded "
-        f"{memory['rss_with_orders_loaded_mb']} MB, peak RSS over analyse_orders {memory['peak_rss_mb']} MB"
+        f"{memory['rss_with_orders_loaded_mb']} MB, peak RSS over merging and analysing {memory['peak_rss_mb']} MB"
     )
 
 

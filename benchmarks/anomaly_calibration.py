@@ -1,7 +1,8 @@
 """Calibration of the anomaly detection (analysis/anomalies.py) in worlds without effects.
 
 For each seed, a synthetic season without any match effect (pizza_game_tests/analysis/synthetic.py)
-is analysed nationally. Figures, pooled over seeds:
+is merged day by day as the merged_dataset asset does (pizza_game_tests/analysis/merged_days.py)
+and analysed nationally. Figures, pooled over seeds:
 - per scale, the share of tested time inside match windows (pre/during/post) and the share of
   candidate units (raw p < 0.01) inside them, with a binomial p-value for the difference: the two
   agree when the model is calibrated;
@@ -10,7 +11,7 @@ is analysed nationally. Figures, pooled over seeds:
   of worlds with at least one anomaly (nominal at most alpha = 0.05 per scale);
 - probable outages found (none exist in these worlds).
 
-Run: PYTHONPATH=. python benchmarks/anomaly_calibration.py [--seeds N] [--weeks W]
+Run from the repository root:  python -m benchmarks.anomaly_calibration [--seeds N] [--weeks W]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from scipy import stats as sps
 
 from pizza_game.analysis.anomalies import SCALES
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse_orders
+from pizza_game_tests.analysis.merged_days import analyse_orders
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 
 START = "2023-08-07"

@@ -1,8 +1,7 @@
 """The analysis engine: from merged tables to tested, adjusted, explained results.
 
 ``analyse`` takes the concatenated tables of the merged days (``series``, ``windows``,
-``matches``) and returns an ``AnalysisResult``. ``analyse_orders`` starts from canonical orders
-and matches and merges them first.
+``matches``: what ``merge.merge_day`` makes of each UTC day) and returns an ``AnalysisResult``.
 
 Method, in order:
 1. Matches without a known kick-off or not played are excluded and counted by reason.
@@ -46,7 +45,8 @@ Log ratios use (count + 0.5) on both sides so that empty regional windows stay f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -55,16 +55,18 @@ from pizza_game.analysis.anomalies import find_anomalies, with_window_flags
 from pizza_game.analysis.baseline import (
     CONTAMINATING_WINDOWS,
     SOURCE_NAMES,
+    Baseline,
     clean_bins,
     fit_baseline,
     touched_bins,
 )
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
-from pizza_game.analysis.merge import ALL_REGIONS, merge_range
-from pizza_game.analysis.outages import find_outages
-from pizza_game.analysis.slots import SpanMeter, WindowSlots, build_slots, day_clusters
+from pizza_game.analysis.merge import ALL_REGIONS
+from pizza_game.analysis.outages import Outages, find_outages
+from pizza_game.analysis.slots import SpanMeter, Spans, WindowSlots, build_slots, day_clusters
 from pizza_game.analysis.stats import (
+    Correlation,
     WindowDesign,
     WindowEffect,
     benjamini_hochberg,
@@ -135,84 +137,43 @@ class AnalysisResult:
     anomaly_tests: pd.DataFrame  # every unit the anomaly detection tested
 
 
+@dataclass
+class _Findings:
+    """What the tests of every window kind found, gathered kind after kind."""
+
+    tests: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    match_windows: list[pd.DataFrame] = field(default_factory=list)
+    references: dict[str, Spans] = field(default_factory=dict)
+    slot_report: dict[str, dict] = field(default_factory=dict)
+
+
 def analyse(
     series: pd.DataFrame, windows: pd.DataFrame, matches: pd.DataFrame, config: AnalysisConfig
 ) -> AnalysisResult:
     """Analyse the merged tables of a horizon (missing days are simply absent)."""
     matches = _prepared_matches(matches)
     analysable, excluded = split_analysable(matches)
-    timeline = build_timeline(series, config.timezone)
     bounds = window_bounds(analysable["kickoff_at"], config.windows)
     bounds["match_id"] = (
         analysable["match_id"].astype(str).to_numpy()[bounds["position"].to_numpy()]
     )
-    contaminating = bounds["window"].isin(CONTAMINATING_WINDOWS).to_numpy()
-    window_starts = bounds["start_ns"].to_numpy()[contaminating]
-    window_ends = bounds["end_ns"].to_numpy()[contaminating]
-    baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
-    outages = find_outages(timeline, baseline, config.outages)
-    if outages.masks_bins:
-        timeline = outages.masked(timeline)
-        baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
-    meter = SpanMeter(timeline, baseline)
-    features = match_features(analysable, config)
-    feature_rows = features.set_index("match_id")
-
+    timeline, baseline, outages = _fitted_baseline(
+        build_timeline(series, config.timezone), bounds, config
+    )
     region_rows = list(range(len(timeline.regions))) if config.regional else [0]
-    tests: list[dict] = []
-    skipped: list[dict] = []
-    per_window: list[pd.DataFrame] = []
-    references = {}
-    slot_report: dict[str, dict] = {}
-    for kind in WINDOWS:
-        rows = bounds[bounds["window"] == kind].reset_index(drop=True)
-        slots, slot_of_row = build_slots(
-            kind,
-            rows["start_ns"].to_numpy(),
-            rows["end_ns"].to_numpy(),
-            meter,
-            config.baseline_weeks,
-        )
-        usable = slots.spans.coverage >= config.min_coverage - 1e-12
-        slot_features = _slot_features(
-            rows["match_id"].to_numpy(), slot_of_row, feature_rows, len(usable)
-        )
-        slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
-        references[kind] = slots.references
-        overlap = _overlap_share(timeline, bounds, kind, slots)
-        window_tests, window_skipped, slot_status = _window_tests(
-            slots, usable, region_rows, timeline.regions, overlap, config
-        )
-        per_window.append(
-            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline, feature_rows)
-        )
-        tests += window_tests
-        skipped += window_skipped
-        for r in region_rows:
-            region = timeline.regions[r]
-            tests_for_features, skipped_features = _feature_tests(
-                slots, usable, r, kind, region, slot_features, config.min_correlation_df
-            )
-            tests += tests_for_features
-            skipped += skipped_features
+    feature_rows = match_features(analysable, config).set_index("match_id")
+    found = _test_window_kinds(timeline, baseline, bounds, feature_rows, region_rows, config)
 
-    results = _results_table(tests, config.alpha)
+    results = _results_table(found.tests, config.alpha)
     match_windows, other_bounds = _with_exact_counts(
-        pd.concat(per_window, ignore_index=True), windows
+        pd.concat(found.match_windows, ignore_index=True), windows
     )
     anomalies = find_anomalies(
-        timeline,
-        baseline,
-        bounds[["match_id", "window", "start_ns", "end_ns"]],
-        match_windows,
-        references,
-        region_rows,
-        config.alpha,
-        config.min_coverage,
-        config.min_reference_days,
-    )
+        timeline, baseline, bounds[["match_id", "window", "start_ns", "end_ns"]], match_windows,
+        found.references, region_rows, config.alpha, config.min_coverage, config.min_reference_days,
+    )  # fmt: skip
     match_windows = with_window_flags(match_windows, anomalies)
-    spikes = anomalies.flagged
     summary = build_summary(
         config=config,
         timeline=timeline,
@@ -222,8 +183,8 @@ def analyse(
         excluded=excluded,
         results=results,
         match_windows=match_windows,
-        slot_report=slot_report,
-        skipped=skipped,
+        slot_report=found.slot_report,
+        skipped=found.skipped,
         anomalies=anomalies.summary(),
         outages=outages.summary(),
         merged_with_other_windows=other_bounds,
@@ -234,33 +195,71 @@ def analyse(
         significant,
         summary,
         match_windows,
-        spikes,
+        anomalies.flagged,
         excluded.reset_index(drop=True),
         anomaly_tests=anomalies.tests,
     )
 
 
-def analyse_orders(
-    orders: pd.DataFrame,
-    matches: pd.DataFrame,
-    config: AnalysisConfig,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
-) -> AnalysisResult:
-    """Merge canonical orders and matches over [start, end) and analyse.
+def _fitted_baseline(
+    timeline: Timeline, bounds: pd.DataFrame, config: AnalysisConfig
+) -> tuple[Timeline, Baseline, Outages]:
+    """The baseline fitted on the bins outside every pre/during/post window, and the probable
+    outages a first fit shows. Unless the config treats them as real zeros, they leave the covered
+    time and the baseline is fitted again; the timeline returned is the one the baseline fits."""
+    contaminating = bounds["window"].isin(CONTAMINATING_WINDOWS).to_numpy()
+    window_starts = bounds["start_ns"].to_numpy()[contaminating]
+    window_ends = bounds["end_ns"].to_numpy()[contaminating]
+    baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
+    outages = find_outages(timeline, baseline, config.outages)
+    if outages.masks_bins:
+        timeline = outages.masked(timeline)
+        baseline = fit_baseline(timeline, clean_bins(timeline, window_starts, window_ends))
+    return timeline, baseline, outages
 
-    ``start``/``end`` default to the UTC days of the first and last order. Raw data is taken to
-    exist from the hour of the first order to the hour of the last one (every hour in between is
-    covered, an hour without orders is a real zero); hours outside are not covered.
-    """
-    if len(orders) == 0:
-        raise ValueError("no orders to analyse")
-    first, last = orders["ordered_at"].min().floor("h"), orders["ordered_at"].max().floor("h")
-    start = first.floor("D") if start is None else start
-    end = (last.floor("D") + pd.Timedelta(days=1)) if end is None else end
-    hours = pd.date_range(first, last, freq="h")
-    merged = merge_range(orders, matches, start, end, hours_present=hours, config=config.windows)
-    return analyse(merged.series, merged.windows, merged.matches, config)
+
+def _test_window_kinds(
+    timeline: Timeline,
+    baseline: Baseline,
+    bounds: pd.DataFrame,
+    feature_rows: pd.DataFrame,
+    region_rows: list[int],
+    config: AnalysisConfig,
+) -> _Findings:
+    """The lift and correlation tests and the match-window rows of every window kind."""
+    meter = SpanMeter(timeline, baseline)
+    found = _Findings()
+    for kind in WINDOWS:
+        rows = bounds[bounds["window"] == kind].reset_index(drop=True)
+        slots, slot_of_row = build_slots(
+            kind,
+            rows["start_ns"].to_numpy(),
+            rows["end_ns"].to_numpy(),
+            meter,
+            config.baseline_weeks,
+        )
+        usable = slots.spans.coverage >= config.min_coverage - 1e-12
+        found.slot_report[kind] = _slot_counts(slots, usable, rows, slot_of_row)
+        found.references[kind] = slots.references
+        overlap = _overlap_share(timeline, bounds, kind, slots)
+        window_tests, window_skipped, slot_status = _window_tests(
+            slots, usable, region_rows, timeline.regions, overlap, config
+        )
+        found.match_windows.append(
+            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline, feature_rows)
+        )
+        found.tests += window_tests
+        found.skipped += window_skipped
+        slot_features = _slot_features(
+            rows["match_id"].to_numpy(), slot_of_row, feature_rows, len(usable)
+        )
+        for r in region_rows:
+            tests_for_features, skipped_features = _feature_tests(
+                slots, usable, r, kind, timeline.regions[r], slot_features, config.min_correlation_df
+            )
+            found.tests += tests_for_features
+            found.skipped += skipped_features
+    return found
 
 
 def _prepared_matches(matches: pd.DataFrame) -> pd.DataFrame:
@@ -305,6 +304,19 @@ def _overlap_share(
     return np.divide(inside, length, out=np.full(len(x0), np.nan), where=length > 0)
 
 
+class _Pooled(NamedTuple):
+    """The usable match slots of one window kind (``in_window`` 1) and the reference spans of
+    their strata (0) side by side: what the window-vs-reference regression takes."""
+
+    observed: np.ndarray  # [region row, slot or span]
+    real: np.ndarray
+    expected: np.ndarray
+    in_window: np.ndarray
+    stratum: np.ndarray
+    first_day: np.ndarray
+    clusters: np.ndarray
+
+
 def _window_tests(
     slots: WindowSlots,
     usable: np.ndarray,
@@ -317,70 +329,90 @@ def _window_tests(
 
     Also returns, per region row, which slots the test used and why the others were not used.
     """
-    kind, spans, refs = slots.window, slots.spans, slots.references
-    n_slots = len(usable)
-    base_reason = np.where(
-        ~usable,
-        "window lacks order data (coverage)",
-        np.where(
-            ~np.isfinite(spans.expected[0]),
-            "no usable baseline",
-            np.where(slots.stratum < 0, "no match-free reference day", ""),
-        ),
-    ).astype(object)
+    kind = slots.window
+    base_reason = _slot_reasons(slots, usable)
     take = usable & (slots.stratum >= 0)
-    ref_take = np.isin(slots.reference_stratum, np.unique(slots.stratum[take]))
-    observed = np.concatenate([spans.observed[:, take], refs.observed[:, ref_take]], axis=1)
-    real = np.concatenate([spans.real[:, take], refs.real[:, ref_take]], axis=1)
-    expected = np.concatenate(
-        [slots.matched_expected[:, take], slots.reference_matched_expected[:, ref_take]], axis=1
-    )
-    in_window = np.concatenate([np.ones(take.sum()), np.zeros(ref_take.sum())])
-    stratum = np.concatenate([slots.stratum[take], slots.reference_stratum[ref_take]])
-    first = np.concatenate([spans.first_day[take], refs.first_day[ref_take]])
-    last = np.concatenate([spans.last_day[take], refs.last_day[ref_take]])
-    clusters = day_clusters(first, last)
+    pooled = _pooled(slots, take)
     designs: dict[bytes, WindowDesign | None] = {}
     tests, skipped, status = [], [], {}
     for r in region_rows:
         region = regions[r]
         family = PRIMARY if region == ALL_REGIONS else REGIONAL
-        y = _log_ratio(observed[r], expected[r])
+        y = _log_ratio(pooled.observed[r], pooled.expected[r])
         finite = np.isfinite(y)
         if finite.tobytes() not in designs:
-            designs[finite.tobytes()] = window_design(in_window, stratum, clusters, finite)
+            designs[finite.tobytes()] = window_design(
+                pooled.in_window, pooled.stratum, pooled.clusters, finite
+            )
         design = designs[finite.tobytes()]
         kept = design.keep if design is not None else np.zeros(len(y), dtype=bool)
-        reference_days = len(np.unique(first[kept & (in_window == 0)]))
+        reference_days = len(np.unique(pooled.first_day[kept & (pooled.in_window == 0)]))
         effect = None if design is None else design.effect(y)
         missing = _missing_information(kind, reference_days, effect, config)
         reason = base_reason.copy()
-        used = np.zeros(n_slots, dtype=bool)
+        used = np.zeros(len(usable), dtype=bool)
         # Without a design or an effect, ``missing`` says so: the test is skipped either way.
         if missing or design is None or effect is None:
-            skipped.append(
-                {
-                    "test": f"lift/{kind}/{region}",
-                    "family": family,
-                    "window": kind,
-                    "region": region,
-                    "reason": missing,
-                    "reference_days": reference_days,
-                    "slots": int(kept[in_window == 1].sum()),
-                }
-            )
+            slots_kept = int(kept[pooled.in_window == 1].sum())
+            skipped.append(_skipped_lift(kind, region, family, missing, reference_days, slots_kept))
             reason[reason == ""] = f"lift test not run: {missing}"
             status[r] = (used, reason)
             continue
         used[np.flatnonzero(take)] = kept[: int(take.sum())]
         reason[(reason == "") & ~used] = "no usable reference span at its time of day"
         status[r] = (used, reason)
-        behind_observed = observed[r, design.keep].sum()
-        behind_real = real[r, design.keep].sum()
+        behind_observed = pooled.observed[r, design.keep].sum()
+        behind_real = pooled.real[r, design.keep].sum()
         row = _lift_row(kind, region, family, effect, reference_days, behind_observed, behind_real)
         row["overlap_share"] = float(np.mean(overlap[take])) if take.any() else np.nan
         tests.append(row)
     return tests, skipped, status
+
+
+def _slot_reasons(slots: WindowSlots, usable: np.ndarray) -> np.ndarray:
+    """Per slot, why no lift test can use it whatever the region ("" when one can)."""
+    return np.where(
+        ~usable,
+        "window lacks order data (coverage)",
+        np.where(
+            ~np.isfinite(slots.spans.expected[0]),
+            "no usable baseline",
+            np.where(slots.stratum < 0, "no match-free reference day", ""),
+        ),
+    ).astype(object)
+
+
+def _pooled(slots: WindowSlots, take: np.ndarray) -> _Pooled:
+    """The slots in ``take`` and the reference spans of the strata they fall in, side by side."""
+    spans, refs = slots.spans, slots.references
+    ref_take = np.isin(slots.reference_stratum, np.unique(slots.stratum[take]))
+    first = np.concatenate([spans.first_day[take], refs.first_day[ref_take]])
+    last = np.concatenate([spans.last_day[take], refs.last_day[ref_take]])
+    return _Pooled(
+        observed=np.concatenate([spans.observed[:, take], refs.observed[:, ref_take]], axis=1),
+        real=np.concatenate([spans.real[:, take], refs.real[:, ref_take]], axis=1),
+        expected=np.concatenate(
+            [slots.matched_expected[:, take], slots.reference_matched_expected[:, ref_take]], axis=1
+        ),
+        in_window=np.concatenate([np.ones(take.sum()), np.zeros(ref_take.sum())]),
+        stratum=np.concatenate([slots.stratum[take], slots.reference_stratum[ref_take]]),
+        first_day=first,
+        clusters=day_clusters(first, last),
+    )
+
+
+def _skipped_lift(
+    kind: str, region: str, family: str, missing: str, reference_days: int, slots: int
+) -> dict:
+    return {
+        "test": f"lift/{kind}/{region}",
+        "family": family,
+        "window": kind,
+        "region": region,
+        "reason": missing,
+        "reference_days": reference_days,
+        "slots": slots,
+    }
 
 
 def _missing_information(
@@ -444,6 +476,7 @@ def _feature_tests(
     slot_features: pd.DataFrame,
     min_df: int,
 ) -> tuple[list[dict], list[dict]]:
+    """The correlation of each match feature with the slots' log lift, for one region row."""
     spans = slots.spans
     take = usable & np.isfinite(spans.expected[r])
     y = np.where(take, _log_ratio(spans.observed[r], spans.expected[r]), np.nan)
@@ -468,31 +501,31 @@ def _feature_tests(
         both = np.isfinite(x) & np.isfinite(y)
         binary_valued = bool(np.all(np.isin(x[both], (0.0, 1.0))))
         observed, real = spans.observed[r, both].sum(), spans.real[r, both].sum()
-        tests.append(
-            {
-                "test_id": test_id,
-                "family": CORRELATION,
-                "window": kind,
-                "region": region,
-                "feature": feature,
-                "method": "point-biserial" if binary_valued else "pearson",
-                "n": result.n,
-                "n_reference": 0,
-                "reference_days": 0,
-                "statistic": result.statistic,
-                "df": result.df,
-                "p_value": result.p_value,
-                "effect_size": result.r,
-                "effect_size_name": "r",
-                "ci_low": result.ci_low,
-                "ci_high": result.ci_high,
-                "estimate": result.r,
-                "std_error": np.nan,
-                "real_share": float(real / observed) if observed > 0 else np.nan,
-                "orders": float(observed),
-            }
-        )
+        method = "point-biserial" if binary_valued else "pearson"
+        identity = {"test_id": test_id, "family": CORRELATION, "window": kind, "region": region}
+        tests.append(identity | {"feature": feature} | _correlation_row(result, method, observed, real))
     return tests, skipped
+
+
+def _correlation_row(result: Correlation, method: str, observed: float, real: float) -> dict:
+    """A correlation's columns of the results table after its identity (test_id .. feature)."""
+    return {
+        "method": method,
+        "n": result.n,
+        "n_reference": 0,
+        "reference_days": 0,
+        "statistic": result.statistic,
+        "df": result.df,
+        "p_value": result.p_value,
+        "effect_size": result.r,
+        "effect_size_name": "r",
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "estimate": result.r,
+        "std_error": np.nan,
+        "real_share": float(real / observed) if observed > 0 else np.nan,
+        "orders": float(observed),
+    }
 
 
 def _results_table(tests: list[dict], alpha: float) -> pd.DataFrame:
@@ -585,48 +618,60 @@ def _match_window_rows(
     features: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per match window and region: its counts, lift, and whether its test used it."""
-    spans = slots.spans
-    frames = []
-    slot_label = (
-        slots.window + "@" + pd.to_datetime(spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
+    slot_label = np.asarray(
+        slots.window
+        + "@"
+        + pd.to_datetime(slots.spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
     )
-    for r, (slot_used, slot_reason) in slot_status.items():
-        s = slot_of_row
-        observed, expected = spans.observed[r, s], spans.expected[r, s]
-        reason = slot_reason[s] if len(s) else np.array([], dtype=object)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "match_id": rows["match_id"].to_numpy(),
-                    "window": slots.window,
-                    "region": timeline.regions[r],
-                    "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
-                    "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
-                    "slot": np.asarray(slot_label)[s] if len(s) else np.array([], dtype=object),
-                    "matches_in_slot": np.bincount(s, minlength=len(slot_used))[s]
-                    if len(s)
-                    else np.array([], dtype="int64"),
-                    "observed": observed,
-                    "expected": expected,
-                    "lift": np.divide(
-                        observed, expected, out=np.full(len(s), np.nan), where=expected > 0
-                    )
-                    - 1.0,
-                    "coverage": spans.coverage[s],
-                    "real_share": np.divide(
-                        spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
-                    ),
-                    "baseline_profile": np.asarray(SOURCE_NAMES, dtype=object)[spans.source[s]]
-                    if len(s)
-                    else np.array([], dtype=object),
-                    "reference": slots.reference_kind[s],
-                    "used": slot_used[s] if len(s) else np.array([], dtype=bool),
-                    "unused_reason": reason,
-                }
-            )
-        )
+    frames = [
+        _region_window_rows(rows, slot_of_row, slots, slot_label, r, timeline.regions[r], used, reason)
+        for r, (used, reason) in slot_status.items()
+    ]
     table = pd.concat(frames, ignore_index=True)
     return table.merge(features.reset_index(), on="match_id", how="left")
 
 
-__all__ = ["AnalysisConfig", "AnalysisResult", "analyse", "analyse_orders"]
+def _region_window_rows(
+    rows: pd.DataFrame,
+    s: np.ndarray,
+    slots: WindowSlots,
+    slot_label: np.ndarray,
+    r: int,
+    region: str,
+    slot_used: np.ndarray,
+    slot_reason: np.ndarray,
+) -> pd.DataFrame:
+    """The match windows of ``rows`` in region row ``r``; ``s`` is the slot of each window (for a
+    kind without windows, the columns taken by slot are built empty with the table's dtypes)."""
+    spans = slots.spans
+    observed, expected = spans.observed[r, s], spans.expected[r, s]
+    return pd.DataFrame(
+        {
+            "match_id": rows["match_id"].to_numpy(),
+            "window": slots.window,
+            "region": region,
+            "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
+            "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
+            "slot": slot_label[s] if len(s) else np.array([], dtype=object),
+            "matches_in_slot": np.bincount(s, minlength=len(slot_used))[s]
+            if len(s)
+            else np.array([], dtype="int64"),
+            "observed": observed,
+            "expected": expected,
+            "lift": np.divide(observed, expected, out=np.full(len(s), np.nan), where=expected > 0)
+            - 1.0,
+            "coverage": spans.coverage[s],
+            "real_share": np.divide(
+                spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
+            ),
+            "baseline_profile": np.asarray(SOURCE_NAMES, dtype=object)[spans.source[s]]
+            if len(s)
+            else np.array([], dtype=object),
+            "reference": slots.reference_kind[s],
+            "used": slot_used[s] if len(s) else np.array([], dtype=bool),
+            "unused_reason": slot_reason[s] if len(s) else np.array([], dtype=object),
+        }
+    )
+
+
+__all__ = ["AnalysisConfig", "AnalysisResult", "analyse"]

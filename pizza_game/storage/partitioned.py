@@ -114,9 +114,6 @@ class RawStore:
             if self.key("real", window) in present:
                 self.store.delete(self.key("mock", window))
 
-    def write(self, window: Span, part: RawPartition) -> tuple[str, int]:
-        return self.write_many([window], {window.key: part})[0]
-
     def read_many(
         self, windows: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
     ) -> dict[str, RawPartition]:
@@ -142,9 +139,6 @@ class RawStore:
             parts = decode_raw_many(self.asset, [(data, where) for _, data, where in found])
             out.update((key, part) for (key, _, _), part in zip(found, parts, strict=True))
         return out
-
-    def read(self, window: Span) -> RawPartition | None:
-        return self.read_many([window]).get(window.key)
 
 
 class MergedStore:

@@ -1,5 +1,8 @@
 """Analyse canonical orders the way production does: merge each UTC day alone, as the
-``merged_dataset`` asset does (``merge_day``), then ``analyse`` the concatenated days."""
+``merged_dataset`` asset does (``merge_day``), then ``analyse`` the concatenated days.
+
+The analysis tests and benchmarks/ (analysis_speed, analysis_calibration, anomaly_calibration)
+start from canonical orders through here, so they measure the one merge path production runs."""
 
 from __future__ import annotations
 

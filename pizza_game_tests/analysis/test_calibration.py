@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import analyse_orders
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
 from pizza_game.collectors.teams import BIG_SIX, DERBY_PAIRS
+from pizza_game_tests.analysis.merged_days import analyse_orders
 
 SEASON = pd.Timestamp("2024-08-01T00:00Z"), pd.Timestamp("2025-06-01T00:00Z")
 SEEDS = (1, 2, 3)

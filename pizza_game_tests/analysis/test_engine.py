@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.config import AnalysisConfig
-from pizza_game.analysis.engine import RESULT_COLUMNS, analyse, analyse_orders
-from pizza_game.analysis.merge import merge_day
+from pizza_game.analysis.engine import RESULT_COLUMNS, analyse
+from pizza_game_tests.analysis.merged_days import analyse_orders, concat_days, merge_days
 from pizza_game_tests.analysis.synthetic import make_matches, make_orders
 
 START, WEEKS = "2023-08-07", 24
@@ -108,26 +108,16 @@ def test_excluded_and_uncovered_matches_are_counted(world):
     assert (unused["unused_reason"] == "window lacks order data (coverage)").any()
 
 
-def test_analyse_on_merged_days_equals_analyse_orders(world):
+def test_match_windows_show_the_exact_counts_of_the_merged_windows(world):
     matches, planted, _ = world
     config = AnalysisConfig(regional=False)
     weeks = planted[planted["ordered_at"] < pd.Timestamp("2023-10-02", tz="UTC")]
-    days = pd.date_range("2023-08-07", "2023-10-01", freq="D", tz="UTC")
-    merged = []
-    for day in days:
-        hours = pd.date_range(day, periods=24, freq="h")
-        on_day = matches[
-            (matches["kickoff_at"] >= day) & (matches["kickoff_at"] < day + pd.Timedelta(days=1))
-        ]
-        merged.append(merge_day(day, weeks, on_day, hours, config.windows))
-    series = pd.concat([m.series for m in merged], ignore_index=True)
-    windows = pd.concat([m.windows for m in merged], ignore_index=True)
-    day_matches = pd.concat([m.matches for m in merged], ignore_index=True)
-    from_days = analyse(series, windows, day_matches, config)
-    direct = analyse_orders(
-        weeks, matches, config, start=days[0], end=days[-1] + pd.Timedelta(days=1)
+    start, end = pd.Timestamp("2023-08-07", tz="UTC"), pd.Timestamp("2023-10-02", tz="UTC")
+    hours = pd.date_range(start, end, freq="h", inclusive="left")
+    series, windows, day_matches = concat_days(
+        merge_days(weeks, matches, start, end, hours, config.windows)
     )
-    pd.testing.assert_frame_equal(from_days.results, direct.results, rtol=1e-9)
+    from_days = analyse(series, windows, day_matches, config)
     shown = from_days.match_windows.merge(windows, on=["match_id", "window", "region"])
     assert len(shown) == len(from_days.match_windows)
     assert (shown["observed"] == shown["orders"]).all()

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from pizza_game.analysis.merge import ALL_REGIONS, covered_ns, merge_day
 from pizza_game.normalize.matches import normalize_matches
@@ -45,8 +46,10 @@ def _hours(missing=()):
     return hours[~hours.isin(pd.DatetimeIndex(missing, tz="UTC") if missing else [])]
 
 
-def test_window_counts_add_up_to_the_orders_inside_them():
+@pytest.mark.parametrize("offset", ["0s", "37s"])  # window bounds on and off the whole minute
+def test_window_counts_add_up_to_the_orders_inside_them(offset):
     orders, matches = _orders(), _matches()
+    matches["kickoff_at"] += pd.Timedelta(offset)
     merged = merge_day(DAY, orders, matches, _hours())
     for row in merged.windows.itertuples():
         inside = orders[(orders["ordered_at"] >= row.start) & (orders["ordered_at"] < row.end)]

@@ -26,14 +26,23 @@ def _orders(source):
     return normalize_orders(records, source=source, where="t")
 
 
+def _write(raw: RawStore, part: RawPartition) -> tuple[str, int]:
+    """Write the one partition of HOUR the way production writes a run of them."""
+    return raw.write_many([HOUR], {HOUR.key: part})[0]
+
+
+def _read(raw: RawStore) -> RawPartition | None:
+    return raw.read_many([HOUR]).get(HOUR.key)
+
+
 def test_raw_partition_round_trips_exactly(tmp_path):
     raw = RawStore(LocalStore(tmp_path), "raw_orders")
     normalized = _orders("mock")
     part = RawPartition("mock", normalized.rows, notes={"reason": "no API configured"})
-    key, size = raw.write(HOUR, part)
+    key, size = _write(raw, part)
     assert key == "raw-data/dominos-orders/mock/2024/05/04/20240504_180000_mock_orders.json"
     assert size == (tmp_path / key).stat().st_size
-    back = raw.read(HOUR)
+    back = _read(raw)
     assert back is not None
     pd.testing.assert_frame_equal(back.rows, part.rows)
     assert back.source == "mock" and back.notes == {"reason": "no API configured"}
@@ -42,10 +51,10 @@ def test_raw_partition_round_trips_exactly(tmp_path):
 def test_real_data_replaces_mock_data_for_the_same_partition(tmp_path):
     store = LocalStore(tmp_path)
     raw = RawStore(store, "raw_orders")
-    raw.write(HOUR, RawPartition("mock", _orders("mock").rows))
-    raw.write(HOUR, RawPartition("real", _orders("real").rows, responses=[{"orders": []}]))
+    _write(raw, RawPartition("mock", _orders("mock").rows))
+    _write(raw, RawPartition("real", _orders("real").rows, responses=[{"orders": []}]))
     assert store.list("raw-data/") == ["raw-data/dominos-orders/real/2024/05/04/20240504_180000_orders.json"]
-    back = raw.read(HOUR)
+    back = _read(raw)
     assert back is not None and back.source == "real"
     assert raw.read_many([HOUR], sources=("mock",)) == {}
 
@@ -60,7 +69,7 @@ def test_corrupt_object_names_the_object(tmp_path):
     store = LocalStore(tmp_path)
     store.put(layout.raw_orders_key("mock", HOUR.start), b"{not json", "application/json")
     with pytest.raises(ValueError, match=r"20240504_180000_mock_orders\.json is not a valid raw_orders object"):
-        RawStore(store, "raw_orders").read(HOUR)
+        _read(RawStore(store, "raw_orders"))
 
 
 def test_merged_day_round_trips(tmp_path):
@@ -86,11 +95,11 @@ def test_mock_or_missing_data_never_replaces_real_data(tmp_path):
     store = LocalStore(tmp_path)
     raw = RawStore(store, "raw_orders")
     real = RawPartition("real", _orders("real").rows)
-    raw.write(HOUR, real)
-    assert raw.write(HOUR, RawPartition("mock", _orders("mock").rows)) == (raw.key("real", HOUR), 0)
+    _write(raw, real)
+    assert _write(raw, RawPartition("mock", _orders("mock").rows)) == (raw.key("real", HOUR), 0)
     marker = RawPartition("real", _orders("real").rows.iloc[:0], notes={"missing": True})
-    assert raw.write(HOUR, marker)[1] == 0
+    assert _write(raw, marker)[1] == 0
     assert store.list("raw-data/") == [raw.key("real", HOUR)]
-    back = raw.read(HOUR)
+    back = _read(raw)
     assert back is not None
     pd.testing.assert_frame_equal(back.rows, real.rows)
