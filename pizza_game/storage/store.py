@@ -236,3 +236,16 @@ class LocalStore:
 
 def _version(stat: os.stat_result) -> str:
     return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def put_if_changed(store: ObjectStore, key: str, data: bytes, content_type: str) -> bool:
+    """Write ``data`` at ``key`` unless the object stored there already holds these bytes; True
+    when written. An hourly run leaves the objects it did not change as they are: no new write,
+    no new S3 version (reading an object costs less than writing it, locally and on S3)."""
+    try:
+        if store.get(key) == data:
+            return False
+    except KeyError:
+        pass
+    store.put(key, data, content_type)
+    return True
