@@ -60,6 +60,7 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
         if not take.any():
             continue
         o, e = observed[take], expected[take]
+        shape: tuple[np.ndarray, ...]
         # The distributions' own methods, not a frozen distribution: freezing one builds a new
         # distribution object (milliseconds), and the anomaly tests call this over a hundred times.
         if poisson:
