@@ -60,12 +60,15 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
         if not take.any():
             continue
         o, e = observed[take], expected[take]
+        shape: tuple[np.ndarray, ...]
+        # The distributions' own methods, not a frozen distribution: freezing one builds a new
+        # distribution object (milliseconds), and the anomaly tests call this over a hundred times.
         if poisson:
-            model = sps.poisson(e)
+            model, shape = sps.poisson, (e,)
         else:
             size = 1.0 / phi[take]
-            model = sps.nbinom(size, size / (size + e))
-        p[take] = np.minimum(1.0, 2.0 * np.minimum(model.sf(o - 1), model.cdf(o)))
+            model, shape = sps.nbinom, (size, size / (size + e))
+        p[take] = np.minimum(1.0, 2.0 * np.minimum(model.sf(o - 1, *shape), model.cdf(o, *shape)))
     return p
 
 

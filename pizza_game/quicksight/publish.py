@@ -27,7 +27,7 @@ from pizza_game.quicksight.datasets import DATASETS, PRIMARY, Dataset, daily_sli
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_manifest
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, to_json
-from pizza_game.storage.store import LocalStore, ObjectStore
+from pizza_game.storage.store import LocalStore, ObjectStore, put_if_changed
 
 _STAMP = re.compile(r"/(\d{8})_\d{6}_([a-z_]+)\.csv$")
 
@@ -113,10 +113,10 @@ def publish_datasets(
 def _write_files(store: ObjectStore, dataset: Dataset, table: pd.DataFrame, as_of: pd.Timestamp) -> int:
     if dataset.slicing == "daily":
         for day, data in encode_daily(dataset, daily_slices(dataset, table)).items():
-            put_if_changed(store, layout.dataset_key(dataset.name, day), data)
+            put_if_changed(store, layout.dataset_key(dataset.name, day), data, CSV_TYPE)
         return len(table)
     rows = table.sort_values(list(dataset.key)).reset_index(drop=True)
-    put_if_changed(store, layout.dataset_key(dataset.name, as_of), encode(dataset, rows))
+    put_if_changed(store, layout.dataset_key(dataset.name, as_of), encode(dataset, rows), CSV_TYPE)
     return len(rows)
 
 
@@ -137,18 +137,6 @@ def encode_daily(dataset: Dataset, slices: dict[pd.Timestamp, pd.DataFrame]) -> 
         out[day] = header + b"".join(line + b"\n" for line in body)
         start += len(rows)
     return out
-
-
-def put_if_changed(store: ObjectStore, key: str, data: bytes) -> None:
-    """Write ``data`` at ``key`` unless the object stored there already holds these bytes: an
-    hourly publish leaves the files of the days it did not change as they are (no new write, no
-    new S3 version)."""
-    try:
-        if store.get(key) == data:
-            return
-    except KeyError:
-        pass
-    store.put(key, data, CSV_TYPE)
 
 
 def _plan(

@@ -22,6 +22,7 @@ from pizza_game.resources.written import record_written
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
 from pizza_game.storage.lookup import newest_dated_key
+from pizza_game.storage.store import put_if_changed
 
 DATED_IO = "dated_outputs_io_manager"
 # The op whose config names the day analysed (assets/analysis.py, AnalysisRunConfig.as_of).
@@ -49,7 +50,8 @@ class DatedOutputsIOManager(dg.ConfigurableIOManager):
             for ext, key_of in layout.DATED_OUTPUTS[name].items():
                 key = key_of(obj.stamp)
                 data, kind = (to_csv(_table(obj.value)), CSV_TYPE) if ext == "csv" else (to_json(obj.value), JSON_TYPE)
-                store.put(key, data, kind)
+                # An hourly run that changed nothing in an output leaves its objects as they are.
+                put_if_changed(store, key, data, kind)
                 written.append((key, len(data)))
             context.add_output_metadata({"stamp": obj.stamp.isoformat(), "storage_keys": dg.MetadataValue.json([k for k, _ in written])})
             if isinstance(obj.value, pd.DataFrame):

@@ -67,14 +67,24 @@ def to_csv(table: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# A text cell starting with one of these is run as a formula by a spreadsheet (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, the
-    OWASP CSV-injection rule) get a leading apostrophe; numbers such as "-3" are left alone."""
+    OWASP CSV-injection rule) get a leading apostrophe; numbers such as "-3" are left alone.
+
+    Only the cells whose first character is one of those are parsed as numbers: parsing every
+    cell of the horizon-wide tables (timestamps, names) was most of writing their CSV."""
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
             text = out[name].astype("string")
-            risky = text.str.match(r"[=+\-@\t\r]", na=False) & pd.to_numeric(text, errors="coerce").isna()
+            risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
+            if not risky.any():
+                continue
+            risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna().to_numpy(dtype=bool)
             if risky.any():
                 out[name] = out[name].where(~risky, "'" + text)
     return out

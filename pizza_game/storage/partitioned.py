@@ -14,7 +14,7 @@ import pandas as pd
 from pizza_game.model import MergedDay, RawPartition, Span
 from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
-from pizza_game.storage import layout
+from pizza_game.storage import columns, layout
 from pizza_game.storage.codecs import (
     CSV_TYPE,
     JSON_TYPE,
@@ -26,6 +26,7 @@ from pizza_game.storage.codecs import (
     encode_raw_many,
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
+from pizza_game.storage.decoded_days import DECODED, DecodedDays
 from pizza_game.storage.store import ObjectStore
 
 # Partitions encoded or decoded in one pass: a month of hours.
@@ -145,8 +146,9 @@ class MergedStore:
     """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day,
     and the same day column by column (storage/columns.py), which is what ``read_days`` decodes."""
 
-    def __init__(self, store: ObjectStore):
+    def __init__(self, store: ObjectStore, decoded: DecodedDays = DECODED):
         self.store = store
+        self.decoded = decoded
 
     def write(self, day: MergedDay) -> dict[str, tuple[str, int]]:
         """Writes the JSON and CSV, then the columnar copy. The copy names the digest of the JSON it
@@ -162,8 +164,9 @@ class MergedStore:
     def read_days(self, days: Iterable[pd.Timestamp]) -> list[MergedDay]:
         """The stored merged days among ``days``, oldest first; missing days are skipped.
 
-        Each day comes from its columnar copy when that copy matches the stored JSON (same
-        tables, same types), else from the JSON."""
+        A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
+        ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
+        matches the stored JSON (same tables, same types), else from the JSON."""
         days = sorted(set(days))
         keys = {day: layout.merged_keys(day)["json"] for day in days}
         present: set[str] = set()
@@ -171,12 +174,18 @@ class MergedStore:
             present.update(self.store.list(folder))
         stored = [day for day in days if keys[day] in present]
         merged_json = {day: self.store.get(keys[day]) for day in stored}
-        copies = {day: self._copy(day) for day in stored}
+        digests = {day: columns.digest(merged_json[day]) for day in stored}
+        out = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
+        new = [day for day in stored if day not in out]
+        copies = {day: self._copy(day) for day in new}
         with_copy = {day: copy for day, copy in copies.items() if copy is not None}
-        from_copy = dict(zip(with_copy, decode_merged_columns([(merged_json[d], copy) for d, copy in with_copy.items()]), strict=True))
-        rest = [day for day in stored if from_copy.get(day) is None]
-        from_json = dict(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
-        return [from_copy.get(day) or from_json[day] for day in stored]
+        from_copy = zip(with_copy, decode_merged_columns([(merged_json[d], copy) for d, copy in with_copy.items()]), strict=True)
+        out.update((day, decoded) for day, decoded in from_copy if decoded is not None)
+        rest = [day for day in new if day not in out]
+        out.update(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
+        for day in new:
+            self.decoded.put(digests[day], out[day])
+        return [out[day] for day in stored]
 
     def _copy(self, day: pd.Timestamp) -> bytes | None:
         """The day's columnar copy, None if there is none (days merged before copies existed)."""

@@ -10,6 +10,7 @@ import errno
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -171,11 +172,8 @@ class LocalStore:
         folder = base if base.is_dir() else base.parent
         if not folder.is_dir():
             return []
-        keys = (
-            p.relative_to(self.root).as_posix()
-            for p in folder.rglob("*")
-            if p.is_file() and not p.name.startswith(".")
-        )
+        start = folder.relative_to(self.root).as_posix()
+        keys = _files_under(str(folder), "" if start == "." else f"{start}/")
         return sorted(k for k in keys if k.startswith(prefix))
 
     def uri(self, key: str) -> str:
@@ -234,5 +232,31 @@ class LocalStore:
             ) from None
 
 
+def _files_under(folder: str, key_prefix: str) -> Iterator[str]:
+    """The keys (``key_prefix`` + relative path) of the files under ``folder``, hidden ones left
+    out; symlinked folders are not entered (as ``Path.rglob``). ``os.scandir`` rather than
+    ``rglob``: no Path object and no stat per file, and the hourly run lists months of hourly
+    objects."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _files_under(entry.path, f"{key_prefix}{entry.name}/")
+            elif entry.is_file() and not entry.name.startswith("."):
+                yield key_prefix + entry.name
+
+
 def _version(stat: os.stat_result) -> str:
     return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def put_if_changed(store: ObjectStore, key: str, data: bytes, content_type: str) -> bool:
+    """Write ``data`` at ``key`` unless the object stored there already holds these bytes; True
+    when written. An hourly run leaves the objects it did not change as they are: no new write,
+    no new S3 version (reading an object costs less than writing it, locally and on S3)."""
+    try:
+        if store.get(key) == data:
+            return False
+    except KeyError:
+        pass
+    store.put(key, data, content_type)
+    return True

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pizza_game.quicksight.datasets import DATASETS, conform, daily_slices, encode
-from pizza_game.quicksight.publish import encode_daily, put_if_changed
-from pizza_game.storage.store import LocalStore
+from pizza_game.quicksight.publish import encode_daily
+from pizza_game.storage.codecs import CSV_TYPE
+from pizza_game.storage.store import LocalStore, put_if_changed
 
 DATASET = DATASETS["orders_hourly"]
 
@@ -37,10 +38,10 @@ def test_one_encoding_of_every_day_gives_each_days_own_bytes():
 
 def test_a_file_with_the_same_bytes_is_not_rewritten(tmp_path):
     store = LocalStore(tmp_path)
-    put_if_changed(store, "a/day.csv", b"x,y\n1,2\n")
+    put_if_changed(store, "a/day.csv", b"x,y\n1,2\n", CSV_TYPE)
     path = tmp_path / "a" / "day.csv"
     before = path.stat().st_ino
-    put_if_changed(store, "a/day.csv", b"x,y\n1,2\n")
+    put_if_changed(store, "a/day.csv", b"x,y\n1,2\n", CSV_TYPE)
     assert path.stat().st_ino == before  # an atomic write replaces the file (a new inode)
-    put_if_changed(store, "a/day.csv", b"x,y\n1,3\n")
+    put_if_changed(store, "a/day.csv", b"x,y\n1,3\n", CSV_TYPE)
     assert path.read_bytes() == b"x,y\n1,3\n"

@@ -2,7 +2,9 @@
 
 A real run over three days (with matches) writes the merged days and their copies; reading them
 back through the copies must give the same tables, types and coverage as decoding the JSON, and a
-copy that no longer matches its JSON (rewritten day, damaged copy) must never be read.
+copy that no longer matches its JSON (rewritten day, damaged copy) must never be read. The same
+holds for the days decoded earlier in the process (storage/decoded_days.py). Each test reads with
+its own empty cache of decoded days unless it tests that cache.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 import pytest
 
 from pizza_game.definitions import make_definitions
+from pizza_game.model import MergedDay
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import (
@@ -23,6 +26,8 @@ from pizza_game.storage.codecs import (
     encode_merged_columns,
     to_json,
 )
+from pizza_game.storage.columns import digest
+from pizza_game.storage.decoded_days import DecodedDays
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.store import LocalStore
 
@@ -58,7 +63,7 @@ def test_every_merged_day_has_a_copy_that_decodes_to_what_its_json_holds(store: 
     expected = from_json(store, DAYS)
     assert sum(len(d.matches) for d in expected) > 0 and sum(len(d.windows) for d in expected) > 0
     assert_same(copies, expected)
-    assert_same(MergedStore(store).read_days(DAYS), expected)
+    assert_same(MergedStore(store, DecodedDays()).read_days(DAYS), expected)
 
 
 def test_a_day_whose_json_changed_is_read_from_the_json_not_its_stale_copy(store: LocalStore, tmp_path: Path) -> None:
@@ -70,7 +75,7 @@ def test_a_day_whose_json_changed_is_read_from_the_json_not_its_stale_copy(store
     document["coverage"]["orders_in_day"] += 1000
     try:
         store.put(key, to_json(document), "application/json")
-        read = MergedStore(store).read_days(DAYS)
+        read = MergedStore(store, DecodedDays()).read_days(DAYS)
         assert int(read[1].series["orders"].iloc[0]) == document["series"][0]["orders"]
         assert read[1].coverage["orders_in_day"] == document["coverage"]["orders_in_day"]
         assert_same(read, from_json(store, DAYS))
@@ -84,7 +89,7 @@ def test_a_damaged_or_missing_copy_falls_back_to_the_json(store: LocalStore) -> 
     try:
         store.put(damaged, kept[damaged][: len(kept[damaged]) // 2], "application/octet-stream")
         store.delete(missing)
-        assert_same(MergedStore(store).read_days(DAYS), from_json(store, DAYS))
+        assert_same(MergedStore(store, DecodedDays()).read_days(DAYS), from_json(store, DAYS))
     finally:
         for key, data in kept.items():
             store.put(key, data, "application/octet-stream")
@@ -100,3 +105,44 @@ def test_missing_values_and_every_column_type_survive_the_copy(store: LocalStore
     assert copy is not None
     assert_same([copy], [day])
     assert copy.matches["home_score"].isna().iloc[0] and copy.matches["winner"].iloc[0] is None
+
+
+def test_a_day_decoded_before_is_taken_from_the_cache_only_while_its_json_has_the_same_bytes(store: LocalStore) -> None:
+    decoded = DecodedDays()
+    expected = from_json(store, DAYS)
+    assert_same(MergedStore(store, decoded).read_days(DAYS), expected)
+    assert len(decoded) == len(DAYS)
+    key = layout.merged_keys(DAYS[0])["json"]
+    original = store.get(key)
+    # A marker under the first day's digest: read_days returns what the cache holds for those bytes.
+    marker = expected[1]
+    decoded.put(digest(original), marker)
+    assert_same(MergedStore(store, decoded).read_days(DAYS[:1]), [marker])
+    document = json.loads(original)
+    document["series"][0]["orders"] += 1000
+    try:
+        store.put(key, to_json(document), "application/json")
+        (read,) = MergedStore(store, decoded).read_days(DAYS[:1])
+        assert read.day == DAYS[0] and int(read.series["orders"].iloc[0]) == document["series"][0]["orders"]
+    finally:
+        store.put(key, original, "application/json")
+
+
+def test_changing_a_day_read_from_the_cache_does_not_change_the_cache(store: LocalStore) -> None:
+    decoded = DecodedDays()
+    first = MergedStore(store, decoded).read_days(DAYS)
+    first[0].series.loc[0, "orders"] = 10**6
+    first[0].series["extra"] = 1
+    first[0].coverage["orders_in_day"] = -1
+    assert_same(MergedStore(store, decoded).read_days(DAYS), from_json(store, DAYS))
+
+
+def test_the_cache_keeps_the_most_recently_used_days_up_to_its_limit() -> None:
+    decoded = DecodedDays(limit=2)
+    days = [MergedDay(day=day, series=pd.DataFrame(), windows=pd.DataFrame(), matches=pd.DataFrame(), coverage={}) for day in DAYS]
+    decoded.put("a", days[0])
+    decoded.put("b", days[1])
+    assert decoded.get("a") is not None  # "a" is now the most recently used
+    decoded.put("c", days[2])
+    assert len(decoded) == 2 and decoded.get("b") is None
+    assert [d.day if d else None for d in (decoded.get("a"), decoded.get("c"))] == [DAYS[0], DAYS[2]]

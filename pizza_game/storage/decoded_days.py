@@ -1,0 +1,67 @@
+"""Merged days already decoded in this process, keyed by the SHA-256 of their merged JSON bytes.
+
+The hourly run reads the whole analysis horizon (up to a year of merged days) every hour, and all
+but the newest day or two are the same bytes as an hour before. A process that stays up between
+runs (``dagster dev``, a warm Lambda) decodes each day once: a day is taken from here only when
+the JSON stored now has exactly the bytes it was decoded from, so a rewritten day (a rerun, an
+import, another writer) is decoded again, like the columnar copies (storage/columns.py) are
+trusted only when their digest matches.
+
+Callers get their own ``MergedDay`` (tables shared copy-on-write, coverage copied): changing
+what they got never changes what is cached.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+
+from pizza_game.model import MergedDay
+
+# Two years of days: a year's horizon with room for a second horizon (a backfill's analysis of
+# older days) without evicting the hourly one. A merged day holds a few hundred rows.
+LIMIT = 732
+
+
+def _own(day: MergedDay) -> MergedDay:
+    return MergedDay(
+        day=day.day,
+        series=day.series.copy(deep=False),
+        windows=day.windows.copy(deep=False),
+        matches=day.matches.copy(deep=False),
+        coverage=copy.deepcopy(day.coverage),
+    )
+
+
+class DecodedDays:
+    """A bounded, least-recently-used map from a merged JSON digest to the day it decodes to."""
+
+    def __init__(self, limit: int = LIMIT):
+        self.limit = limit
+        self._days: OrderedDict[str, MergedDay] = OrderedDict()
+        # Dagster may run steps in threads of one process; the map is changed under this lock.
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> MergedDay | None:
+        with self._lock:
+            day = self._days.get(digest)
+            if day is None:
+                return None
+            self._days.move_to_end(digest)
+        return _own(day)
+
+    def put(self, digest: str, day: MergedDay) -> None:
+        kept = _own(day)
+        with self._lock:
+            self._days[digest] = kept
+            self._days.move_to_end(digest)
+            while len(self._days) > self.limit:
+                self._days.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+
+# The process's cache, which MergedStore.read_days uses.
+DECODED = DecodedDays()
