@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import dagster as dg
 import pandas as pd
 
-from pizza_game.assets.freshness import FRESHNESS_CHECKS
+from pizza_game.assets.freshness import FRESHNESS_CHECKS, RAW_ORDERS
 from pizza_game.collectors.drop_area import DropCursor, ImportedFile, scan_drop_area
 from pizza_game.partition_keys import (
     HOUR,
@@ -55,7 +55,6 @@ ANALYSIS_STAGE_TAG = "pizza_game/analysis_stage"
 IN_PROCESS = "in_process"
 PARENT_RUN_TAG = "pizza_game/parent_run"
 IMPORTED_FILE_TAG = "pizza_game/imported_file"
-RAW_ORDERS = dg.AssetKey("raw_orders")
 # Materialization events read per tick; a run's hours come from its tags, however many it wrote.
 SCAN_LIMIT = 10_000
 

@@ -18,10 +18,10 @@ from pizza_game.automation import JOBS, SCHEDULES, SENSORS
 from pizza_game.log_format import default_loggers
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.dated_outputs import DATED_IO, DatedOutputsIOManager
+from pizza_game.resources.dominos_orders import DominosOrdersResource
 from pizza_game.resources.football_data import FootballDataResource
 from pizza_game.resources.merged_days import MERGED_IO, MergedDaysIOManager
 from pizza_game.resources.mock_data import MockDataResource
-from pizza_game.resources.orders_api import OrdersApiResource
 from pizza_game.resources.quicksight import QuickSightResource
 from pizza_game.resources.raw_partitions import RAW_IO, RawPartitionsIOManager
 from pizza_game.resources.s3_client import S3ClientResource
@@ -68,7 +68,7 @@ def make_resources(*, data_dir: str | None = None, seed: int | None = None) -> d
             competitions=setting(settings.FOOTBALL_COMPETITIONS),
             **limits,
         ),
-        "orders_api": OrdersApiResource(
+        "dominos_orders": DominosOrdersResource(
             api_url=env(settings.DOMINOS_API_URL), api_key=_secret(settings.DOMINOS_API_KEY), **limits
         ),
         "quicksight": QuickSightResource(

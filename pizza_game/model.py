@@ -50,6 +50,12 @@ class RawPartition:
     responses: list = field(default_factory=list)
     notes: dict = field(default_factory=dict)
 
+    @classmethod
+    def missing_partition(cls, source: str, rows: pd.DataFrame, **notes: Any) -> RawPartition:
+        """A partition materialized without data (``missing``): ``rows`` is an empty table of the
+        asset's columns, ``notes`` say why (e.g. ``reason``)."""
+        return cls(source, rows, notes={"missing": True, **notes})
+
     @property
     def missing(self) -> bool:
         """Materialized without data: nothing is known about this partition (not zero rows)."""
@@ -77,11 +83,11 @@ def split_by_span(rows: pd.DataFrame, time_column: str, spans: list[Span]) -> di
     starts = np.array([s.start.value for s in spans], dtype="int64")
     ends = np.array([s.end.value for s in spans], dtype="int64")
     instants = to_ns(rows[time_column]) if len(rows) else np.array([], dtype="int64")
-    slot = np.searchsorted(starts, instants, side="right") - 1
-    inside = slot >= 0
-    inside[inside] = instants[inside] < ends[slot[inside]]
-    order = np.flatnonzero(inside)[np.argsort(slot[inside], kind="stable")]
-    bounds = np.searchsorted(slot[order], np.arange(len(spans) + 1), side="left")
+    span_of = np.searchsorted(starts, instants, side="right") - 1
+    inside = span_of >= 0
+    inside[inside] = instants[inside] < ends[span_of[inside]]
+    order = np.flatnonzero(inside)[np.argsort(span_of[inside], kind="stable")]
+    bounds = np.searchsorted(span_of[order], np.arange(len(spans) + 1), side="left")
     # One take, then slices of it: a take per span costs a millisecond however few rows it holds.
     ordered = rows.take(order)
     out = {}
@@ -133,5 +139,5 @@ class MergedDay:
 class Stamped:
     """An analysis or publishing output and the day it describes (the key's timestamp)."""
 
-    stamp: pd.Timestamp
+    as_of: pd.Timestamp
     value: Any

@@ -78,15 +78,15 @@ def real_share_verdict(real: float, total: float, threshold: float, unit: str = 
     return Verdict(True, f"{text} (at least {threshold:.0%} wanted).", metadata)
 
 
-# A volume per slot (hour of day, or weekday): slot -> [rows, partitions].
+# A volume per bucket (hour of day, or weekday): bucket -> [rows, partitions].
 Volumes = Mapping[str, list[float]]
 
 
-def volumes_by_slot(counts: Iterable[tuple[str, float]]) -> dict[str, list[float]]:
-    """[rows, partitions] per slot from (slot, rows) pairs, one pair per partition."""
+def volumes_by_bucket(counts: Iterable[tuple[str, float]]) -> dict[str, list[float]]:
+    """[rows, partitions] per bucket from (bucket, rows) pairs, one pair per partition."""
     out: dict[str, list[float]] = {}
-    for slot, rows in counts:
-        total = out.setdefault(slot, [0.0, 0.0])
+    for bucket, rows in counts:
+        total = out.setdefault(bucket, [0.0, 0.0])
         total[0] += float(rows)
         total[1] += 1.0
     return out
@@ -97,20 +97,20 @@ def typical_volume_verdict(
 ) -> Verdict:
     """The volume is within ``tolerance`` times (either way) of its typical value.
 
-    Typical: per slot, the median over ``history`` (one entry per stored partition of the recent
+    Typical: per bucket, the median over ``history`` (one entry per stored partition of the recent
     past, or per run) of rows per partition. The
-    expected volume is that typical value summed over the partitions judged, slot by slot, so a
-    night hour is compared with night hours. Too little history (no slot in common) or too small
+    expected volume is that typical value summed over the partitions judged, bucket by bucket, so a
+    night hour is compared with night hours. Too little history (no bucket in common) or too small
     an expectation (under ``min_expected``) passes, saying so.
     """
     rows = sum(v[0] for v in current.values())
     typical: dict[str, float] = {}
-    for slot in current:
-        rates = [h[slot][0] / h[slot][1] for h in history if slot in h and h[slot][1]]
+    for bucket in current:
+        rates = [h[bucket][0] / h[bucket][1] for h in history if bucket in h and h[bucket][1]]
         if rates:
-            typical[slot] = statistics.median(rates)
-    expected = sum(typical[slot] * current[slot][1] for slot in typical)
-    judged = sum(current[slot][0] for slot in typical)
+            typical[bucket] = statistics.median(rates)
+    expected = sum(typical[bucket] * current[bucket][1] for bucket in typical)
+    judged = sum(current[bucket][0] for bucket in typical)
     metadata: dict[str, object] = {"rows": rows, "expected": round(expected, 1), "history_partitions": len(history), "slots_compared": len(typical)}
     if not typical:
         return Verdict(True, f"No stored partitions of the recent past to compare {rows:,.0f} {unit} with (first run).", metadata)

@@ -16,7 +16,7 @@ from pizza_game.quality import (
     schema_verdict,
     typical_volume_verdict,
     unique_ids_verdict,
-    volumes_by_slot,
+    volumes_by_bucket,
 )
 from pizza_game.schema import ORDER_COLUMNS
 
@@ -69,28 +69,28 @@ NIGHT_AND_EVENING: list[Volumes] = [{"03": [20.0, 1.0], "19": [400.0, 1.0]}, {"0
 
 
 def test_a_usual_volume_passes_hour_by_hour() -> None:
-    current = volumes_by_slot([("19", 390), ("19", 410), ("03", 22)])
+    current = volumes_by_bucket([("19", 390), ("19", 410), ("03", 22)])
     verdict = typical_volume_verdict(current, NIGHT_AND_EVENING)
     assert verdict.passed
     assert verdict.metadata["expected"] == pytest.approx(2 * 400 + 22)
 
 
 def test_a_volume_far_below_its_typical_value_fails() -> None:
-    verdict = typical_volume_verdict(volumes_by_slot([("19", 12)]), NIGHT_AND_EVENING)
+    verdict = typical_volume_verdict(volumes_by_bucket([("19", 12)]), NIGHT_AND_EVENING)
     assert not verdict.passed and verdict.metadata["ratio"] == pytest.approx(0.03)
 
 
 def test_a_volume_far_above_its_typical_value_fails() -> None:
-    assert not typical_volume_verdict(volumes_by_slot([("19", 4000)]), NIGHT_AND_EVENING).passed
+    assert not typical_volume_verdict(volumes_by_bucket([("19", 4000)]), NIGHT_AND_EVENING).passed
 
 
 def test_a_quiet_night_hour_is_too_small_to_judge() -> None:
-    verdict = typical_volume_verdict(volumes_by_slot([("03", 0)]), NIGHT_AND_EVENING)
+    verdict = typical_volume_verdict(volumes_by_bucket([("03", 0)]), NIGHT_AND_EVENING)
     assert verdict.passed and "too few to judge" in verdict.description
 
 
 def test_without_history_the_volume_check_passes_and_says_so() -> None:
-    verdict = typical_volume_verdict(volumes_by_slot([("19", 5)]), [])
+    verdict = typical_volume_verdict(volumes_by_bucket([("19", 5)]), [])
     assert verdict.passed and "first run" in verdict.description
 
 

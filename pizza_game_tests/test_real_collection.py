@@ -47,7 +47,7 @@ def _configure(monkeypatch, server):
     monkeypatch.setenv("DOMINOS_API_KEY", ORDERS_SENTINEL)
 
 
-def test_real_matches_land_under_real_and_a_down_orders_api_falls_back(apis, monkeypatch, tmp_path, caplog, capfd):
+def test_real_matches_land_under_real_and_a_down_dominos_orders_falls_back(apis, monkeypatch, tmp_path, caplog, capfd):
     server, seen = apis
     _configure(monkeypatch, server)
     data = tmp_path / "data"

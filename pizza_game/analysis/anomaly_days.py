@@ -61,7 +61,7 @@ def _day_units(timeline, baseline, in_window) -> Units:
     bins = np.bincount(day, minlength=n_days)
     # Against a whole local day: a day cut by the range's edge (the hour after local midnight
     # before a UTC end) is not a day.
-    coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.slots_per_day
+    coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.bins_per_day
     neighbour = neighbour_expected_per_bin(timeline, baseline)
     profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
     outside_fit = covered & ~baseline.clean

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.baseline import SOURCE_ALL_DAYS, Baseline
+from pizza_game.analysis.baseline import POOL_ALL_DAYS, Baseline
 from pizza_game.analysis.counts import studentised_p, two_sided_p
 from pizza_game.analysis.timeline import Timeline
 
@@ -131,7 +131,7 @@ def not_tested(scale: str, window: str, region: str, units: int, reason: str) ->
 def borrowed_bins(timeline: Timeline, baseline: Baseline) -> np.ndarray:
     """Covered bins whose profile cell is borrowed from all days (no match-free bin of their
     weekday or day type at that time of day): a guess of the shape, not an estimate of it."""
-    return timeline.covered & (baseline.source_per_bin(timeline) >= SOURCE_ALL_DAYS)
+    return timeline.covered & (baseline.pool_per_bin(timeline) >= POOL_ALL_DAYS)
 
 
 def relative_variance(profile_var, profile, day_orders) -> np.ndarray:

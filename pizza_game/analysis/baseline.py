@@ -1,11 +1,11 @@
 """Expected orders without a match: a local day level times a weekday x time-of-day profile.
 
-Model: orders in bin i ~ level[day(i)] * profile[weekday(i), slot(i)], fitted by Poisson maximum
+Model: orders in bin i ~ level[day(i)] * profile[weekday(i), bin_of_day(i)], fitted by Poisson maximum
 likelihood (alternating closed-form updates) on *clean* bins only: bins with raw data that lie
 outside every pre, during and post window of every analysable match. So neither the day level nor
 the profile ever sees a match window, and a Saturday 15:00 that always has matches contributes
 nothing to "Saturday 15:00 without a match": that profile cell is learnt from the Saturdays
-without matches (international breaks, the summer). The weekday and slot are local time, so the
+without matches (international breaks, the summer). The weekday and time of day are local time, so the
 evening peak stays at 19:00 local across daylight-saving changes.
 
 The per-day level absorbs day-to-day swings (weather, holidays, trend). Afterwards the weekday
@@ -15,7 +15,7 @@ from one day to the next and a span crossing midnight can use one level for both
 Fallback: a profile cell no clean bin ever reached takes the pooled cell of its day type
 (Monday-Friday or Saturday-Sunday), then the pooled cell of all days, rescaled to the weekday's own
 level (its seen cells over the pooled cells at the same times); if that is empty too, windows
-touching the cell have no usable baseline and are counted, not guessed. ``profile_source`` says
+touching the cell have no usable baseline and are counted, not guessed. ``profile_pool`` says
 which applied (0 weekday, 1 day type, 2 all days, 3 none).
 
 The extended window (24 h) is not excluded from the clean bins: excluding it would leave no clean
@@ -31,8 +31,8 @@ import numpy as np
 from pizza_game.analysis.timeline import Timeline
 
 CONTAMINATING_WINDOWS = ("pre", "during", "post")
-SOURCE_WEEKDAY, SOURCE_DAY_TYPE, SOURCE_ALL_DAYS, SOURCE_NONE = 0, 1, 2, 3
-SOURCE_NAMES = ("weekday", "day type", "all days", "none")
+POOL_WEEKDAY, POOL_DAY_TYPE, POOL_ALL_DAYS, POOL_NONE = 0, 1, 2, 3
+POOL_NAMES = ("weekday", "day type", "all days", "none")
 DAY_TYPE = np.array([0, 0, 0, 0, 0, 1, 1])
 
 
@@ -41,17 +41,17 @@ class Baseline:
     clean: np.ndarray
     level: np.ndarray
     profile: np.ndarray
-    profile_source: np.ndarray
+    profile_pool: np.ndarray
     iterations: int
     # [region, 7]: variance of the log weekday factor moved into the profile (weekday_scale_variance)
     scale_variance: np.ndarray | None = None
 
     def profile_per_bin(self, timeline: Timeline) -> np.ndarray:
-        """profile[r, weekday(i), slot(i)] for every region row and bin (NaN: none usable)."""
-        return self.profile[:, timeline.weekday, timeline.slot]
+        """profile[r, weekday(i), bin_of_day(i)] for every region row and bin (NaN: none usable)."""
+        return self.profile[:, timeline.weekday, timeline.bin_of_day]
 
-    def source_per_bin(self, timeline: Timeline) -> np.ndarray:
-        return self.profile_source[timeline.weekday, timeline.slot]
+    def pool_per_bin(self, timeline: Timeline) -> np.ndarray:
+        return self.profile_pool[timeline.weekday, timeline.bin_of_day]
 
     def expected_per_bin(self, timeline: Timeline) -> np.ndarray:
         """level x profile for every bin: the orders a bin would see without any match."""
@@ -83,11 +83,11 @@ def fit_baseline(
     timeline: Timeline, clean: np.ndarray, tolerance: float = 1e-10, max_iterations: int = 1000
 ) -> Baseline:
     """Fit level and profile on the clean bins of every region row (see module docstring)."""
-    n_regions, n_days, n_slots = len(timeline.regions), timeline.n_days, timeline.slots_per_day
-    n_cells = 7 * n_slots
+    n_regions, n_days, n_bins_of_day = len(timeline.regions), timeline.n_days, timeline.bins_per_day
+    n_cells = 7 * n_bins_of_day
     index = np.flatnonzero(clean)
     day = timeline.day[index]
-    cell = timeline.weekday[index] * n_slots + timeline.slot[index]
+    cell = timeline.weekday[index] * n_bins_of_day + timeline.bin_of_day[index]
     counts = timeline.orders[:, index]
     rows = np.arange(n_regions)[:, None]
     day_key = (rows * n_days + day).ravel()
@@ -111,40 +111,40 @@ def fit_baseline(
         )
 
     profile, iterations = _alternate(
-        day_total, cell_total, cell_seen, n_slots, day_weight, cell_weight, tolerance, max_iterations
+        day_total, cell_total, cell_seen, n_bins_of_day, day_weight, cell_weight, tolerance, max_iterations
     )
     day_seen = np.bincount(day, minlength=n_days) > 0
     level = np.where(day_seen, _ratio(day_total, day_weight(profile)), np.nan)
     level, profile, scale_variance = _weekday_free(
-        level, profile, timeline.day_weekday(np.arange(n_days)), n_slots
+        level, profile, timeline.day_weekday(np.arange(n_days)), n_bins_of_day
     )
-    full, source = _with_fallback(profile, cell_total, cell_weight(level), cell_seen, n_slots)
+    full, pool = _with_fallback(profile, cell_total, cell_weight(level), cell_seen, n_bins_of_day)
     return Baseline(
         clean=clean,
         level=level,
-        profile=full.reshape(n_regions, 7, n_slots),
-        profile_source=source.reshape(7, n_slots),
+        profile=full.reshape(n_regions, 7, n_bins_of_day),
+        profile_pool=pool.reshape(7, n_bins_of_day),
         iterations=iterations,
         scale_variance=scale_variance,
     )
 
 
 def _weekday_free(
-    level: np.ndarray, profile: np.ndarray, weekdays: np.ndarray, n_slots: int
+    level: np.ndarray, profile: np.ndarray, weekdays: np.ndarray, n_bins_of_day: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The levels with their weekday factor (``weekday_scale``) moved into the profile, and the
     factors' variance (``weekday_scale_variance``)."""
     scale = weekday_scale(level, weekdays)
     scale_variance = weekday_scale_variance(level, weekdays)
     n_regions = len(profile)
-    profile = (profile.reshape(n_regions, 7, n_slots) * scale[:, :, None]).reshape(
-        n_regions, 7 * n_slots
+    profile = (profile.reshape(n_regions, 7, n_bins_of_day) * scale[:, :, None]).reshape(
+        n_regions, 7 * n_bins_of_day
     )
     return level / scale[:, weekdays], profile, scale_variance
 
 
 def _alternate(
-    day_total, cell_total, cell_seen, n_slots, day_weight, cell_weight, tolerance, max_iterations
+    day_total, cell_total, cell_seen, n_bins_of_day, day_weight, cell_weight, tolerance, max_iterations
 ) -> tuple[np.ndarray, int]:
     """The profile [region, cell] after alternating level and profile fits until it changes by
     at most ``tolerance`` (relative), and the iterations it took."""
@@ -153,7 +153,7 @@ def _alternate(
     while iterations < max_iterations:
         iterations += 1
         level = _ratio(day_total, day_weight(profile))
-        updated = _normalise(_ratio(cell_total, cell_weight(level)), cell_seen, n_slots)
+        updated = _normalise(_ratio(cell_total, cell_weight(level)), cell_seen, n_bins_of_day)
         change = np.max(np.abs(updated - profile), initial=0.0)
         profile = updated
         if change <= tolerance * max(np.max(profile, initial=0.0), 1.0):
@@ -222,10 +222,10 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
 
 
-def _normalise(profile: np.ndarray, seen: np.ndarray, n_slots: int) -> np.ndarray:
+def _normalise(profile: np.ndarray, seen: np.ndarray, n_bins_of_day: int) -> np.ndarray:
     """Scale each weekday's profile to mean 1 over its seen cells (the day level carries scale)."""
-    by_day = profile.reshape(len(profile), 7, n_slots)
-    seen_by_day = seen.reshape(7, n_slots)
+    by_day = profile.reshape(len(profile), 7, n_bins_of_day)
+    seen_by_day = seen.reshape(7, n_bins_of_day)
     mean = np.divide(
         by_day.sum(axis=2),
         seen_by_day.sum(axis=1),
@@ -236,22 +236,22 @@ def _normalise(profile: np.ndarray, seen: np.ndarray, n_slots: int) -> np.ndarra
     return (by_day / scale[:, :, None]).reshape(profile.shape)
 
 
-def _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots):
+def _with_fallback(profile, cell_total, cell_weight, cell_seen, n_bins_of_day):
     n_regions = len(profile)
     full = np.where(cell_seen, profile, np.nan)
-    source = np.where(cell_seen, SOURCE_WEEKDAY, SOURCE_NONE)
-    totals = cell_total.reshape(n_regions, 7, n_slots)
-    weights = cell_weight.reshape(n_regions, 7, n_slots)
-    seen = cell_seen.reshape(7, n_slots)
-    groups = [(SOURCE_DAY_TYPE, DAY_TYPE), (SOURCE_ALL_DAYS, np.zeros(7, dtype="int64"))]
-    full = full.reshape(n_regions, 7, n_slots)
-    source = source.reshape(7, n_slots)
-    for level_source, group in groups:
+    pool = np.where(cell_seen, POOL_WEEKDAY, POOL_NONE)
+    totals = cell_total.reshape(n_regions, 7, n_bins_of_day)
+    weights = cell_weight.reshape(n_regions, 7, n_bins_of_day)
+    seen = cell_seen.reshape(7, n_bins_of_day)
+    groups = [(POOL_DAY_TYPE, DAY_TYPE), (POOL_ALL_DAYS, np.zeros(7, dtype="int64"))]
+    full = full.reshape(n_regions, 7, n_bins_of_day)
+    pool = pool.reshape(7, n_bins_of_day)
+    for level_pool, group in groups:
         for g in np.unique(group):
             members = group == g
             pooled_seen = seen[members].any(axis=0)
             pooled = _ratio(totals[:, members].sum(axis=1), weights[:, members].sum(axis=1))
-            fill = (source == SOURCE_NONE) & members[:, None] & pooled_seen[None, :]
+            fill = (pool == POOL_NONE) & members[:, None] & pooled_seen[None, :]
             # The pooled cells carry the members' mix of weekday factors; a weekday takes them
             # at its own level (its seen cells over the pooled ones at the same times), or a
             # Friday evening borrowed from Monday-Thursday would be a third too low.
@@ -261,5 +261,5 @@ def _with_fallback(profile, cell_total, cell_weight, cell_seen, n_slots):
             factor = np.where(factor > 0, factor, 1.0)
             scaled = pooled[:, None, :] * factor[:, :, None]
             full[:, fill] = scaled[:, fill]
-            source[fill] = level_source
-    return full.reshape(n_regions, -1), source.reshape(-1)
+            pool[fill] = level_pool
+    return full.reshape(n_regions, -1), pool.reshape(-1)

@@ -54,7 +54,7 @@ import pandas as pd
 from pizza_game.analysis.anomalies import find_anomalies, with_window_flags
 from pizza_game.analysis.baseline import (
     CONTAMINATING_WINDOWS,
-    SOURCE_NAMES,
+    POOL_NAMES,
     Baseline,
     clean_bins,
     fit_baseline,
@@ -664,7 +664,7 @@ def _region_window_rows(
             "real_share": np.divide(
                 spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
             ),
-            "baseline_profile": np.asarray(SOURCE_NAMES, dtype=object)[spans.source[s]]
+            "baseline_profile": np.asarray(POOL_NAMES, dtype=object)[spans.pool[s]]
             if len(s)
             else np.array([], dtype=object),
             "reference": slots.reference_kind[s],

@@ -142,13 +142,13 @@ def _series(day_ns: int, bin_minutes: int, orders: _SortedOrders, hours_ns: np.n
     in_day = (order_ns >= day_ns) & (order_ns < day_ns + n_bins * bin_ns)
     bins = (order_ns[in_day] - day_ns) // bin_ns
     codes = pd.Categorical(orders.region[in_day], categories=orders.regions).codes.astype("int64") + 1
-    slot = np.concatenate([bins, codes * n_bins + bins])  # row block 0 is ALL, then each region
+    cell = np.concatenate([bins, codes * n_bins + bins])  # row block 0 is ALL, then each region
     regions = [ALL_REGIONS, *orders.regions]
     size = len(regions) * n_bins
 
     def total(weights=None):
         twice = None if weights is None else np.concatenate([weights, weights])
-        return np.bincount(slot, weights=twice, minlength=size).astype("float64")
+        return np.bincount(cell, weights=twice, minlength=size).astype("float64")
 
     bin_start_ns = np.tile(day_ns + bin_ns * np.arange(n_bins), len(regions))
     hour_start = bin_start_ns - (bin_start_ns - day_ns) % HOUR_NS

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from pizza_game.analysis.baseline import DAY_TYPE, SOURCE_DAY_TYPE, SOURCE_WEEKDAY, Baseline
+from pizza_game.analysis.baseline import DAY_TYPE, POOL_DAY_TYPE, POOL_WEEKDAY, Baseline
 from pizza_game.analysis.timeline import Timeline
 from pizza_game.model import HOUR_NS
 
@@ -62,22 +62,22 @@ def profile_orders_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray
     The profile of a cell is estimated from the clean orders of that cell (pooled over its day type
     or all days where the baseline fell back), so its relative variance is about 1 / those orders.
     """
-    n_regions, n_slots = len(timeline.regions), timeline.slots_per_day
-    cell = timeline.weekday * n_slots + timeline.slot
+    n_regions, n_bins_of_day = len(timeline.regions), timeline.bins_per_day
+    cell = timeline.weekday * n_bins_of_day + timeline.bin_of_day
     clean = baseline.clean
-    totals = sum_by(cell[clean], 7 * n_slots, timeline.orders[:, clean]).reshape(
-        n_regions, 7, n_slots
+    totals = sum_by(cell[clean], 7 * n_bins_of_day, timeline.orders[:, clean]).reshape(
+        n_regions, 7, n_bins_of_day
     )
     day_type = DAY_TYPE[:, None] == np.arange(2)[None, :]  # [weekday, type]
     by_type = np.einsum("rws,wt->rts", totals, day_type.astype("float64"))
     every_day = np.repeat(totals.sum(axis=1, keepdims=True), 7, axis=1)
-    source = baseline.profile_source[None, :, :]
+    pool = baseline.profile_pool[None, :, :]
     behind = np.where(
-        source == SOURCE_WEEKDAY,
+        pool == POOL_WEEKDAY,
         totals,
-        np.where(source == SOURCE_DAY_TYPE, by_type[:, DAY_TYPE, :], every_day),
+        np.where(pool == POOL_DAY_TYPE, by_type[:, DAY_TYPE, :], every_day),
     )
-    return behind[:, timeline.weekday, timeline.slot]
+    return behind[:, timeline.weekday, timeline.bin_of_day]
 
 
 def clean_orders_per_day(timeline: Timeline, baseline: Baseline) -> np.ndarray:
@@ -88,17 +88,17 @@ def clean_orders_per_day(timeline: Timeline, baseline: Baseline) -> np.ndarray:
 def profile_days_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
     """[bin]: the clean days behind the bin's profile cell (the days with a clean bin in that cell,
     pooled over its day type or all days where the baseline fell back; 0: none)."""
-    n_slots = timeline.slots_per_day
-    cell = timeline.weekday * n_slots + timeline.slot
+    n_bins_of_day = timeline.bins_per_day
+    cell = timeline.weekday * n_bins_of_day + timeline.bin_of_day
     clean = baseline.clean
-    days = np.bincount(cell[clean], minlength=7 * n_slots).reshape(7, n_slots).astype("float64")
+    days = np.bincount(cell[clean], minlength=7 * n_bins_of_day).reshape(7, n_bins_of_day).astype("float64")
     day_type = (DAY_TYPE[:, None] == np.arange(2)[None, :]).astype("float64")
-    by_type = day_type.T @ days  # [type, slot]
+    by_type = day_type.T @ days  # [type, bin_of_day]
     every_day = np.repeat(days.sum(axis=0, keepdims=True), 7, axis=0)
-    source = baseline.profile_source
+    pool = baseline.profile_pool
     behind = np.where(
-        source == SOURCE_WEEKDAY,
+        pool == POOL_WEEKDAY,
         days,
-        np.where(source == SOURCE_DAY_TYPE, by_type[DAY_TYPE, :], every_day),
+        np.where(pool == POOL_DAY_TYPE, by_type[DAY_TYPE, :], every_day),
     )
-    return behind[timeline.weekday, timeline.slot]
+    return behind[timeline.weekday, timeline.bin_of_day]

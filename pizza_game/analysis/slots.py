@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pizza_game.analysis.baseline import SOURCE_NONE, Baseline
+from pizza_game.analysis.baseline import POOL_NONE, Baseline
 from pizza_game.analysis.timeline import Timeline
 
 REFERENCE_SAME_WEEKDAY, REFERENCE_SAME_DAY_TYPE, REFERENCE_NONE = "weekday", "day type", "none"
@@ -36,7 +36,7 @@ class Spans:
     real: np.ndarray  # [region, span]
     expected: np.ndarray  # [region, span], NaN without a usable baseline
     profile: np.ndarray  # [region, span], sum of the profile over the span's covered bins
-    source: np.ndarray
+    pool: np.ndarray
     first_day: np.ndarray
     last_day: np.ndarray
 
@@ -51,7 +51,7 @@ class SpanMeter:
         profile = baseline.profile_per_bin(timeline)
         usable = np.isfinite(profile)
         profile_covered = np.where(usable, profile, 0.0) * covered
-        source = np.where(timeline.covered, baseline.source_per_bin(timeline), 0)
+        pool = np.where(timeline.covered, baseline.pool_per_bin(timeline), 0)
         self.values = {
             "orders": timeline.orders,
             "real": timeline.real,
@@ -62,16 +62,16 @@ class SpanMeter:
         }
         self.prefix = {name: _prefix(v) for name, v in self.values.items()}
         self.not_clean = _prefix((1.0 - clean)[None, :])[0]
-        self.no_source = _prefix((source >= SOURCE_NONE).astype("float64")[None, :])[0]
+        self.no_pool = _prefix((pool >= POOL_NONE).astype("float64")[None, :])[0]
         self.worst = [
-            _prefix((source >= k).astype("float64")[None, :])[0] for k in range(1, SOURCE_NONE + 1)
+            _prefix((pool >= k).astype("float64")[None, :])[0] for k in range(1, POOL_NONE + 1)
         ]
         day_orders = _by_day(timeline.day, timeline.n_days, self.values["clean_orders"])
         day_profile = _by_day(timeline.day, timeline.n_days, self.values["clean_profile"])
         self.day_prefix = {"orders": _prefix(day_orders), "profile": _prefix(day_profile)}
-        # The same sums per local cell (day x time-of-day slot), for levels over chosen cells.
-        n_cells = timeline.n_days * timeline.slots_per_day
-        cell = timeline.day * timeline.slots_per_day + timeline.slot
+        # The same sums per local cell (day x time-of-day bin), for levels over chosen cells.
+        n_cells = timeline.n_days * timeline.bins_per_day
+        cell = timeline.day * timeline.bins_per_day + timeline.bin_of_day
         self.cell_orders = _by_day(cell, n_cells, self.values["clean_orders"])
         self.cell_profile = _by_day(cell, n_cells, self.values["clean_profile"])
         bins_in_cell = np.bincount(cell, minlength=n_cells)
@@ -109,9 +109,9 @@ class SpanMeter:
         worst = np.zeros(len(x0), dtype="int64")
         for k, prefix in enumerate(self.worst, start=1):
             worst[(prefix[last_bin] - prefix[first_bin]) > 0] = k
-        source = np.where(inside, worst, SOURCE_NONE)
+        pool = np.where(inside, worst, POOL_NONE)
         expected = level * span["profile"]
-        expected[:, (source >= SOURCE_NONE) | ~inside] = np.nan
+        expected[:, (pool >= POOL_NONE) | ~inside] = np.nan
         coverage = np.divide(span["covered"][0], length, out=np.zeros(len(x0)), where=length > 0)
         return Spans(
             start_ns=start_ns,
@@ -122,7 +122,7 @@ class SpanMeter:
             real=span["real"],
             expected=expected,
             profile=span["profile"],
-            source=source,
+            pool=pool,
             first_day=first_day,
             last_day=last_day,
         )
@@ -271,7 +271,7 @@ def _candidates(
     exists = starts >= 0
     measured = meter.measure(starts[exists], starts[exists] + duration)
     usable = (
-        measured.all_clean & (measured.source < SOURCE_NONE) & np.isfinite(measured.expected[0])
+        measured.all_clean & (measured.pool < POOL_NONE) & np.isfinite(measured.expected[0])
     )
     return same_type[exists], measured, usable
 
@@ -317,13 +317,13 @@ def _common_cells(
     span (the slots of a stratum share one local span: the first one's is used)."""
     t = meter.timeline
     n_touched = len(offsets)
-    span_cells = np.zeros((n_touched, t.slots_per_day), dtype=bool)
+    span_cells = np.zeros((n_touched, t.bins_per_day), dtype=bool)
     lead = units[0]
     x0 = int(np.floor(np.clip(t.position(spans.start_ns[lead : lead + 1]), 0, t.n_bins))[0])
     x1 = int(np.ceil(np.clip(t.position(spans.end_ns[lead : lead + 1]), 0, t.n_bins))[0])
     inside = np.arange(x0, x1)
     span_cells[
-        np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.slot[inside]
+        np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.bin_of_day[inside]
     ] = True
     return ~span_cells & np.all(
         _cells(meter.cell_clean[None, :], spans.first_day[units], offsets, t)[0], axis=0
@@ -343,15 +343,15 @@ def _levelled_expected(
     level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
     level[~(level > 0)] = np.nan
     expected = level * spans.profile[:, rows]
-    expected[:, spans.source[rows] >= SOURCE_NONE] = np.nan
+    expected[:, spans.pool[rows] >= POOL_NONE] = np.nan
     return expected
 
 
 def _cells(
     values: np.ndarray, first_day: np.ndarray, offsets: np.ndarray, t: Timeline
 ) -> np.ndarray:
-    """values[r, (day, slot)] gathered as [r, row, day offset, slot]; days past the end are zero."""
-    per_day = t.slots_per_day
+    """values[r, (day, bin_of_day)] gathered as [r, row, day offset, bin_of_day]; days past the end are zero."""
+    per_day = t.bins_per_day
     days = first_day[:, None] + offsets[None, :]
     valid = (days >= 0) & (days < t.n_days)
     index = (

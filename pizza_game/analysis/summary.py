@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.baseline import SOURCE_NAMES, Baseline
+from pizza_game.analysis.baseline import POOL_NAMES, Baseline
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.analysis.timeline import Timeline
@@ -212,8 +212,8 @@ def _order_sources(timeline: Timeline, baseline: Baseline) -> dict:
         "real_share": _num(real_share),
         "mock_share": _num(None if real_share is None else 1.0 - real_share),
         "baseline_profile_cells": {
-            name: int((baseline.profile_source == code).sum())
-            for code, name in enumerate(SOURCE_NAMES)
+            name: int((baseline.profile_pool == code).sum())
+            for code, name in enumerate(POOL_NAMES)
         },
     }
 

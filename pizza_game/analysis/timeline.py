@@ -3,7 +3,7 @@
 The analysis reads the concatenated ``series`` tables of many merged days. Here they become
 arrays: ``orders[r, i]`` and ``real[r, i]`` for region row ``r`` (row 0 is the national total
 "ALL") and bin ``i`` of a regular UTC grid, ``covered[i]`` (False where no raw data exists, also
-for days missing from the horizon), and for every bin its local day, weekday and time-of-day slot
+for days missing from the horizon), and for every bin its local day, weekday and time-of-day bin (``bin_of_day``)
 in the analysis time zone. A region absent from a covered bin sold nothing there.
 """
 
@@ -32,7 +32,7 @@ class Timeline:
     covered: np.ndarray
     day: np.ndarray
     weekday: np.ndarray
-    slot: np.ndarray
+    bin_of_day: np.ndarray
     first_local_day_ns: int
     timezone: str
 
@@ -45,7 +45,7 @@ class Timeline:
         return int(self.day[-1]) + 1 if self.n_bins else 0
 
     @property
-    def slots_per_day(self) -> int:
+    def bins_per_day(self) -> int:
         return DAY_NS // self.bin_ns
 
     def position(self, instants_ns: np.ndarray) -> np.ndarray:
@@ -146,17 +146,17 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:
     """The ``Timeline`` fields that place each of the ``n`` bins in local time: day, weekday,
-    slot and the first local day's midnight."""
+    bin_of_day and the first local day's midnight."""
     grid = start + bin_ns * np.arange(n, dtype="int64")
     naive = _local_naive_ns(grid, timezone) if n else grid
     first_local_day_ns = int(naive[0] - naive[0] % DAY_NS) if n else 0
     day = (naive - first_local_day_ns) // DAY_NS
-    slot = (naive - first_local_day_ns - day * DAY_NS) // bin_ns
+    bin_of_day = (naive - first_local_day_ns - day * DAY_NS) // bin_ns
     weekday = (pd.Timestamp(first_local_day_ns).weekday() + day) % 7
     return {
         "day": day.astype("int64"),
         "weekday": weekday.astype("int64"),
-        "slot": slot.astype("int64"),
+        "bin_of_day": bin_of_day.astype("int64"),
         "first_local_day_ns": first_local_day_ns,
     }
 

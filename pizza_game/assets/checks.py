@@ -55,7 +55,7 @@ def typical_volume_spec(asset: str, what: str) -> dg.AssetCheckSpec:
         "typical_volume",
         asset=asset,
         description=f"Warns when {what} differ more than {VOLUME_TOLERANCE:g}x from the median of recent "
-        "materializations (compared slot by slot, so night hours meet night hours).",
+        "materializations (compared bucket by bucket, so night hours meet night hours).",
     )
 
 
@@ -103,10 +103,10 @@ def stored_order_hours(store: ObjectStore, keys: list[str]) -> list[Volumes]:
     hour of day (a missing hour is unknown, not zero orders). Storage, not the Dagster instance,
     so a fresh instance (a Lambda cold start) compares with the same history."""
     parts = RawStore(store, "raw_orders").read_many(partition_spans(keys))
-    return [{f"{w.start:%H}": [float(len(p.rows)), 1.0]} for w in partition_spans(keys) if (p := parts.get(w.key)) and not p.missing]
+    return [{f"{s.start:%H}": [float(len(p.rows)), 1.0]} for s in partition_spans(keys) if (p := parts.get(s.key)) and not p.missing]
 
 
 def stored_order_days(store: ObjectStore, keys: list[str], daily_orders: Callable[[MergedDay], float]) -> list[Volumes]:
     """The same for merged days: per stored day of ``keys``, ``daily_orders`` at its weekday."""
-    days = MergedStore(store).read_days(w.start for w in partition_spans(keys))
+    days = MergedStore(store).read_days(s.start for s in partition_spans(keys))
     return [{f"{day.day:%A}": [daily_orders(day), 1.0]} for day in days]

@@ -20,7 +20,7 @@ from pizza_game.quality import (
     real_share_verdict,
     schema_verdict,
     typical_volume_verdict,
-    volumes_by_slot,
+    volumes_by_bucket,
 )
 
 # Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
@@ -57,7 +57,7 @@ class MergedSummary:
         schema, typical_volume (against ``history``) and real_share; ``judged`` names the partitions."""
         series = pd.concat(self.series, ignore_index=True)
         national = series[(series["region"] == ALL_REGIONS) & series["covered"]]
-        volumes = volumes_by_slot(self.weekday_orders)
+        volumes = volumes_by_bucket(self.weekday_orders)
         orders = float(national["orders"].sum())
         real_orders = float(national["real_orders"].sum())
         return dg.MaterializeResult(

@@ -38,18 +38,18 @@ def quicksight_manifest(
     for the others), written after every file they list; a backfill of old days moves no manifest
     back. Then (when configured) a refresh of each dataset within QuickSight's 24-hour quota. A
     failed refresh warns; it does not fail the data."""
-    if dashboard_data.stamp != correlation_summary.stamp:
+    if dashboard_data.as_of != correlation_summary.as_of:
         raise ValueError(
-            f"dashboard_data ({dashboard_data.stamp:%Y-%m-%d}) and correlation_summary "
-            f"({correlation_summary.stamp:%Y-%m-%d}) describe different days; materialize the analysis again"
+            f"dashboard_data ({dashboard_data.as_of:%Y-%m-%d}) and correlation_summary "
+            f"({correlation_summary.as_of:%Y-%m-%d}) describe different days; materialize the analysis again"
         )
     store = storage.store()
-    tables = build_datasets(_dashboard_table(dashboard_data.value), correlation_summary.value, dashboard_data.stamp)
+    tables = build_datasets(_dashboard_table(dashboard_data.value), correlation_summary.value, dashboard_data.as_of)
     published_at = pd.Timestamp.now(tz="UTC")
     key = lineage_key(published_at, context.run.run_id)
-    record = lineage_record(context.run.run_id, published_at, dashboard_data.stamp, tables)
+    record = lineage_record(context.run.run_id, published_at, dashboard_data.as_of, tables)
     with storage_failures("quicksight_manifest"):
-        published = publish_datasets(store, tables, dashboard_data.stamp, lineage=(key, record))
+        published = publish_datasets(store, tables, dashboard_data.as_of, lineage=(key, record))
     verdict = manifests_verdict(store, published)
     refreshes = quicksight.refresh(list(DATASETS))
     for name, refresh in refreshes.items():
@@ -57,7 +57,7 @@ def quicksight_manifest(
             context.log.warning(f"QuickSight refresh of {name} failed (the published data stands): {refresh.reason}")
     return dg.MaterializeResult(
         metadata=publish_metadata(store, published, refreshes, key, kpi_real_share(tables)),
-        check_results=[check_result("manifest_valid", verdict, f"as of {dashboard_data.stamp:%Y-%m-%d}")],
+        check_results=[check_result("manifest_valid", verdict, f"as of {dashboard_data.as_of:%Y-%m-%d}")],
     )
 
 

@@ -69,7 +69,7 @@ def collect(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
     asset: str,
-    windows: list[Span],
+    spans: list[Span],
     collected: Collected,
     mock_data: MockDataResource,
     generate: Callable[[list[Span], str], dict[str, RawPartition]],
@@ -78,10 +78,10 @@ def collect(
     (when the fallback allows it); fails the run when the API broke and the fallback is off."""
     _report_api(context, asset, collected, mock_data)
     with storage_failures(asset):
-        imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(windows, sources=("real",))
+        imported = {} if collected.partitions else RawStore(storage.store(), asset).read_many(spans, sources=("real",))
     try:
         batch = fill_partitions(
-            windows,
+            spans,
             collected=collected.partitions,
             imported=imported,
             generate=generate,

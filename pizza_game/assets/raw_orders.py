@@ -9,9 +9,9 @@ from pizza_game.assets.raw_metadata import raw_metadata
 from pizza_game.collectors.collect import mock_orders, real_orders
 from pizza_game.partition_keys import partition_spans
 from pizza_game.partitions import hourly_partitions
-from pizza_game.quality import volumes_by_slot
+from pizza_game.quality import volumes_by_bucket
+from pizza_game.resources.dominos_orders import DominosOrdersResource
 from pizza_game.resources.mock_data import MockDataResource
-from pizza_game.resources.orders_api import OrdersApiResource
 from pizza_game.resources.storage import StorageResource, storage_failures
 
 # Metadata: [orders, hours] per hour of day, what the typical_volume check compares runs by.
@@ -22,7 +22,7 @@ VOLUMES_BY_HOUR = "orders_by_hour_of_day"
 def raw_orders(
     context: dg.AssetExecutionContext,
     storage: StorageResource,
-    orders_api: OrdersApiResource,
+    dominos_orders: DominosOrdersResource,
     mock_data: MockDataResource,
 ):  # see VALUE_WITH_CHECKS
     """Pizza orders per hour (canonical: order_id, ordered_at UTC, store, region, items, total, source).
@@ -37,13 +37,13 @@ def raw_orders(
         storage,
         "raw_orders",
         windows,
-        real_orders(orders_api.client, windows),
+        real_orders(dominos_orders.client, windows),
         mock_data,
         lambda run, why: mock_orders(run, seed=mock_data.seed, reason=why),
     )
     rows = batch_rows(batch)
     # A missing hour is unknown, not zero orders: it does not count towards the volume.
-    volumes = volumes_by_slot((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
+    volumes = volumes_by_bucket((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
     with storage_failures("raw_orders"):
         history = stored_order_hours(storage.store(), reference_keys(hourly_partitions, windows[0].key, "h"))
     metadata = raw_metadata(batch, rows, windows, "ordered_at")

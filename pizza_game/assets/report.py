@@ -30,19 +30,19 @@ def dashboard_report(
     per window with CIs, significant relationships, data quality, filters), readable offline.
     latest.html is rewritten only when no report of a newer day exists.
     The analysis settings give the window lengths, to draw each match's windows."""
-    if dashboard_data.stamp != correlation_summary.stamp:
+    if dashboard_data.as_of != correlation_summary.as_of:
         raise dg.Failure(
-            f"dashboard_data ({dashboard_data.stamp:%Y-%m-%d}) and correlation_summary "
-            f"({correlation_summary.stamp:%Y-%m-%d}) describe different days; "
+            f"dashboard_data ({dashboard_data.as_of:%Y-%m-%d}) and correlation_summary "
+            f"({correlation_summary.as_of:%Y-%m-%d}) describe different days; "
             "materialize correlation_analysis again"
         )
     table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
     quality = correlation_summary.value.get("data_quality", {})
     real_share = quality.get("real_share") or 0.0
     store = storage.store()
-    key = layout.report_key(dashboard_data.stamp)
-    targets = report_targets(store, dashboard_data.stamp)
-    pages = render_pages(table, correlation_summary.value, analysis_settings.windows(), dashboard_data.stamp, targets)
+    key = layout.report_key(dashboard_data.as_of)
+    targets = report_targets(store, dashboard_data.as_of)
+    pages = render_pages(table, correlation_summary.value, analysis_settings.windows(), dashboard_data.as_of, targets)
     with storage_failures("dashboard_report"):
         for target, page in pages.items():
             store.put(target, page, HTML_TYPE)
@@ -52,10 +52,10 @@ def dashboard_report(
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
             "latest_updated": dg.MetadataValue.bool(layout.REPORT_LATEST_KEY in pages),
             "bytes_written": dg.MetadataValue.int(len(pages[key])),
-            "as_of": dg.MetadataValue.text(f"{dashboard_data.stamp:%Y-%m-%d}"),
+            "as_of": dg.MetadataValue.text(f"{dashboard_data.as_of:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),
             "time_range": dg.MetadataValue.text(
-                f"{dashboard_data.stamp - pd.Timedelta(days=DASHBOARD_DAYS - 1):%Y-%m-%d} – {dashboard_data.stamp:%Y-%m-%d} (UTC days)"
+                f"{dashboard_data.as_of - pd.Timedelta(days=DASHBOARD_DAYS - 1):%Y-%m-%d} – {dashboard_data.as_of:%Y-%m-%d} (UTC days)"
             ),
             "real_share": dg.MetadataValue.float(real_share),
             "mock_share": dg.MetadataValue.float(1.0 - real_share if quality.get("orders") else 0.0),

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 
 from pizza_game.collectors.api_client import ApiResponse
+from pizza_game.collectors.dominos_orders import DominosOrdersClient
 from pizza_game.collectors.errors import (
     CollectorBadResponse,
     CollectorError,
@@ -23,7 +24,6 @@ from pizza_game.collectors.errors import (
 from pizza_game.collectors.football_data import FootballDataClient
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
-from pizza_game.collectors.orders_api import OrdersApiClient
 from pizza_game.model import RawPartition, Span, split_by_span
 from pizza_game.schema import Normalized, empty_rejected
 
@@ -32,30 +32,30 @@ class NoDataError(RuntimeError):
     """No real data is available and the fallback to generated data is off."""
 
 
-def mock_orders(windows: list[Span], *, seed: int, reason: str) -> dict[str, RawPartition]:
-    rows = generate_orders(windows[0].start, windows[-1].end, seed=seed)
+def mock_orders(spans: list[Span], *, seed: int, reason: str) -> dict[str, RawPartition]:
+    rows = generate_orders(spans[0].start, spans[-1].end, seed=seed)
     return {
         key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
-        for key, part in split_by_span(rows, "ordered_at", windows).items()
+        for key, part in split_by_span(rows, "ordered_at", spans).items()
     }
 
 
 def mock_matches(
-    windows: list[Span], *, seed: int, competitions: list[str], reason: str, now: pd.Timestamp | None = None
+    spans: list[Span], *, seed: int, competitions: list[str], reason: str, now: pd.Timestamp | None = None
 ) -> dict[str, RawPartition]:
     frames = [
-        generate_matches(windows[0].start, windows[-1].end, seed=seed, competition=code, now=now)
+        generate_matches(spans[0].start, spans[-1].end, seed=seed, competition=code, now=now)
         for code in competitions
     ]
     rows = pd.concat(frames, ignore_index=True)
     return {
         key: RawPartition("mock", part, notes={"collector": "generator", "seed": seed, "reason": reason})
-        for key, part in split_by_span(rows, "kickoff_at", windows).items()
+        for key, part in split_by_span(rows, "kickoff_at", spans).items()
     }
 
 
 def fill_partitions(
-    windows: list[Span],
+    spans: list[Span],
     *,
     collected: dict[str, RawPartition],
     imported: dict[str, RawPartition],
@@ -64,28 +64,28 @@ def fill_partitions(
     fallback: bool,
     reason: str,
 ) -> dict[str, RawPartition]:
-    """One partition per window: collected real data, else imported real data, else generated.
+    """One partition per span: collected real data, else imported real data, else generated.
 
     Real and mock data never share a run: when part of the range has real data, the partitions
     without it are marked missing (no rows, ``missing`` in their notes: the analysis treats them
     as hours without data, not as zero orders) instead of being generated. Only a range without
-    any real data falls back to the generator, in one vectorized ``generate(windows, reason)``
+    any real data falls back to the generator, in one vectorized ``generate(spans, reason)``
     call per contiguous stretch. Raises NoDataError when that is needed and ``fallback`` is off.
     """
     out: dict[str, RawPartition] = {}
-    for window in windows:
-        if window.key in collected:
-            out[window.key] = collected[window.key]
-        elif window.key in imported and imported[window.key].is_real_data:
-            part = imported[window.key]
+    for span in spans:
+        if span.key in collected:
+            out[span.key] = collected[span.key]
+        elif span.key in imported and imported[span.key].is_real_data:
+            part = imported[span.key]
             part.notes = {**part.notes, "collector": part.notes.get("collector", "import")}
-            out[window.key] = part
-    missing = [w for w in windows if w.key not in out]
+            out[span.key] = part
+    missing = [s for s in spans if s.key not in out]
     if missing and out:
         why = f"no real data for this partition ({reason}); the rest of the range is real, so it is not generated"
-        for window in missing:
-            out[window.key] = RawPartition("real", empty_rows(), notes={"missing": True, "reason": why})
-        return {w.key: out[w.key] for w in windows}
+        for span in missing:
+            out[span.key] = RawPartition.missing_partition("real", empty_rows(), reason=why)
+        return {s.key: out[s.key] for s in spans}
     if missing and not fallback:
         raise NoDataError(
             f"no real data for {len(missing)} partition(s) from {missing[0].key} ({reason}) and "
@@ -93,47 +93,47 @@ def fill_partitions(
         )
     for run in _contiguous(missing):
         out.update(generate(run, reason))
-    return {w.key: out[w.key] for w in windows}
+    return {s.key: out[s.key] for s in spans}
 
 
-def _contiguous(windows: list[Span]) -> list[list[Span]]:
+def _contiguous(spans: list[Span]) -> list[list[Span]]:
     runs: list[list[Span]] = []
-    for window in windows:
-        if runs and runs[-1][-1].end == window.start:
-            runs[-1].append(window)
+    for span in spans:
+        if runs and runs[-1][-1].end == span.start:
+            runs[-1].append(span)
         else:
-            runs.append([window])
+            runs.append([span])
     return runs
 
 
-def real_orders(client_factory: Callable[[], OrdersApiClient], windows: list[Span]) -> Collected:
-    """Orders of the whole range from the orders API, one partition per window, or why not."""
+def real_orders(client_factory: Callable[[], DominosOrdersClient], spans: list[Span]) -> Collected:
+    """Orders of the whole range from the orders API, one partition per span, or why not."""
     try:
-        fetch = client_factory().fetch_orders(windows[0].start.to_pydatetime(), windows[-1].end.to_pydatetime())
+        fetch = client_factory().fetch_orders(spans[0].start.to_pydatetime(), spans[-1].end.to_pydatetime())
     except CollectorError as error:
         return Collected.failed(error)
     notes = {"collector": "orders API", "pages": len(fetch.responses)}
-    return Collected(_real_partitions(fetch.orders, "ordered_at", windows, notes, lambda w: []))
+    return Collected(_real_partitions(fetch.orders, "ordered_at", spans, notes, lambda s: []))
 
 
-def real_matches(client_factory: Callable[[], FootballDataClient], windows: list[Span]) -> Collected:
+def real_matches(client_factory: Callable[[], FootballDataClient], spans: list[Span]) -> Collected:
     """Matches of the whole range from football-data.org, one partition per day, or why not.
 
     Each day keeps the response bodies (exact text) of the requests whose dates cover it.
     """
     try:
         client = client_factory()
-        fetch = client.fetch_matches(windows[0].start.date(), (windows[-1].end - pd.Timedelta(days=1)).date())
+        fetch = client.fetch_matches(spans[0].start.date(), (spans[-1].end - pd.Timedelta(days=1)).date())
     except CollectorError as error:
         return Collected.failed(error)
     bodies = [_body(response) for response in fetch.responses]
 
-    def covering(window: Span) -> list[dict]:
-        day = f"{window.start:%Y-%m-%d}"
+    def covering(span: Span) -> list[dict]:
+        day = f"{span.start:%Y-%m-%d}"
         return [b for b in bodies if b["date_from"] <= day < b["date_to"]]
 
     notes = {"collector": "football-data.org v4", "competitions": list(client.competitions)}
-    return Collected(_real_partitions(fetch.matches, "kickoff_at", windows, notes, covering))
+    return Collected(_real_partitions(fetch.matches, "kickoff_at", spans, notes, covering))
 
 
 @dataclass(frozen=True)
@@ -174,11 +174,11 @@ def _body(response: ApiResponse) -> dict:
     }
 
 
-def _real_partitions(normalized: Normalized, time_column: str, windows: list[Span], notes: dict, responses) -> dict[str, RawPartition]:
-    """Rows split by window; the fetch's rejected rows are kept with the first partition."""
-    split = split_by_span(normalized.rows, time_column, windows)
+def _real_partitions(normalized: Normalized, time_column: str, spans: list[Span], notes: dict, responses) -> dict[str, RawPartition]:
+    """Rows split by span; the fetch's rejected rows are kept with the first partition."""
+    split = split_by_span(normalized.rows, time_column, spans)
     out = {}
-    for i, window in enumerate(windows):
+    for i, span in enumerate(spans):
         rejected = normalized.rejected if i == 0 else empty_rejected()
-        out[window.key] = RawPartition("real", split[window.key], rejected, responses(window), dict(notes))
+        out[span.key] = RawPartition("real", split[span.key], rejected, responses(span), dict(notes))
     return out

@@ -2,7 +2,7 @@
 
 A season's fixture list is a function of (seed, season) only: a double round-robin of the 20 clubs
 in ``teams.TEAMS`` over 38 matchdays from mid-August to late May, with international-break and
-FA Cup weekends free of league games, four midweek rounds and UK kick-off slots (Saturday
+FA Cup weekends free of league games, four midweek rounds and UK kick-off times (Saturday
 12:30/15:00/17:30, Sunday 14:00/16:30, the odd Friday or Monday 20:00, midweek 19:45/20:00, all
 of the final day at Sunday 16:00) converted from Europe/London to UTC. Scores come from a Poisson
 goals model with home advantage and club strengths. Only the statuses depend on ``now``.
@@ -58,16 +58,16 @@ FREE_WEEKENDS = ((9, 5), (10, 10), (11, 14), (1, 7), (2, 7), (3, 14), (3, 21))
 MIDWEEK_ROUNDS = ((12, 2), (12, 29), (1, 13), (4, 21))
 SEASON_WEEKS = 41  # Saturdays from the opening weekend (9-15 August) to the final day
 
-# Kick-off slots as (days after the round's anchor date, local time), most televised first: the
-# most attractive matches of a round take the first slots.
+# Kick-off times as (days after the round's anchor date, local time), most televised first: the
+# most attractive matches of a round take the first kick-off times.
 FRI, SAT, SUN, MON = -1, 0, 1, 2  # weekend rounds are anchored on Saturday
 TUE, WED = 0, 1  # midweek rounds on Tuesday
 TV_WEEKEND = ((SUN, "16:30"), (SAT, "17:30"), (SAT, "12:30"))
-WEEKEND_SLOTS = (*TV_WEEKEND, (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 5)
-MONDAY_SLOTS = (*TV_WEEKEND, (MON, "20:00"), (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 4)
-FRIDAY_SLOTS = (*TV_WEEKEND, (FRI, "20:00"), (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 4)
-MIDWEEK_SLOTS = (*[(WED, "20:00"), (TUE, "20:00")] * 2, *[(TUE, "19:45"), (WED, "19:45")] * 3)
-FINAL_DAY_SLOTS = ((SUN, "16:00"),) * 10
+WEEKEND_KICKOFFS = (*TV_WEEKEND, (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 5)
+MONDAY_KICKOFFS = (*TV_WEEKEND, (MON, "20:00"), (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 4)
+FRIDAY_KICKOFFS = (*TV_WEEKEND, (FRI, "20:00"), (SUN, "14:00"), (SUN, "14:00"), *[(SAT, "15:00")] * 4)
+MIDWEEK_KICKOFFS = (*[(WED, "20:00"), (TUE, "20:00")] * 2, *[(TUE, "19:45"), (WED, "19:45")] * 3)
+FINAL_DAY_KICKOFFS = ((SUN, "16:00"),) * 10
 
 # A match is FINISHED this long after kick-off; kick-off times further ahead than the TV picks are
 # not fixed yet (SCHEDULED at T00:00:00Z of the round's date), except on the final day.
@@ -98,7 +98,7 @@ def _weekday_in(season: int, month: int, day: int, weekday: int) -> dt.date:
 
 
 def round_dates(season: int) -> list[tuple[dt.date, tuple[tuple[int, str], ...]]]:
-    """The 38 rounds of ``season`` in order: (anchor date, kick-off slots).
+    """The 38 rounds of ``season`` in order: (anchor date, kick-off times).
 
     Some weekend rounds (the opening one, then every fourth) also use Friday evening and others
     Monday evening, but only when the previous (next) round is a week away, so no club plays on
@@ -114,21 +114,21 @@ def round_dates(season: int) -> list[tuple[dt.date, tuple[tuple[int, str], ...]]
     if len(anchors) != MATCHDAYS:
         raise RuntimeError(f"season {season}: calendar has {len(anchors)} rounds, not {MATCHDAYS}")
     rounds = []
-    slots: tuple[tuple[int, str], ...]
+    kickoffs: tuple[tuple[int, str], ...]
     for i, anchor in enumerate(anchors):
         gap_before = (anchor - anchors[i - 1]).days if i else 7
         gap_after = (anchors[i + 1] - anchor).days if i + 1 < len(anchors) else 0
         if i + 1 == len(anchors):
-            slots = FINAL_DAY_SLOTS
+            kickoffs = FINAL_DAY_KICKOFFS
         elif anchor.weekday() == 1:
-            slots = MIDWEEK_SLOTS
+            kickoffs = MIDWEEK_KICKOFFS
         elif gap_before >= 7 and (i == 0 or i % 4 == 1):
-            slots = FRIDAY_SLOTS
+            kickoffs = FRIDAY_KICKOFFS
         elif gap_after >= 7 and i % 4 == 3:
-            slots = MONDAY_SLOTS
+            kickoffs = MONDAY_KICKOFFS
         else:
-            slots = WEEKEND_SLOTS
-        rounds.append((anchor, slots))
+            kickoffs = WEEKEND_KICKOFFS
+        rounds.append((anchor, kickoffs))
     return rounds
 
 
@@ -154,7 +154,7 @@ def _season_fixture(seed: int, season: int) -> pd.DataFrame:
     """Every match of ``season`` as it will be played: true kick-off, round anchor and scores."""
     rng = stream(seed, "mock_matches", season)
     rows = []
-    for matchday, ((anchor, slots), pairs) in enumerate(
+    for matchday, ((anchor, kickoffs), pairs) in enumerate(
         zip(round_dates(season), _pairings(rng), strict=True), start=1
     ):
         home = pd.Series([h for h, _ in pairs])
@@ -165,10 +165,10 @@ def _season_fixture(seed: int, season: int) -> pd.DataFrame:
             + (home.isin(BIG_SIX) | away.isin(BIG_SIX)).to_numpy()
             + rng.uniform(0, 1.5, len(pairs))
         )
-        for slot, k in zip(slots, np.argsort(-appeal, kind="stable"), strict=True):
-            day = anchor + dt.timedelta(days=slot[0])
+        for kickoff, k in zip(kickoffs, np.argsort(-appeal, kind="stable"), strict=True):
+            day = anchor + dt.timedelta(days=kickoff[0])
             rows.append(
-                (matchday, anchor, f"{day} {slot[1]}", home[k], away[k], matchday == MATCHDAYS)
+                (matchday, anchor, f"{day} {kickoff[1]}", home[k], away[k], matchday == MATCHDAYS)
             )
     table = pd.DataFrame(
         rows, columns=["matchday", "anchor", "local_kickoff", "home_team", "away_team", "final_day"]

@@ -48,12 +48,12 @@ class DatedOutputsIOManager(dg.ConfigurableIOManager):
             store = self.storage.store()
             written = []
             for ext, key_of in layout.DATED_OUTPUTS[name].items():
-                key = key_of(obj.stamp)
+                key = key_of(obj.as_of)
                 data, kind = (to_csv(_table(obj.value)), CSV_TYPE) if ext == "csv" else (to_json(obj.value), JSON_TYPE)
                 # An hourly run that changed nothing in an output leaves its objects as they are.
                 put_if_changed(store, key, data, kind)
                 written.append((key, len(data)))
-            context.add_output_metadata({"stamp": obj.stamp.isoformat(), "storage_keys": dg.MetadataValue.json([k for k, _ in written])})
+            context.add_output_metadata({"as_of": f"{obj.as_of:%Y-%m-%d}", "storage_keys": dg.MetadataValue.json([k for k, _ in written])})
             if isinstance(obj.value, pd.DataFrame):
                 context.add_output_metadata(table_metadata(obj.value))
             record_written(context, store, written)

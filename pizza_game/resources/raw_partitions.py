@@ -27,12 +27,12 @@ class RawPartitionsIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: dict[str, RawPartition]) -> None:
         asset = context.asset_key.path[-1]
         with storage_failures(asset):
-            windows = partition_spans(list(context.asset_partition_keys))
-            missing = [w.key for w in windows if w.key not in obj]
+            spans = partition_spans(list(context.asset_partition_keys))
+            missing = [s.key for s in spans if s.key not in obj]
             if missing:
                 raise dg.DagsterInvariantViolationError(f"{asset} produced no data for partitions {missing[:5]}")
-            progress = Progress(f"{asset}: partitions written", len(windows), context.log.info)
-            written = RawStore(self.storage.store(), asset).write_many(windows, obj, progress)
+            progress = Progress(f"{asset}: partitions written", len(spans), context.log.info)
+            written = RawStore(self.storage.store(), asset).write_many(spans, obj, progress)
             record_written(context, self.storage.store(), written)
 
     def load_input(self, context: dg.InputContext) -> RawRange:

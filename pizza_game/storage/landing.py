@@ -115,16 +115,16 @@ def land_import(
     all_rejected = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else empty_rejected()
     journal = {"asset": asset, "file": source_name, "started": f"{now:%Y-%m-%dT%H:%M:%SZ}", "status": "started"}
     store.put(journal_key(asset, fingerprint), to_json(journal), JSON_TYPE)
-    windows: list[Span] = []
+    spans: list[Span] = []
     if len(rows):
-        span = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
-        windows = partition_spans([start.strftime(key_format) for start in span])
-    homeless = _land_rows(store, asset, windows, rows, all_rejected, source_name)
+        starts = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
+        spans = partition_spans([start.strftime(key_format) for start in starts])
+    homeless = _land_rows(store, asset, spans, rows, all_rejected, source_name)
     key = None
     if len(homeless):
         key = rejected_key(asset, fingerprint)
         read_modify_write(store, key, lambda old: _merge_rejected_object(asset, old, homeless), JSON_TYPE)
-    keys = [w.key for w in windows]
+    keys = [s.key for s in spans]
     done = {**journal, "status": "complete", "rows": len(rows), "rejected": len(all_rejected)}
     if keys:
         done |= {"first_partition": keys[0], "last_partition": keys[-1]}
@@ -133,25 +133,25 @@ def land_import(
 
 
 def _land_rows(
-    store: ObjectStore, asset: str, windows: list[Span], rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str
+    store: ObjectStore, asset: str, spans: list[Span], rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str
 ) -> pd.DataFrame:
-    """Merge ``rows`` and the ``rejected`` rows of their windows into each window's real object;
-    remove the windows' mock objects. Returns the rejected rows that fall in no window."""
-    if not windows:
+    """Merge ``rows`` and the ``rejected`` rows of their spans into each span's real object;
+    remove the spans' mock objects. Returns the rejected rows that fall in no span."""
+    if not spans:
         return rejected
     raw = RawStore(store, asset)
-    split = split_by_span(rows, TIME_COLUMN[asset], windows)
+    split = split_by_span(rows, TIME_COLUMN[asset], spans)
     at = pd.Series(pd.NaT, index=rejected.index, dtype="datetime64[ns, UTC]")
     if "at" in rejected.columns:
         at = pd.to_datetime(rejected["at"], utc=True).astype("datetime64[ns, UTC]")
-    placed = split_by_span(rejected.assign(at=at), "at", windows) if at.notna().any() else {}
-    homeless = rejected.loc[~at.between(windows[0].start, windows[-1].end, inclusive="left").fillna(False).to_numpy()]
-    real_keys = {raw.key("real", w) for w in windows}
+    placed = split_by_span(rejected.assign(at=at), "at", spans) if at.notna().any() else {}
+    homeless = rejected.loc[~at.between(spans[0].start, spans[-1].end, inclusive="left").fillna(False).to_numpy()]
+    real_keys = {raw.key("real", s) for s in spans}
     present = {key for folder in sorted(_month_folders(real_keys)) for key in store.list(folder)}
-    for chunk in _chunks(windows):
-        landed = {w.key: (split[w.key], placed.get(w.key, NO_REJECTED)) for w in chunk}
+    for chunk in _chunks(spans):
+        landed = {s.key: (split[s.key], placed.get(s.key, NO_REJECTED)) for s in chunk}
         _land_chunk(store, raw, chunk, present, landed, source_name)
-    mock_keys = {raw.key("mock", w) for w in windows}
+    mock_keys = {raw.key("mock", s) for s in spans}
     present = {key for folder in sorted(_month_folders(mock_keys)) for key in store.list(folder)}
     for key in sorted(mock_keys & present):
         store.delete(key)
@@ -166,28 +166,28 @@ def _land_chunk(
     landed: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
     source_name: str,
 ) -> None:
-    """Compare and swap a chunk of windows' real objects in one pass: read those that exist (with
+    """Compare and swap a chunk of spans' real objects in one pass: read those that exist (with
     their versions), merge, encode all together, write each only if still at the version read.
-    A window whose object changed meanwhile is landed again on its own (``read_modify_write``)."""
+    A span whose object changed meanwhile is landed again on its own (``read_modify_write``)."""
     asset = raw.asset
-    keys = [raw.key("real", w) for w in chunk]
+    keys = [raw.key("real", s) for s in chunk]
     read = {key: store.get_version(key) for key in keys if key in present}
     stored = [(key, data) for key, (data, _) in read.items() if data is not None]
     previous = dict(zip((key for key, _ in stored), decode_raw_many(asset, [(data, store.uri(key)) for key, data in stored]), strict=True))
-    parts = [_merge(asset, previous.get(key), *landed[w.key], source_name) for key, w in zip(keys, chunk, strict=True)]
-    encoded = encode_raw_many(asset, [(w.key, w.start, w.end, part) for w, part in zip(chunk, parts, strict=True)])
-    for key, window, data in zip(keys, chunk, encoded, strict=True):
+    parts = [_merge(asset, previous.get(key), *landed[s.key], source_name) for key, s in zip(keys, chunk, strict=True)]
+    encoded = encode_raw_many(asset, [(s.key, s.start, s.end, part) for s, part in zip(chunk, parts, strict=True)])
+    for key, span, data in zip(keys, chunk, encoded, strict=True):
         if not store.put_if_version(key, data, JSON_TYPE, read.get(key, (None, None))[1]):
-            read_modify_write(store, key, _change(store, asset, key, window, landed[window.key], source_name), JSON_TYPE)
+            read_modify_write(store, key, _change(store, asset, key, span, landed[span.key], source_name), JSON_TYPE)
 
 
 def _change(
-    store: ObjectStore, asset: str, key: str, window: Span, new: tuple[pd.DataFrame, pd.DataFrame], source_name: str
+    store: ObjectStore, asset: str, key: str, span: Span, new: tuple[pd.DataFrame, pd.DataFrame], source_name: str
 ) -> Callable[[bytes | None], bytes]:
-    """The read-modify-write step of one window's real object."""
+    """The read-modify-write step of one span's real object."""
     def change(old: bytes | None) -> bytes:
         previous = decode_raw(asset, old, store.uri(key)) if old else None
-        return encode_raw(asset, window.key, window.start, window.end, _merge(asset, previous, *new, source_name))
+        return encode_raw(asset, span.key, span.start, span.end, _merge(asset, previous, *new, source_name))
 
     return change
 

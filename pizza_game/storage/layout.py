@@ -1,8 +1,8 @@
 """The bucket layout (DESIGN.md): every key the project writes, as pure functions of time.
 
-The same keys are used under a local directory and in S3. ``stamp`` is the partition window start
-for partitioned outputs, and the first instant of the last analysed day for the analysis outputs,
-so re-running the same dates writes the same keys.
+The same keys are used under a local directory and in S3. A key's timestamp is the partition
+span start for partitioned outputs, and ``as_of`` (the first instant of the last analysed day)
+for the analysis outputs, so re-running the same dates writes the same keys.
 """
 
 from __future__ import annotations
@@ -30,68 +30,68 @@ IMPORTS_FAILED_PREFIX = "imports/failed"
 REPORT_LATEST_KEY = "reports/latest.html"
 
 
-def _dated(prefix: str, stamp: datetime, name: str) -> str:
-    return f"{prefix}/{stamp:%Y/%m/%d}/{stamp:%Y%m%d_%H%M%S}_{name}"
+def _dated(prefix: str, at: datetime, name: str) -> str:
+    return f"{prefix}/{at:%Y/%m/%d}/{at:%Y%m%d_%H%M%S}_{name}"
 
 
-def raw_orders_key(source: str, window_start: datetime) -> str:
+def raw_orders_key(source: str, span_start: datetime) -> str:
     name = "mock_orders.json" if source == "mock" else "orders.json"
-    return _dated(f"{RAW_ORDERS_PREFIX}/{source}", window_start, name)
+    return _dated(f"{RAW_ORDERS_PREFIX}/{source}", span_start, name)
 
 
-def raw_matches_key(source: str, window_start: datetime) -> str:
+def raw_matches_key(source: str, span_start: datetime) -> str:
     name = "mock_matches.json" if source == "mock" else "matches.json"
-    return _dated(f"{RAW_MATCHES_PREFIX}/{source}", window_start, name)
+    return _dated(f"{RAW_MATCHES_PREFIX}/{source}", span_start, name)
 
 
-def merged_keys(window_start: datetime) -> dict[str, str]:
-    return {ext: _dated(MERGED_PREFIX, window_start, f"merged_data.{ext}") for ext in ("csv", "json")}
+def merged_keys(span_start: datetime) -> dict[str, str]:
+    return {ext: _dated(MERGED_PREFIX, span_start, f"merged_data.{ext}") for ext in ("csv", "json")}
 
 
-def merged_columns_key(window_start: datetime) -> str:
-    return _dated(MERGED_COLUMNS_PREFIX, window_start, "merged_columns.bin")
+def merged_columns_key(span_start: datetime) -> str:
+    return _dated(MERGED_COLUMNS_PREFIX, span_start, "merged_columns.bin")
 
 
-def correlation_results_key(stamp: datetime) -> str:
-    return _dated(CORRELATION_PREFIX, stamp, "correlation_results.csv")
+def correlation_results_key(as_of: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, as_of, "correlation_results.csv")
 
 
-def significant_correlations_key(stamp: datetime) -> str:
-    return _dated(CORRELATION_PREFIX, stamp, "significant_correlations.csv")
+def significant_correlations_key(as_of: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, as_of, "significant_correlations.csv")
 
 
-def correlation_summary_key(stamp: datetime) -> str:
-    return _dated(CORRELATION_PREFIX, stamp, "correlation_summary.json")
+def correlation_summary_key(as_of: datetime) -> str:
+    return _dated(CORRELATION_PREFIX, as_of, "correlation_summary.json")
 
 
-def match_windows_key(stamp: datetime) -> str:
+def match_windows_key(as_of: datetime) -> str:
     """The per-match drill-down: one row per analysed match, window and region."""
-    return _dated(CORRELATION_PREFIX, stamp, "match_windows.csv")
+    return _dated(CORRELATION_PREFIX, as_of, "match_windows.csv")
 
 
-def dashboard_data_key(stamp: datetime, ext: str = "json") -> str:
-    return _dated(DASHBOARD_PREFIX, stamp, f"dashboard_data.{ext}")
+def dashboard_data_key(as_of: datetime, ext: str = "json") -> str:
+    return _dated(DASHBOARD_PREFIX, as_of, f"dashboard_data.{ext}")
 
 
-def dataset_key(dataset: str, stamp: datetime) -> str:
+def dataset_key(dataset: str, as_of: datetime) -> str:
     """One file of a QuickSight dataset (a day's slice, or one analysis), beside the dashboard data."""
-    return _dated(DASHBOARD_PREFIX, stamp, f"{dataset}.csv")
+    return _dated(DASHBOARD_PREFIX, as_of, f"{dataset}.csv")
 
 
 def dataset_manifest_key(dataset: str) -> str:
     return f"{METADATA_PREFIX}/{dataset}_manifest.json"
 
 
-def report_key(stamp: datetime) -> str:
-    return _dated(REPORTS_PREFIX, stamp, "dashboard.html")
+def report_key(as_of: datetime) -> str:
+    return _dated(REPORTS_PREFIX, as_of, "dashboard.html")
 
 
-def _dashboard_json(stamp: datetime) -> str:
-    return dashboard_data_key(stamp, "json")
+def _dashboard_json(as_of: datetime) -> str:
+    return dashboard_data_key(as_of, "json")
 
 
-def _dashboard_csv(stamp: datetime) -> str:
-    return dashboard_data_key(stamp, "csv")
+def _dashboard_csv(as_of: datetime) -> str:
+    return dashboard_data_key(as_of, "csv")
 
 
 # The analysis outputs, each stamped with the day it describes: extension -> key, per output.

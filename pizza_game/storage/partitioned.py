@@ -1,7 +1,7 @@
 """Reading and writing partitioned objects (raw data per hour or day, merged data per day).
 
-One object per partition, at the layout key of the partition's window start. A raw partition is
-either real or mock: writing one removes the other source's object for the same window, so a
+One object per partition, at the layout key of the partition's span start. A raw partition is
+either real or mock: writing one removes the other source's object for the same span, so a
 partition never has two objects and nothing is counted twice.
 """
 
@@ -39,11 +39,11 @@ def _month_folders(keys: Iterable[str]) -> set[str]:
     return {key.rsplit("/", 2)[0] + "/" for key in keys}
 
 
-def _chunks(windows: list[Span]) -> Iterator[list[Span]]:
-    """Windows in runs of ``CHUNK``: encoded or decoded together, without holding a whole range's
+def _chunks(spans: list[Span]) -> Iterator[list[Span]]:
+    """Spans in runs of ``CHUNK``: encoded or decoded together, without holding a whole range's
     intermediate records at once."""
-    for first in range(0, len(windows), CHUNK):
-        yield windows[first : first + CHUNK]
+    for first in range(0, len(spans), CHUNK):
+        yield spans[first : first + CHUNK]
 
 
 class RawStore:
@@ -55,86 +55,86 @@ class RawStore:
         self.store = store
         self.asset = asset
 
-    def key(self, source: str, window: Span) -> str:
-        return RAW_KEYS[self.asset](source, window.start)
+    def key(self, source: str, span: Span) -> str:
+        return RAW_KEYS[self.asset](source, span.start)
 
     def write_many(
-        self, windows: list[Span], batch: dict[str, RawPartition], progress: Progress | None = None
+        self, spans: list[Span], batch: dict[str, RawPartition], progress: Progress | None = None
     ) -> list[tuple[str, int]]:
-        """Write each window's partition and remove the other source's object for it, if any.
+        """Write each span's partition and remove the other source's object for it, if any.
 
         Real data is never replaced by anything but real data: a mock or missing partition is not
         written where a real object already exists (say, written meanwhile by a parallel backfill
-        or an import). Returns (key, bytes written) per window. Existing objects are found by
+        or an import). Returns (key, bytes written) per span. Existing objects are found by
         listing, so nothing is deleted that is not there (on a versioned bucket a blind delete
         leaves a delete marker).
         """
         existing: set[str] = set()
         for source in SOURCES:
-            for folder in sorted(_month_folders(self.key(source, w) for w in windows)):
+            for folder in sorted(_month_folders(self.key(source, s) for s in spans)):
                 existing.update(self.store.list(folder))
         written = []
-        for chunk in _chunks(windows):
-            kept = [w for w in chunk if batch[w.key].is_real_data or self.key("real", w) not in existing]
-            encoded = encode_raw_many(self.asset, [(w.key, w.start, w.end, batch[w.key]) for w in kept])
-            data_of = dict(zip((w.key for w in kept), encoded, strict=True))
-            placeholders = {w.key: w for w in kept if batch[w.key].source == "real" and not batch[w.key].is_real_data}
+        for chunk in _chunks(spans):
+            kept = [s for s in chunk if batch[s.key].is_real_data or self.key("real", s) not in existing]
+            encoded = encode_raw_many(self.asset, [(s.key, s.start, s.end, batch[s.key]) for s in kept])
+            data_of = dict(zip((s.key for s in kept), encoded, strict=True))
+            placeholders = {s.key: s for s in kept if batch[s.key].source == "real" and not batch[s.key].is_real_data}
             # A "missing" placeholder never replaces real data written since the listing.
             refused = {
-                key for key, w in placeholders.items()
-                if not self.store.put_if_version(self.key("real", w), data_of[key], JSON_TYPE, None)
+                key for key, s in placeholders.items()
+                if not self.store.put_if_version(self.key("real", s), data_of[key], JSON_TYPE, None)
             }  # fmt: skip
             self.store.put_many(
-                [(self.key(batch[w.key].source, w), data_of[w.key], JSON_TYPE) for w in kept if w.key not in placeholders]
+                [(self.key(batch[s.key].source, s), data_of[s.key], JSON_TYPE) for s in kept if s.key not in placeholders]
             )
-            for window in chunk:
-                if window.key not in data_of or window.key in refused:
-                    written.append((self.key("real", window), 0))
+            for span in chunk:
+                if span.key not in data_of or span.key in refused:
+                    written.append((self.key("real", span), 0))
                     continue
-                part = batch[window.key]
+                part = batch[span.key]
                 # The other source's object goes only once this partition's object is written.
                 for other in SOURCES:
-                    if other != part.source and self.key(other, window) in existing:
-                        self.store.delete(self.key(other, window))
-                written.append((self.key(part.source, window), len(data_of[window.key])))
+                    if other != part.source and self.key(other, span) in existing:
+                        self.store.delete(self.key(other, span))
+                written.append((self.key(part.source, span), len(data_of[span.key])))
                 if progress:
                     progress.advance()
-        self._drop_mock_overtaken(windows, batch)
+        self._drop_mock_overtaken(spans, batch)
         return written
 
-    def _drop_mock_overtaken(self, windows: list[Span], batch: dict[str, RawPartition]) -> None:
+    def _drop_mock_overtaken(self, spans: list[Span], batch: dict[str, RawPartition]) -> None:
         """Re-check at write time: remove the mock objects just written where real data appeared
         meanwhile (an import landing between the listing and the write). An import deletes the
         mock object after writing its real one, so whichever finishes last, one source remains."""
-        mock = [w for w in windows if batch[w.key].source == "mock"]
+        mock = [s for s in spans if batch[s.key].source == "mock"]
         if not mock:
             return
-        real_keys = {self.key("real", w) for w in mock}
+        real_keys = {self.key("real", s) for s in mock}
         present = {key for folder in sorted(_month_folders(real_keys)) for key in self.store.list(folder)}
-        for window in mock:
-            if self.key("real", window) in present:
-                self.store.delete(self.key("mock", window))
+        for span in mock:
+            if self.key("real", span) in present:
+                self.store.delete(self.key("mock", span))
 
     def read_many(
-        self, windows: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
+        self, spans: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
     ) -> dict[str, RawPartition]:
-        """The stored partitions among ``windows`` (real preferred), keyed by partition key.
+        """The stored partitions among ``spans`` (real preferred), keyed by partition key.
 
         Missing partitions are simply absent. Folders are listed once per month rather than probing
         every key, which keeps a read to a handful of listings on S3.
         """
-        wanted = {source: {self.key(source, w): w for w in windows} for source in sources}
+        wanted = {source: {self.key(source, s): s for s in spans} for source in sources}
         present: set[str] = set()
         for source in sources:
             for folder in sorted(_month_folders(wanted[source])):
                 present.update(self.store.list(folder))
         out: dict[str, RawPartition] = {}
-        for chunk in _chunks(windows):
+        for chunk in _chunks(spans):
             found = []
-            for window in chunk:
-                key = next((self.key(source, window) for source in sources if self.key(source, window) in present), None)
+            for span in chunk:
+                key = next((self.key(source, span) for source in sources if self.key(source, span) in present), None)
                 if key is not None:
-                    found.append((window.key, self.store.get(key), self.store.uri(key)))
+                    found.append((span.key, self.store.get(key), self.store.uri(key)))
                 if progress:
                     progress.advance()
             parts = decode_raw_many(self.asset, [(data, where) for _, data, where in found])

@@ -16,7 +16,7 @@ from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, coerce
 
 TEAMS = [f"Team {chr(65 + i)}" for i in range(20)]
 REGIONS = ("North", "South", "London")
-ROUND_SLOTS = (
+ROUND_KICKOFFS = (
     (5, "12:30"),
     (5, "15:00"),
     (5, "15:00"),
@@ -46,7 +46,7 @@ def make_matches(start: str, weeks: int, seed: int, skip_every: int = 6) -> pd.D
         if week % skip_every == skip_every - 1:
             continue
         teams = rng.permutation(TEAMS)
-        for i, (weekday_offset, clock) in enumerate(ROUND_SLOTS):
+        for i, (weekday_offset, clock) in enumerate(ROUND_KICKOFFS):
             local = pd.Timestamp(
                 f"{(monday + pd.Timedelta(days=7 * week + weekday_offset)).date()} {clock}"
             )

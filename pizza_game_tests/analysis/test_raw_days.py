@@ -20,7 +20,7 @@ def raw() -> tuple[dict[str, RawPartition], dict[str, RawPartition]]:
     matches = make_matches("2023-08-07", 2, seed=7)
     orders = make_orders("2023-08-07", 2, seed=7, matches=matches, per_day=400, real_share=0.5)
     raw_orders = {key: RawPartition("mock", rows) for key, rows in split_by_span(orders, "ordered_at", HOURS).items()}
-    raw_orders["2023-08-09-23:00"] = RawPartition("mock", orders.iloc[:0], notes={"missing": True})
+    raw_orders["2023-08-09-23:00"] = RawPartition.missing_partition("mock", orders.iloc[:0])
     raw_orders["2023-08-10-00:00"].rejected = pd.DataFrame({"reason": ["bad_total", "bad_total", "no_region"]})
     by_day = split_by_span(matches, "kickoff_at", DAYS)
     raw_matches = {key: RawPartition("mock", rows) for key, rows in by_day.items() if key != NO_MATCHES_DAY}

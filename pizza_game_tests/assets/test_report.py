@@ -32,7 +32,7 @@ def week() -> Synthetic:
 
 
 def materialize(
-    week: Synthetic, storage: StorageResource, summary_stamp: pd.Timestamp = STAMP
+    week: Synthetic, storage: StorageResource, summary_as_of: pd.Timestamp = STAMP
 ) -> dg.ExecuteInProcessResult:
     """dashboard_report after stand-ins for the analysis outputs, through the real IO manager."""
 
@@ -42,7 +42,7 @@ def materialize(
 
     @dg.asset(name="correlation_summary", io_manager_key=DATED_IO)
     def correlation_summary() -> Stamped:
-        return Stamped(summary_stamp, week.summary)
+        return Stamped(summary_as_of, week.summary)
 
     return dg.materialize(
         [dashboard_data, correlation_summary, dashboard_report],
@@ -93,7 +93,7 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
 
 def test_a_summary_of_another_day_is_refused(week, tmp_path):
     storage = StorageResource(data_dir=str(tmp_path), s3=S3ClientResource())
-    result = materialize(week, storage, summary_stamp=STAMP - pd.Timedelta(days=1))
+    result = materialize(week, storage, summary_as_of=STAMP - pd.Timedelta(days=1))
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert (

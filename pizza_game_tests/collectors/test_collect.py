@@ -52,7 +52,7 @@ def test_real_and_mock_never_share_a_run_gaps_are_marked_missing():
 
 def test_missing_markers_are_not_real_data():
     calls: list[list[str]] = []
-    marker = RawPartition("real", empty_orders(), notes={"missing": True})
+    marker = RawPartition.missing_partition("real", empty_orders())
     batch = _fill(imported={w.key: marker for w in HOURS[:3]}, calls=calls)
     assert calls == [[w.key for w in HOURS]] and all(p.source == "mock" for p in batch.values())
 

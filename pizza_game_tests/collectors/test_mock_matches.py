@@ -15,7 +15,7 @@ from pizza_game.schema import MATCH_COLUMNS, coerce
 SEASON_START, SEASON_END = pd.Timestamp("2024-07-01T00:00Z"), pd.Timestamp("2025-07-01T00:00Z")
 AFTER_SEASON = pd.Timestamp("2025-07-01T00:00Z")
 LONDON = ZoneInfo("Europe/London")
-ALLOWED_SLOTS = {
+ALLOWED_KICKOFFS = {
     ("Fri", "20:00"),
     ("Sat", "12:30"),
     ("Sat", "15:00"),
@@ -65,15 +65,15 @@ def test_no_club_plays_on_consecutive_days():
     assert gaps.min() >= pd.Timedelta(days=2)
 
 
-def test_kickoffs_are_uk_slots_converted_to_utc(season):
-    slots = Counter((k.strftime("%a"), k.strftime("%H:%M")) for k in local(season["kickoff_at"]))
-    assert set(slots) <= ALLOWED_SLOTS
-    assert slots.most_common(1)[0][0] == ("Sat", "15:00")
-    assert slots[("Sun", "16:00")] == 10  # the final day
-    midweek = sum(n for (day, _), n in slots.items() if day in ("Tue", "Wed"))
+def test_kickoffs_are_uk_times_converted_to_utc(season):
+    kickoffs = Counter((k.strftime("%a"), k.strftime("%H:%M")) for k in local(season["kickoff_at"]))
+    assert set(kickoffs) <= ALLOWED_KICKOFFS
+    assert kickoffs.most_common(1)[0][0] == ("Sat", "15:00")
+    assert kickoffs[("Sun", "16:00")] == 10  # the final day
+    midweek = sum(n for (day, _), n in kickoffs.items() if day in ("Tue", "Wed"))
     assert midweek == 40  # four midweek rounds
-    for slot in [("Sat", "12:30"), ("Sat", "17:30"), ("Sun", "14:00"), ("Sun", "16:30")]:
-        assert slots[slot] >= 30
+    for kickoff in [("Sat", "12:30"), ("Sat", "17:30"), ("Sun", "14:00"), ("Sun", "16:30")]:
+        assert kickoffs[kickoff] >= 30
 
 
 def test_british_summer_time_is_honoured(season):

@@ -10,9 +10,9 @@ import pytest
 from werkzeug import Response
 
 from pizza_game.collectors.api_client import ApiKey
+from pizza_game.collectors.dominos_orders import DominosOrdersClient
 from pizza_game.collectors.errors import CollectorError
 from pizza_game.collectors.football_data import FootballDataClient
-from pizza_game.collectors.orders_api import OrdersApiClient
 from pizza_game.collectors.retry import RetryPolicy
 from pizza_game.settings import DOMINOS_API_KEY, FOOTBALL_API_KEY, env
 from pizza_game_tests.collectors.conftest import make_api
@@ -125,7 +125,7 @@ def test_returned_structures_and_clients_do_not_hold_the_key_in_printable_form(
         }
     )
     api = make_api(httpserver.url_for("/api"), clock, key=ApiKey.bearer(key_from_env(DOMINOS_API_KEY)))
-    fetch = OrdersApiClient(api).fetch_orders(
+    fetch = DominosOrdersClient(api).fetch_orders(
         datetime(2015, 3, 8, 16, tzinfo=UTC), datetime(2015, 3, 8, 17, tzinfo=UTC)
     )
     assert httpserver.log[0][0].headers["Authorization"] == f"Bearer {SENTINEL}"

@@ -97,7 +97,7 @@ def test_mock_or_missing_data_never_replaces_real_data(tmp_path):
     real = RawPartition("real", _orders("real").rows)
     _write(raw, real)
     assert _write(raw, RawPartition("mock", _orders("mock").rows)) == (raw.key("real", HOUR), 0)
-    marker = RawPartition("real", _orders("real").rows.iloc[:0], notes={"missing": True})
+    marker = RawPartition.missing_partition("real", _orders("real").rows.iloc[:0])
     assert _write(raw, marker)[1] == 0
     assert store.list("raw-data/") == [raw.key("real", HOUR)]
     back = _read(raw)

@@ -35,7 +35,7 @@ def _parts() -> list[tuple[str, pd.Timestamp, pd.Timestamp, RawPartition]]:
         RawPartition("real", _orders("2024-10-05T18:01:00Z", "2024-10-05T18:02:00Z")),
         # Sub-second instants: this partition alone is written with microseconds.
         RawPartition("real", _orders("2024-10-05T19:00:00Z", "2024-10-05T19:00:00.250Z"), rejected, [{"body": 1}], {"files": ["f.csv"]}),
-        RawPartition("mock", empty_orders(), notes={"missing": True}),
+        RawPartition.missing_partition("mock", empty_orders()),
         RawPartition("real", _orders("2024-10-05T21:30:00Z")),
     ]
     return [(f"2024-10-05-{18 + i}:00", HOUR + pd.Timedelta(hours=i), HOUR + pd.Timedelta(hours=i + 1), p) for i, p in enumerate(parts)]

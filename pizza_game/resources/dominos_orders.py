@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pizza_game.collectors.orders_api import OrdersApiClient, orders_api_client
+from pizza_game.collectors.dominos_orders import DominosOrdersClient, dominos_orders_client
 
 
-class OrdersApiResource(dg.ConfigurableResource):
+class DominosOrdersResource(dg.ConfigurableResource):
     """The orders API (contract in the README), called with a bearer token."""
 
     api_url: str | None = None
@@ -15,9 +15,9 @@ class OrdersApiResource(dg.ConfigurableResource):
     max_requests_per_minute: int = 10
     max_requests_per_hour: int = 1000
 
-    def client(self) -> OrdersApiClient:
+    def client(self) -> DominosOrdersClient:
         """Raises CollectorNotConfigured (with the variable to set) when the URL or key is missing."""
-        return orders_api_client(
+        return dominos_orders_client(
             self.api_url,
             self.api_key,
             per_minute=self.max_requests_per_minute,

@@ -9,12 +9,12 @@ import pytest
 from werkzeug import Request, Response
 
 from pizza_game.collectors.api_client import ApiKey
+from pizza_game.collectors.dominos_orders import DominosOrdersClient, dominos_orders_client
 from pizza_game.collectors.errors import (
     CollectorBadResponse,
     CollectorNotConfigured,
     CollectorUnavailable,
 )
-from pizza_game.collectors.orders_api import OrdersApiClient, orders_api_client
 from pizza_game.schema import ORDER_COLUMNS
 from pizza_game_tests.collectors.conftest import make_api
 
@@ -33,8 +33,8 @@ def order(number: int, minute: int, **changes) -> dict:
     } | changes
 
 
-def client(httpserver, clock) -> OrdersApiClient:
-    return OrdersApiClient(
+def client(httpserver, clock) -> DominosOrdersClient:
+    return DominosOrdersClient(
         make_api(httpserver.url_for("/api"), clock, key=ApiKey.bearer("orders-token"))
     )
 
@@ -161,7 +161,7 @@ def test_paging_is_bounded(httpserver, clock):
     )
     api = make_api(httpserver.url_for("/api"), clock, key=ApiKey.bearer("orders-token"))
     with pytest.raises(CollectorBadResponse, match="page 5 still pages after 5 pages"):
-        OrdersApiClient(api, max_pages=5).fetch_orders(START, END)
+        DominosOrdersClient(api, max_pages=5).fetch_orders(START, END)
     assert len(httpserver.log) == 5
 
 
@@ -174,8 +174,8 @@ def test_window_must_be_aware_and_ordered(httpserver, clock):
 
 def test_factory_needs_url_and_key():
     with pytest.raises(CollectorNotConfigured, match="DOMINOS_API_URL is not set"):
-        orders_api_client(None, "k", per_minute=10, per_hour=1000)
+        dominos_orders_client(None, "k", per_minute=10, per_hour=1000)
     with pytest.raises(CollectorNotConfigured, match="DOMINOS_API_KEY is not set"):
-        orders_api_client("http://127.0.0.1:1/orders-factory", "", per_minute=10, per_hour=1000)
-    made = orders_api_client("http://127.0.0.1:1/orders-factory", "k", per_minute=10, per_hour=1000)
+        dominos_orders_client("http://127.0.0.1:1/orders-factory", "", per_minute=10, per_hour=1000)
+    made = dominos_orders_client("http://127.0.0.1:1/orders-factory", "k", per_minute=10, per_hour=1000)
     assert made.api.key.headers() == {"Authorization": "Bearer k"}

@@ -39,14 +39,14 @@ class OrdersFetch:
     responses: tuple[ApiResponse, ...]
 
 
-def orders_api_client(
+def dominos_orders_client(
     base_url: str | None,
     api_key: str | None,
     *,
     per_minute: int,
     per_hour: int,
     retry: RetryPolicy = DEFAULT_RETRY,
-) -> OrdersApiClient:
+) -> DominosOrdersClient:
     """A client using this process's shared limiter for ``base_url``."""
     if not base_url:
         raise CollectorNotConfigured(f"{DOMINOS_API_URL} is not set: no orders API to call")
@@ -58,10 +58,10 @@ def orders_api_client(
         limiter=shared_limiter(base_url, per_minute, per_hour),
         retry=retry,
     )
-    return OrdersApiClient(api)
+    return DominosOrdersClient(api)
 
 
-class OrdersApiClient:
+class DominosOrdersClient:
     """Orders of a time window from the orders API, following its pages."""
 
     def __init__(self, api: ApiClient, *, max_pages: int = MAX_PAGES) -> None:
