@@ -11,7 +11,6 @@ from pizza_game.quality import freshness_verdict
 from pizza_game.resources.storage import StorageResource
 from pizza_game.schema import SOURCES
 from pizza_game.storage import layout
-from pizza_game.storage.layout import LINEAGE_PREFIX
 from pizza_game.storage.lookup import existing, newest_day
 from pizza_game.storage.partitioned import RawStore
 from pizza_game.storage.store import ObjectStore
@@ -61,8 +60,8 @@ def orders_fresh(context: dg.AssetCheckExecutionContext, storage: StorageResourc
 def published_recently(context: dg.AssetCheckExecutionContext, storage: StorageResource) -> dg.AssetCheckResult:
     # Every publish writes one lineage record, named by the time it published (quicksight/publish.py).
     store = storage.store()
-    newest = newest_day(store, LINEAGE_PREFIX)
-    keys = store.list(f"{LINEAGE_PREFIX}/{newest:%Y/%m/%d}/") if newest is not None else []
+    newest = newest_day(store, layout.LINEAGE_PREFIX)
+    keys = store.list(layout.day_folder(layout.LINEAGE_PREFIX, newest)) if newest is not None else []
     parsed = [p for key in keys if (p := layout.parse_dated(key))]
     as_of = pd.Timestamp(max(p[1] for p in parsed)) if parsed else None
     verdict = freshness_verdict(

@@ -11,9 +11,10 @@ from pizza_game.assets.publish_metadata import manifests_verdict, publish_metada
 from pizza_game.model import Stamped
 from pizza_game.quicksight.datasets import DATASETS, build_datasets
 from pizza_game.quicksight.lineage import kpi_real_share, lineage_record
-from pizza_game.quicksight.publish import lineage_key, publish_datasets
+from pizza_game.quicksight.publish import publish_datasets
 from pizza_game.resources.quicksight import QuickSightResource
 from pizza_game.resources.storage import StorageResource, storage_failures
+from pizza_game.storage import layout
 
 
 @dg.asset(
@@ -46,7 +47,7 @@ def quicksight_manifest(
     store = storage.store()
     tables = build_datasets(_dashboard_table(dashboard_data.value), correlation_summary.value, dashboard_data.as_of)
     published_at = pd.Timestamp.now(tz="UTC")
-    key = lineage_key(published_at, context.run.run_id)
+    key = layout.lineage_key(published_at, context.run.run_id)
     record = lineage_record(context.run.run_id, published_at, dashboard_data.as_of, tables)
     with storage_failures("quicksight_manifest"):
         published = publish_datasets(store, tables, dashboard_data.as_of, lineage=(key, record))

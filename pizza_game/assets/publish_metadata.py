@@ -10,7 +10,7 @@ import dagster as dg
 from pizza_game.quality import Verdict, manifest_verdict
 from pizza_game.quicksight.datasets import PRIMARY
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES
-from pizza_game.quicksight.publish import Published, listed_uris
+from pizza_game.quicksight.publish import Published, listed_uris, uri_day
 from pizza_game.quicksight.refresh import RefreshResult
 from pizza_game.storage.store import LocalStore, ObjectStore
 
@@ -24,7 +24,7 @@ def publish_metadata(
 ) -> dict[str, Any]:
     """The metadata of a publish: where each manifest is, what it lists, how the refreshes went."""
     primary = published[PRIMARY]
-    days = [uri.rsplit("/", 1)[-1][:8] for uri in primary.uris]
+    days = [day for uri in primary.uris if (day := uri_day(uri)) is not None]
     return {
         "storage_uri": dg.MetadataValue.path(store.uri(primary.manifest_key)),
         "manifests": dg.MetadataValue.json({name: store.uri(p.manifest_key) for name, p in published.items()}),
@@ -37,7 +37,7 @@ def publish_metadata(
         "refresh_status": dg.MetadataValue.text(refresh_status(refreshes)),
         "manifest": dg.MetadataValue.json(primary.document),
         "time_range": dg.MetadataValue.text(
-            f"{days[0][:4]}-{days[0][4:6]}-{days[0][6:]} – {days[-1][:4]}-{days[-1][4:6]}-{days[-1][6:]} (orders_hourly days listed)"
+            f"{days[0]:%Y-%m-%d} – {days[-1]:%Y-%m-%d} (orders_hourly days listed)"
             if days else "no orders_hourly days listed"
         ),
         "dagster/row_count": dg.MetadataValue.int(sum(p.rows_written for p in published.values())),

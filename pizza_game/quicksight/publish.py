@@ -17,7 +17,6 @@ second copy of that state is kept.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,8 +27,6 @@ from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_man
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, to_json
 from pizza_game.storage.store import LocalStore, ObjectStore, put_if_changed
-
-_STAMP = re.compile(r"/(\d{8})_\d{6}_([a-z_]+)\.csv$")
 
 
 @dataclass
@@ -54,8 +51,8 @@ def listed_uris(document: dict) -> list[str]:
 
 
 def uri_day(uri: str) -> pd.Timestamp | None:
-    match = _STAMP.search(uri)
-    return pd.Timestamp(match.group(1), tz="UTC") if match else None
+    parsed = layout.parse_dataset_file(uri)
+    return pd.Timestamp(parsed[1]) if parsed else None
 
 
 def current_day(store: ObjectStore, dataset: str) -> pd.Timestamp | None:
@@ -70,8 +67,8 @@ def current_day(store: ObjectStore, dataset: str) -> pd.Timestamp | None:
 
 
 def _dataset_of(uri: str) -> str | None:
-    match = _STAMP.search(uri)
-    return match.group(2) if match else None
+    parsed = layout.parse_dataset_file(uri)
+    return parsed[0] if parsed else None
 
 
 def day_keys(store: ObjectStore, dataset: str, last_day: pd.Timestamp, days: int = DASHBOARD_DAYS) -> list[str]:
@@ -81,8 +78,8 @@ def day_keys(store: ObjectStore, dataset: str, last_day: pd.Timestamp, days: int
     keys = []
     for month in months:
         for key in store.list(f"{layout.DASHBOARD_PREFIX}/{month.year:04d}/{month.month:02d}/"):
-            match = _STAMP.search(key)
-            if match and match.group(2) == dataset and first_day <= pd.Timestamp(match.group(1), tz="UTC") <= last_day:
+            parsed = layout.parse_dataset_file(key)
+            if parsed and parsed[0] == dataset and first_day <= pd.Timestamp(parsed[1]) <= last_day:
                 keys.append(key)
     return sorted(keys)
 
@@ -158,7 +155,3 @@ def _plan(
     document = build_manifest(uris, fmt="CSV", sizes=sizes, schemes=schemes)
     return Published(dataset.name, manifest_key(dataset.name), uris, last_day, last_day == as_of, rows, document)
 
-
-def lineage_key(published_at: pd.Timestamp, run_id: str) -> str:
-    """One record per publish, so every publish of the same day keeps its own record."""
-    return f"{layout.LINEAGE_PREFIX}/{published_at:%Y/%m/%d}/{published_at:%Y%m%d_%H%M%S}_{run_id[:8]}.json"

@@ -31,6 +31,7 @@ from pizza_game.model import RawPartition, Span, split_by_span
 from pizza_game.normalize.json_text import record_json
 from pizza_game.partition_keys import DAY_FORMAT, FIRST, HOUR_FORMAT, partition_spans
 from pizza_game.schema import REJECTED_COLUMNS, Normalized, empty_rejected
+from pizza_game.storage import layout
 from pizza_game.storage.atomic import read_modify_write
 from pizza_game.storage.codecs import (
     JSON_TYPE,
@@ -41,14 +42,12 @@ from pizza_game.storage.codecs import (
     records_table,
     to_json,
 )
-from pizza_game.storage.partitioned import RawStore, _chunks, _month_folders
+from pizza_game.storage.partitioned import RawStore, _chunks
 from pizza_game.storage.store import ObjectStore
 
 ID_COLUMN = {"raw_orders": "order_id", "raw_matches": "match_id"}
 TIME_COLUMN = {"raw_orders": "ordered_at", "raw_matches": "kickoff_at"}
 PARTITIONS = {"raw_orders": (HOUR_FORMAT, "h"), "raw_matches": (DAY_FORMAT, "D")}
-JOURNAL_PREFIX = "imports/journal"
-REJECTED_PREFIX = "imports/rejected"
 
 
 @dataclass(frozen=True)
@@ -68,17 +67,9 @@ class Landed:
 # landed table in place.
 NO_REJECTED = empty_rejected()
 
-def journal_key(asset: str, fingerprint: str) -> str:
-    return f"{JOURNAL_PREFIX}/{asset}/{fingerprint}.json"
-
-
-def rejected_key(asset: str, fingerprint: str) -> str:
-    return f"{REJECTED_PREFIX}/{asset}/{fingerprint}.json"
-
-
 def unfinished_import(store: ObjectStore, asset: str, fingerprint: str) -> dict | None:
     """The journal entry of an earlier import of the same content that never completed, if any."""
-    data, _ = store.get_version(journal_key(asset, fingerprint))
+    data, _ = store.get_version(layout.import_journal_key(asset, fingerprint))
     entry = json.loads(data) if data else None
     return entry if entry and entry.get("status") != "complete" else None
 
@@ -114,7 +105,7 @@ def land_import(
     rows = rows.loc[~outside]
     all_rejected = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else empty_rejected()
     journal = {"asset": asset, "file": source_name, "started": f"{now:%Y-%m-%dT%H:%M:%SZ}", "status": "started"}
-    store.put(journal_key(asset, fingerprint), to_json(journal), JSON_TYPE)
+    store.put(layout.import_journal_key(asset, fingerprint), to_json(journal), JSON_TYPE)
     spans: list[Span] = []
     if len(rows):
         starts = pd.date_range(rows[time_column].min().floor(unit), rows[time_column].max().floor(unit), freq=unit)
@@ -122,13 +113,13 @@ def land_import(
     homeless = _land_rows(store, asset, spans, rows, all_rejected, source_name)
     key = None
     if len(homeless):
-        key = rejected_key(asset, fingerprint)
+        key = layout.import_rejected_key(asset, fingerprint)
         read_modify_write(store, key, lambda old: _merge_rejected_object(asset, old, homeless), JSON_TYPE)
     keys = [s.key for s in spans]
     done = {**journal, "status": "complete", "rows": len(rows), "rejected": len(all_rejected)}
     if keys:
         done |= {"first_partition": keys[0], "last_partition": keys[-1]}
-    store.put(journal_key(asset, fingerprint), to_json(done), JSON_TYPE)
+    store.put(layout.import_journal_key(asset, fingerprint), to_json(done), JSON_TYPE)
     return Landed(asset, len(rows), _stored(all_rejected), keys, key)
 
 
@@ -147,12 +138,12 @@ def _land_rows(
     placed = split_by_span(rejected.assign(at=at), "at", spans) if at.notna().any() else {}
     homeless = rejected.loc[~at.between(spans[0].start, spans[-1].end, inclusive="left").fillna(False).to_numpy()]
     real_keys = {raw.key("real", s) for s in spans}
-    present = {key for folder in sorted(_month_folders(real_keys)) for key in store.list(folder)}
+    present = {key for folder in sorted({layout.month_folder(k) for k in real_keys}) for key in store.list(folder)}
     for chunk in _chunks(spans):
         landed = {s.key: (split[s.key], placed.get(s.key, NO_REJECTED)) for s in chunk}
         _land_chunk(store, raw, chunk, present, landed, source_name)
     mock_keys = {raw.key("mock", s) for s in spans}
-    present = {key for folder in sorted(_month_folders(mock_keys)) for key in store.list(folder)}
+    present = {key for folder in sorted({layout.month_folder(k) for k in mock_keys}) for key in store.list(folder)}
     for key in sorted(mock_keys & present):
         store.delete(key)
     return homeless

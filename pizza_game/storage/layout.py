@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 RAW_ORDERS_PREFIX = "raw-data/dominos-orders"
 RAW_MATCHES_PREFIX = "raw-data/football-data"
@@ -21,12 +21,16 @@ DASHBOARD_PREFIX = "quicksight-ready/dashboard-data"
 METADATA_PREFIX = "quicksight-ready/metadata"
 # The manifest of the primary QuickSight dataset; the others are <dataset>_manifest.json beside it.
 MANIFEST_KEY = f"{METADATA_PREFIX}/manifest.json"
+# One lineage record per publish (what it published, from which inputs), dated by the publish.
 LINEAGE_PREFIX = f"{METADATA_PREFIX}/lineage"
 REPORTS_PREFIX = "reports"
 # Files users drop for import (the import sensor's drop area), and where they go once handled.
 IMPORTS_PREFIX = "imports"
 IMPORTS_DONE_PREFIX = "imports/done"
 IMPORTS_FAILED_PREFIX = "imports/failed"
+# An import's journal (started, then complete) and its rejected rows that fall in no partition.
+IMPORTS_JOURNAL_PREFIX = "imports/journal"
+IMPORTS_REJECTED_PREFIX = "imports/rejected"
 REPORT_LATEST_KEY = "reports/latest.html"
 
 
@@ -82,6 +86,19 @@ def dataset_manifest_key(dataset: str) -> str:
     return f"{METADATA_PREFIX}/{dataset}_manifest.json"
 
 
+def lineage_key(published_at: datetime, run_id: str) -> str:
+    """One record per publish, so every publish of the same day keeps its own record."""
+    return _dated(LINEAGE_PREFIX, published_at, f"{run_id[:8]}.json")
+
+
+def import_journal_key(asset: str, fingerprint: str) -> str:
+    return f"{IMPORTS_JOURNAL_PREFIX}/{asset}/{fingerprint}.json"
+
+
+def import_rejected_key(asset: str, fingerprint: str) -> str:
+    return f"{IMPORTS_REJECTED_PREFIX}/{asset}/{fingerprint}.json"
+
+
 def report_key(as_of: datetime) -> str:
     return _dated(REPORTS_PREFIX, as_of, "dashboard.html")
 
@@ -114,3 +131,32 @@ def parse_dated(key: str) -> tuple[str, datetime, str] | None:
         return None
     stamp = datetime.strptime(match["stamp"], "%Y%m%d_%H%M%S").replace(tzinfo=UTC)
     return match["prefix"], stamp, match["name"]
+
+
+# A dataset file's name: the dataset, lower case with underscores, then .csv.
+_DATASET_FILE = re.compile(r"[a-z_]+\.csv")
+
+
+def parse_dataset_file(key: str) -> tuple[str, datetime] | None:
+    """(dataset, day) of a QuickSight dataset file (``dataset_key``), given as a key or a URI."""
+    parsed = parse_dated(key)
+    if parsed is None or not _DATASET_FILE.fullmatch(parsed[2]):
+        return None
+    _, stamp, name = parsed
+    return name.removesuffix(".csv"), stamp.replace(hour=0, minute=0, second=0)
+
+
+def day_folder(prefix: str, day: datetime) -> str:
+    """The ``prefix/YYYY/MM/DD/`` folder of the keys dated on ``day``."""
+    return f"{prefix}/{day:%Y/%m/%d}/"
+
+
+def folder_day(folder: str) -> date:
+    """The day of a ``.../YYYY/MM/DD/`` folder."""
+    year, month, day = folder.rstrip("/").split("/")[-3:]
+    return date(int(year), int(month), int(day))
+
+
+def month_folder(key: str) -> str:
+    """The ``.../YYYY/MM/`` folder holding a dated key (listing a month is one request on S3)."""
+    return key.rsplit("/", 2)[0] + "/"

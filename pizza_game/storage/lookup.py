@@ -27,7 +27,7 @@ def existing(store: ObjectStore, keys: Iterable[str]) -> set[str]:
 def newest_day(store: ObjectStore, prefix: str) -> pd.Timestamp | None:
     """The newest ``prefix/YYYY/MM/DD/`` folder's day."""
     folder = _newest_folder(store, f"{prefix}/", None)
-    return None if folder is None else _day_of(folder)
+    return None if folder is None else pd.Timestamp(layout.folder_day(folder), tz="UTC")
 
 
 def newest_dated_key(store: ObjectStore, key_of: Callable[[datetime], str], day: pd.Timestamp | None) -> str | None:
@@ -35,7 +35,7 @@ def newest_dated_key(store: ObjectStore, key_of: Callable[[datetime], str], day:
     parsed = layout.parse_dated(key_of(_EPOCH))
     assert parsed is not None, "key_of must give dated keys"
     prefix, _, name = parsed
-    limit = None if day is None else f"{prefix}/{day:%Y/%m/%d}/"
+    limit = None if day is None else layout.day_folder(prefix, day)
     folders = _day_folders(store, f"{prefix}/", limit)
     for folder in folders:
         keys = [key for key in store.list(folder) if (p := layout.parse_dated(key)) and p[0] == prefix and p[2] == name]
@@ -58,7 +58,3 @@ def _day_folders(store: ObjectStore, folder: str, limit: str | None, depth: int 
 def _newest_folder(store: ObjectStore, folder: str, limit: str | None) -> str | None:
     return next(iter(_day_folders(store, folder, limit)), None)
 
-
-def _day_of(folder: str) -> pd.Timestamp:
-    year, month, day = folder.rstrip("/").split("/")[-3:]
-    return pd.Timestamp(f"{year}-{month}-{day}", tz="UTC")

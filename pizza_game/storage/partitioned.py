@@ -35,8 +35,8 @@ RAW_KEYS = {"raw_orders": layout.raw_orders_key, "raw_matches": layout.raw_match
 
 
 def _month_folders(keys: Iterable[str]) -> set[str]:
-    """The ``.../YYYY/MM/`` folders holding ``keys`` (listing a month is one request on S3)."""
-    return {key.rsplit("/", 2)[0] + "/" for key in keys}
+    """The month folders holding ``keys`` (listing a month is one request on S3)."""
+    return {layout.month_folder(key) for key in keys}
 
 
 def _chunks(spans: list[Span]) -> Iterator[list[Span]]:
