@@ -105,6 +105,10 @@ warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 from pizza_game.definitions import defs  # noqa: E402
 from pizza_game.instance import ephemeral_instance  # noqa: E402
 from pizza_game.runner import run_pipeline  # noqa: E402
+from pizza_game.storage.decoded_days import keep_decoded_days  # noqa: E402
+
+# A warm container runs hour after hour over the same horizon: its merged days are decoded once.
+keep_decoded_days()
 
 # Per raw asset: whether its real API has what it needs, so a generated fallback is an API failure.
 APIS_CONFIGURED = {

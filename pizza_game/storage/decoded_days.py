@@ -9,6 +9,12 @@ trusted only when their digest matches.
 
 Callers get their own ``MergedDay`` (tables shared copy-on-write, coverage copied): changing
 what they got never changes what is cached.
+
+Off unless a process turns it on (``keep_decoded_days``): only a process that runs pipeline after
+pipeline gains from it, and that is the warm Lambda (deploy/lambda_handler.py turns it on). A
+`pizza-game` command runs once and exits, and Dagster's UI and daemon launch every run in a new
+process, so there the cache would only hold memory: the decoded horizon stays alive after the
+analysis is done with it, 1,099 MB against 789 MB peak for a season run.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class DecodedDays:
         return _own(day)
 
     def put(self, digest: str, day: MergedDay) -> None:
+        if self.limit <= 0:
+            return
         kept = _own(day)
         with self._lock:
             self._days[digest] = kept
@@ -63,5 +71,10 @@ class DecodedDays:
         return len(self._days)
 
 
-# The process's cache, which MergedStore.read_days uses.
-DECODED = DecodedDays()
+# The process's cache, which MergedStore.read_days uses: empty and off until keep_decoded_days.
+DECODED = DecodedDays(limit=0)
+
+
+def keep_decoded_days(limit: int = LIMIT) -> None:
+    """Turns this process's cache on (for a process that runs pipeline after pipeline)."""
+    DECODED.limit = limit
