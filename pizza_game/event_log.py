@@ -45,6 +45,7 @@ class SqliteEventLog(SqliteEventLogStorage):
         self._engines: dict[str, Engine] = {}
         # Its own lock: has_table is called with Dagster's _db_lock held (inside _connect) or not.
         self._engines_lock = threading.Lock()
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -75,10 +76,17 @@ class SqliteEventLog(SqliteEventLogStorage):
                 yield conn
 
     def has_table(self, table_name: str) -> bool:
-        # Like Dagster's, without _db_lock: it runs inside _connect's critical section too.
+        # Like Dagster's, without _db_lock: it runs inside _connect's critical section too. Dagster
+        # asks before every materialization whether a migration's table exists (one connection
+        # each, 1.9 s of a 5-month run); a table that exists stays, so a yes is kept.
+        if table_name in self._tables:
+            return True
         engine = self._engine(INDEX_SHARD_NAME)
         with engine.connect() as conn:
-            return bool(engine.dialect.has_table(conn, table_name))
+            found = bool(engine.dialect.has_table(conn, table_name))
+        if found:
+            self._tables.add(table_name)
+        return found
 
     def dispose(self) -> None:
         super().dispose()

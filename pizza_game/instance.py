@@ -27,6 +27,7 @@ gives `dg dev`.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -116,14 +117,21 @@ def write_history_without_fsync(home: Path) -> None:
 
         event.listen(Engine, "connect", _no_fsync_in_unsynced_homes)
     _UNSYNCED_HOMES.add(folder + os.sep)
+    _unsynced.cache_clear()
 
 
 def _no_fsync_in_unsynced_homes(connection: Any, _record: Any) -> None:
     if not isinstance(connection, sqlite3.Connection):
         return
     files = [row[2] for row in connection.execute("PRAGMA database_list") if row[2]]
-    if any(os.path.realpath(f).startswith(tuple(_UNSYNCED_HOMES)) for f in files):
+    if any(_unsynced(f) for f in files):
         connection.execute("PRAGMA synchronous=OFF")
+
+
+@functools.lru_cache(maxsize=1024)
+def _unsynced(file: str) -> bool:
+    # Once per file: every event opens a connection, and realpath costs a system call per folder.
+    return os.path.realpath(file).startswith(tuple(_UNSYNCED_HOMES))
 
 
 def default_instance() -> dg.DagsterInstance:
