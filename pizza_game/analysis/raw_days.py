@@ -84,6 +84,6 @@ def rejected_orders_by_day(raw_orders: dict[str, RawPartition]) -> dict[str, Cou
     counts each rejected row once."""
     out: dict[str, Counter] = {}
     rejecting = [k for k, p in raw_orders.items() if len(p.rejected)]
-    for window in partition_spans(rejecting):
-        out.setdefault(f"{window.start:%Y-%m-%d}", Counter()).update(rejected_by_reason(raw_orders[window.key]))
+    for span in partition_spans(rejecting):
+        out.setdefault(f"{span.start:%Y-%m-%d}", Counter()).update(rejected_by_reason(raw_orders[span.key]))
     return out

@@ -40,5 +40,5 @@ class MergedDaysIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> dict[str, MergedDay]:
         with storage_failures("merged_dataset"):
-            days = (w.start for w in partition_spans(list(context.asset_partition_keys)))
+            days = (s.start for s in partition_spans(list(context.asset_partition_keys)))
             return {day.day.strftime("%Y-%m-%d"): day for day in MergedStore(self.storage.store()).read_days(days)}

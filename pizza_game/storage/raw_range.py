@@ -14,13 +14,13 @@ from pizza_game.storage.partitioned import RawStore
 
 
 class RawRange:
-    """The partitions ``windows`` of one raw asset, read from ``raw`` when asked for."""
+    """The partitions ``spans`` of one raw asset, read from ``raw`` when asked for."""
 
-    def __init__(self, raw: RawStore, windows: list[Span]):
+    def __init__(self, raw: RawStore, spans: list[Span]):
         self.raw = raw
-        self.windows = windows
+        self.spans = spans
 
     def read(self, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, RawPartition]:
-        """The stored partitions (real preferred) of the windows starting in [start, end), keyed by
+        """The stored partitions (real preferred) of the spans starting in [start, end), keyed by
         partition key in the range's order; partitions not stored are absent."""
-        return self.raw.read_many([w for w in self.windows if start <= w.start < end])
+        return self.raw.read_many([s for s in self.spans if start <= s.start < end])
