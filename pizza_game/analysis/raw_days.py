@@ -70,7 +70,7 @@ def orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame,
     orders = pd.concat(parts, ignore_index=True) if parts else empty_orders()
     orders = orders.sort_values("ordered_at", kind="stable", ignore_index=True)
     # A partition marked missing holds no knowledge of its hour: it is not an hour with data.
-    starts = [w.start for w in partition_spans([k for k, p in raw_orders.items() if not p.missing])]
+    starts = [s.start for s in partition_spans([k for k, p in raw_orders.items() if not p.missing])]
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
 
 

@@ -26,7 +26,7 @@ QUICKSIGHT_MANIFEST = dg.AssetKey("quicksight_manifest")
 def newest_stored_hour(store: ObjectStore, keys: list[str]) -> str | None:
     """The newest of the hourly partition ``keys`` stored (any source), from storage."""
     raw = RawStore(store, "raw_orders")
-    keys_of = {raw.key(source, w): w.key for w in partition_spans(keys) for source in SOURCES}
+    keys_of = {raw.key(source, s): s.key for s in partition_spans(keys) for source in SOURCES}
     return max((keys_of[k] for k in existing(store, keys_of)), default=None)
 
 

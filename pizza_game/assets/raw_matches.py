@@ -28,19 +28,19 @@ def raw_matches(
     a generated fixture list labelled mock.
     """
     refuse_long_ranges(context, "raw_matches", daily_partitions)
-    windows = partition_spans(context.partition_keys)
+    spans = partition_spans(context.partition_keys)
     batch = collect(
         context,
         storage,
         "raw_matches",
-        windows,
-        real_matches(football_data.client, windows),
+        spans,
+        real_matches(football_data.client, spans),
         mock_data,
         # The generated world is one league: the Premier League.
         lambda run, why: mock_matches(run, seed=mock_data.seed, competitions=["PL"], reason=why),
     )
     rows = batch_rows(batch)
-    range_metadata(context, {**raw_metadata(batch, rows, windows, "kickoff_at"), **unknown_teams_metadata(rows)})
+    range_metadata(context, {**raw_metadata(batch, rows, spans, "kickoff_at"), **unknown_teams_metadata(rows)})
     return dg.MaterializeResult(
         value=batch,
         check_results=match_check_results(batch, rows, partitions_text(context.partition_keys)),

@@ -13,8 +13,8 @@ from pizza_game.model import RawPartition, Span
 from pizza_game.team_names import unknown_teams, unknown_teams_text
 
 
-def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: list[Span], time_column: str) -> dict[str, Any]:
-    """What a raw run collected over ``windows`` (``rows``: all of the batch's rows): rows,
+def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, spans: list[Span], time_column: str) -> dict[str, Any]:
+    """What a raw run collected over ``spans`` (``rows``: all of the batch's rows): rows,
     rejected rows, real and mock shares, sources, fallback reasons."""
     parts = list(batch.values())
     real_rows = sum(len(p.rows) for p in parts if p.source == "real")
@@ -29,7 +29,7 @@ def raw_metadata(batch: dict[str, RawPartition], rows: pd.DataFrame, windows: li
         "real_share": dg.MetadataValue.float(real_rows / len(rows) if len(rows) else 0.0),
         "mock_share": dg.MetadataValue.float(1.0 - real_rows / len(rows) if len(rows) else 0.0),
         "time_range": dg.MetadataValue.text(
-            f"{windows[0].start:%Y-%m-%d %H:%M} – {windows[-1].end:%Y-%m-%d %H:%M} UTC ({len(windows):,} partitions)"
+            f"{spans[0].start:%Y-%m-%d %H:%M} – {spans[-1].end:%Y-%m-%d %H:%M} UTC ({len(spans):,} partitions)"
         ),
         "rejected_rows": dg.MetadataValue.int(len(rejected)),
         "fallback_reasons": dg.MetadataValue.json(reasons),

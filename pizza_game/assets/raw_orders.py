@@ -31,22 +31,22 @@ def raw_orders(
     with `pizza-game import orders`; else (fallback on) generated orders labelled mock.
     """
     refuse_long_ranges(context, "raw_orders", hourly_partitions)
-    windows = partition_spans(context.partition_keys)
+    spans = partition_spans(context.partition_keys)
     batch = collect(
         context,
         storage,
         "raw_orders",
-        windows,
-        real_orders(dominos_orders.client, windows),
+        spans,
+        real_orders(dominos_orders.client, spans),
         mock_data,
         lambda run, why: mock_orders(run, seed=mock_data.seed, reason=why),
     )
     rows = batch_rows(batch)
     # A missing hour is unknown, not zero orders: it does not count towards the volume.
-    volumes = volumes_by_bucket((f"{w.start:%H}", len(batch[w.key].rows)) for w in windows if not batch[w.key].missing)
+    volumes = volumes_by_bucket((f"{s.start:%H}", len(batch[s.key].rows)) for s in spans if not batch[s.key].missing)
     with storage_failures("raw_orders"):
-        history = stored_order_hours(storage.store(), reference_keys(hourly_partitions, windows[0].key, "h"))
-    metadata = raw_metadata(batch, rows, windows, "ordered_at")
+        history = stored_order_hours(storage.store(), reference_keys(hourly_partitions, spans[0].key, "h"))
+    metadata = raw_metadata(batch, rows, spans, "ordered_at")
     range_metadata(context, {**metadata, VOLUMES_BY_HOUR: dg.MetadataValue.json(volumes)})
     return dg.MaterializeResult(
         value=batch,
