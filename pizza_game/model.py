@@ -22,7 +22,7 @@ HOUR_NS = 3_600 * 1_000_000_000
 def source_labels(real_share: pd.Series | np.ndarray) -> np.ndarray:
     """What rows rest on, from their share of real orders: "real" (all), "mock" (none), "mixed",
     None where there is no share (no orders). The dashboard's and QuickSight's ``data_source``."""
-    share = pd.to_numeric(pd.Series(np.asarray(real_share, dtype=object)), errors="coerce").to_numpy(dtype="float64")
+    share = pd.to_numeric(pd.Series(real_share), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     labels = np.where(share >= 1.0, "real", np.where(share <= 0.0, "mock", "mixed")).astype(object)
     labels[np.isnan(share)] = None
     return labels

@@ -252,9 +252,10 @@ def _version(stat: os.stat_result) -> str:
 def put_if_changed(store: ObjectStore, key: str, data: bytes, content_type: str) -> bool:
     """Write ``data`` at ``key`` unless the object stored there already holds these bytes; True
     when written. An hourly run leaves the objects it did not change as they are: no new write,
-    no new S3 version (reading an object costs less than writing it, locally and on S3)."""
+    no new S3 version. The size is looked up first (a stat, a HEAD): only an object of the same
+    size is read back to compare, so a changed horizon-wide CSV is not downloaded before each write."""
     try:
-        if store.get(key) == data:
+        if store.size(key) == len(data) and store.get(key) == data:
             return False
     except KeyError:
         pass
