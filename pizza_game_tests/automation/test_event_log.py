@@ -6,6 +6,7 @@ reads what it wrote, and a dagster.yaml that chooses its own storage is left alo
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -62,3 +63,86 @@ def test_a_dagster_yaml_choosing_its_storage_is_used_as_configured(tmp_path: Pat
     assert type(instance.event_log_storage) is not SqliteEventLog
     materialize_each(instance)
     assert (folder / "history" / "runs" / "index.db").is_file()
+
+
+# A single-run range of hours, as raw_orders': Dagster hands its materializations and planned
+# events over in batches, and its planned check evaluation holds the range (a row per hour).
+HOURS = dg.HourlyPartitionsDefinition(start_date="2025-01-01-00:00", end_date="2025-01-01-12:00")
+
+
+@dg.asset(
+    partitions_def=HOURS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[dg.AssetCheckSpec("counted", asset="ranged")],
+)
+def ranged(context):  # noqa: ANN001  (Dagster reads the annotation: a string here)
+    return dg.MaterializeResult(
+        metadata={"partitions": len(context.partition_keys)},
+        check_results=[dg.AssetCheckResult(check_name="counted", passed=True)],
+    )
+
+
+RANGE = {"dagster/asset_partition_range_start": "2025-01-01-00:00", "dagster/asset_partition_range_end": "2025-01-01-11:00"}
+EVENT_COLUMNS = "dagster_event_type, step_key, asset_key, partition"
+
+
+def rows(database: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(query).fetchall()
+
+
+def stored_tables(home: Path) -> dict[str, list[tuple]]:
+    """What the event log holds, without what differs between two runs (ids, run ids, times): the
+    events of the run's file and of the index in order, the tags (their names: a data version is
+    made from the run id) and check rows with the event they
+    point at, and the asset's latest state."""
+    runs = home / "history" / "runs"
+    index = runs / "index.db"
+    (run_file,) = [p for p in runs.glob("*.db") if p != index]
+    of_event = "(SELECT dagster_event_type || ' ' || IFNULL(partition, '') FROM event_logs e WHERE e.id = {})"
+    return {
+        "run events": rows(run_file, f"SELECT {EVENT_COLUMNS} FROM event_logs ORDER BY id"),
+        "index events": rows(index, f"SELECT {EVENT_COLUMNS} FROM event_logs ORDER BY id"),
+        "tags": rows(index, f"SELECT asset_key, key, {of_event.format('event_id')} FROM asset_event_tags ORDER BY id"),
+        "checks": rows(
+            index,
+            "SELECT asset_key, check_name, partition, execution_status, "
+            f"{of_event.format('evaluation_event_storage_id')} FROM asset_check_executions ORDER BY id",
+        ),
+        "latest": rows(index, "SELECT asset_key, last_materialization IS NOT NULL, last_run_id IS NOT NULL FROM asset_keys"),
+    }
+
+
+def test_a_batch_is_stored_as_dagsters_storage_stores_its_events_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "5")  # batches of 5, 5 and 2 materializations
+    # As the CLI sets it: a planned check evaluation holds the range, and becomes a row per partition.
+    monkeypatch.setenv("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    batched = []
+    real = SqliteEventLog.store_event_batch
+
+    def counting(self: SqliteEventLog, events: list) -> None:
+        batched.append(len(events))
+        real(self, events)
+
+    monkeypatch.setattr(SqliteEventLog, "store_event_batch", counting)
+    ours, stock_home = tmp_path / "ours", tmp_path / "stock"
+    ours.mkdir()
+    stock_home.mkdir()
+    assert dg.materialize([ranged], instance=instance_at(ours), tags=RANGE).success
+    stock = dg.DagsterInstance.from_config(str(stock_home))
+    assert type(stock.event_log_storage) is not SqliteEventLog
+    assert dg.materialize([ranged], instance=stock, tags=RANGE).success
+    assert batched.count(5) >= 2, batched  # the materializations did come in batches
+    expected, stored = stored_tables(stock_home), stored_tables(ours)
+    assert len(expected["index events"]) > 12 and [r[3] for r in expected["checks"]].count("PLANNED") == 12
+    for table in expected:
+        assert stored[table] == expected[table], table
+    mine = instance_at(ours)
+    assert mine.get_materialized_partitions(dg.AssetKey("ranged")) == set(HOURS.get_partition_keys())
+    # The asset's row holds the last materialization of the range.
+    (record,) = mine.get_asset_records([dg.AssetKey("ranged")])
+    latest = record.asset_entry.last_materialization_record
+    assert latest is not None and latest.event_log_entry.dagster_event is not None
+    assert latest.event_log_entry.dagster_event.partition == "2025-01-01-11:00"
