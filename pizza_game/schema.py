@@ -101,6 +101,10 @@ def coerce(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     for name, dtype in columns.items():
         values = table[name]
         if dtype == "str":
+            if not values.hasnans and pd.api.types.infer_dtype(values, skipna=False) == "string":
+                # Every value a str (pandas' str dtype or objects): no NA to turn into None.
+                out[name] = values if values.dtype == object else values.astype(object)
+                continue
             if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
                 values = values.astype("string").astype(object)
             out[name] = values.where(values.notna(), None)

@@ -46,8 +46,9 @@ def covered_ns(hours_ns: np.ndarray, instants_ns: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _SortedOrders:
-    """The order columns a merge needs, sorted by order time (stable): UTC ns, region, items,
-    revenue and 1.0 for a real order, plus the regions present, sorted."""
+    """The order columns a merge needs, sorted by order time (stable): UTC ns, the region (as its
+    position in ``regions``), items, revenue and 1.0 for a real order; ``regions`` are the regions
+    present, sorted."""
 
     ns: np.ndarray
     region: np.ndarray
@@ -99,14 +100,20 @@ def merge_day(
 def _sorted_orders(orders: pd.DataFrame) -> _SortedOrders:
     order_ns = to_ns(orders["ordered_at"])
     order_sort = np.argsort(order_ns, kind="stable")
-    region = orders["region"].astype(str).to_numpy()[order_sort]
+    # Regions as codes, numbered in sorted order: a day's regions are compared as integers, not as
+    # strings once per region.
+    codes, uniques = pd.factorize(orders["region"].astype(str).to_numpy()[order_sort])
+    names = [str(u) for u in uniques]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
     return _SortedOrders(
         ns=order_ns[order_sort],
-        region=region,
+        region=rank[codes],
         items=orders["items"].to_numpy(dtype="float64")[order_sort],
         revenue=orders["total"].to_numpy(dtype="float64")[order_sort],
         real=(orders["source"].to_numpy()[order_sort] == "real").astype("float64"),
-        regions=sorted(set(region.tolist())),
+        regions=[names[i] for i in order],
     )
 
 
@@ -141,7 +148,7 @@ def _series(day_ns: int, bin_minutes: int, orders: _SortedOrders, hours_ns: np.n
     order_ns = orders.ns
     in_day = (order_ns >= day_ns) & (order_ns < day_ns + n_bins * bin_ns)
     bins = (order_ns[in_day] - day_ns) // bin_ns
-    codes = pd.Categorical(orders.region[in_day], categories=orders.regions).codes.astype("int64") + 1
+    codes = orders.region[in_day] + 1
     cell = np.concatenate([bins, codes * n_bins + bins])  # row block 0 is ALL, then each region
     regions = [ALL_REGIONS, *orders.regions]
     size = len(regions) * n_bins
@@ -190,24 +197,26 @@ def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, li
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()
     coverage = (covered_ns(hours_ns, end_ns) - covered_ns(hours_ns, start_ns)) / (end_ns - start_ns)
-    frames = [
-        pd.DataFrame(
-            {
-                "match_id": bounds["match_id"].to_numpy(),
-                "window": bounds["window"].to_numpy(),
-                "region": name,
-                "start": pd.to_datetime(start_ns, utc=True),
-                "end": pd.to_datetime(end_ns, utc=True),
-                "coverage": coverage,
-                "orders": np.rint(sums["orders"][i]).astype("int64"),
-                "items": np.rint(sums["items"][i]).astype("int64"),
-                "revenue": np.round(sums["revenue"][i], 2),
-                "real_orders": np.rint(sums["real_orders"][i]).astype("int64"),
-            }
-        )
-        for i, name in enumerate(names)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    blocks = len(names)
+
+    def stacked(column: str) -> np.ndarray:
+        return np.concatenate(sums[column]) if blocks else np.array([], dtype="float64")
+
+    # Built at once, block after block (a frame per region and a concat cost 17 ms a day).
+    return pd.DataFrame(
+        {
+            "match_id": np.tile(bounds["match_id"].to_numpy(), blocks),
+            "window": np.tile(bounds["window"].to_numpy(), blocks),
+            "region": np.repeat(np.array(names, dtype=object), len(bounds)),
+            "start": pd.to_datetime(np.tile(start_ns, blocks), utc=True),
+            "end": pd.to_datetime(np.tile(end_ns, blocks), utc=True),
+            "coverage": np.tile(coverage, blocks),
+            "orders": np.rint(stacked("orders")).astype("int64"),
+            "items": np.rint(stacked("items")).astype("int64"),
+            "revenue": np.round(stacked("revenue"), 2),
+            "real_orders": np.rint(stacked("real_orders")).astype("int64"),
+        }
+    )
 
 
 def _windows(bounds: pd.DataFrame, orders: _SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
@@ -216,8 +225,8 @@ def _windows(bounds: pd.DataFrame, orders: _SortedOrders, hours_ns: np.ndarray) 
     end_ns = bounds["end_ns"].to_numpy()
     names = [ALL_REGIONS, *orders.regions]
     sums: dict[str, list[np.ndarray]] = {"orders": [], "items": [], "revenue": [], "real_orders": []}
-    for name in names:
-        pick = slice(None) if name == ALL_REGIONS else orders.region == name
+    for code in range(len(names)):
+        pick = slice(None) if code == 0 else orders.region == code - 1  # block 0 is ALL
         times = orders.ns[pick]
         sums["orders"].append(count_in_windows(times, start_ns, end_ns))
         for column, values in (("items", orders.items), ("revenue", orders.revenue), ("real_orders", orders.real)):
