@@ -617,61 +617,53 @@ def _match_window_rows(
     timeline: Timeline,
     features: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per match window and region: its counts, lift, and whether its test used it."""
+    """One row per match window and region: its counts, lift, and whether its test used it.
+
+    The rows of region row after region row (in ``slot_status`` order), built as one table: a
+    table per region would cost a frame, two datetime conversions and a concat per region.
+    """
+    s = slot_of_row
+    n, region_rows = len(s), list(slot_status)
+    spans = slots.spans
     slot_label = np.asarray(
         slots.window
         + "@"
-        + pd.to_datetime(slots.spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
+        + pd.to_datetime(spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
     )
-    frames = [
-        _region_window_rows(rows, slot_of_row, slots, slot_label, r, timeline.regions[r], used, reason)
-        for r, (used, reason) in slot_status.items()
-    ]
-    table = pd.concat(frames, ignore_index=True)
-    return table.merge(features.reset_index(), on="match_id", how="left")
+    observed, expected = spans.observed[region_rows][:, s].ravel(), spans.expected[region_rows][:, s].ravel()
+    real = spans.real[region_rows][:, s].ravel()
 
+    def per_slot(values: np.ndarray, empty_dtype: str) -> np.ndarray:
+        """A per-slot column taken for every window, the same in every region row."""
+        return np.tile(values[s], len(region_rows)) if n else np.array([], dtype=empty_dtype)
 
-def _region_window_rows(
-    rows: pd.DataFrame,
-    s: np.ndarray,
-    slots: WindowSlots,
-    slot_label: np.ndarray,
-    r: int,
-    region: str,
-    slot_used: np.ndarray,
-    slot_reason: np.ndarray,
-) -> pd.DataFrame:
-    """The match windows of ``rows`` in region row ``r``; ``s`` is the slot of each window (for a
-    kind without windows, the columns taken by slot are built empty with the table's dtypes)."""
-    spans = slots.spans
-    observed, expected = spans.observed[r, s], spans.expected[r, s]
-    return pd.DataFrame(
+    def per_region(column: int, empty_dtype: str) -> np.ndarray:
+        """A per-slot column of ``slot_status`` (used, reason) taken for every window and region."""
+        taken = [slot_status[r][column][s] for r in region_rows]
+        return np.concatenate(taken) if n and taken else np.array([], dtype=empty_dtype)
+
+    table = pd.DataFrame(
         {
-            "match_id": rows["match_id"].to_numpy(),
+            "match_id": np.tile(rows["match_id"].to_numpy(), len(region_rows)),
             "window": slots.window,
-            "region": region,
-            "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
-            "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
-            "slot": slot_label[s] if len(s) else np.array([], dtype=object),
-            "matches_in_slot": np.bincount(s, minlength=len(slot_used))[s]
-            if len(s)
-            else np.array([], dtype="int64"),
+            "region": np.repeat(np.asarray([timeline.regions[r] for r in region_rows], dtype=object), n),
+            "start": pd.to_datetime(np.tile(rows["start_ns"].to_numpy(), len(region_rows)), utc=True),
+            "end": pd.to_datetime(np.tile(rows["end_ns"].to_numpy(), len(region_rows)), utc=True),
+            "slot": per_slot(slot_label, "object"),
+            "matches_in_slot": per_slot(np.bincount(s, minlength=len(spans.coverage)), "int64"),
             "observed": observed,
             "expected": expected,
-            "lift": np.divide(observed, expected, out=np.full(len(s), np.nan), where=expected > 0)
+            "lift": np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0)
             - 1.0,
-            "coverage": spans.coverage[s],
-            "real_share": np.divide(
-                spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
-            ),
-            "baseline_profile": np.asarray(POOL_NAMES, dtype=object)[spans.pool[s]]
-            if len(s)
-            else np.array([], dtype=object),
-            "reference": slots.reference_kind[s],
-            "used": slot_used[s] if len(s) else np.array([], dtype=bool),
-            "unused_reason": slot_reason[s] if len(s) else np.array([], dtype=object),
+            "coverage": np.tile(spans.coverage[s], len(region_rows)),
+            "real_share": np.divide(real, observed, out=np.full(len(observed), np.nan), where=observed > 0),
+            "baseline_profile": per_slot(np.asarray(POOL_NAMES, dtype=object)[spans.pool], "object"),
+            "reference": np.tile(slots.reference_kind[s], len(region_rows)),
+            "used": per_region(0, "bool"),
+            "unused_reason": per_region(1, "object"),
         }
     )
+    return table.merge(features.reset_index(), on="match_id", how="left")
 
 
 __all__ = ["AnalysisConfig", "AnalysisResult", "analyse"]
