@@ -62,7 +62,7 @@ import pandas as pd
 
 from pizza_game.analysis.anomaly_days import day_tests
 from pizza_game.analysis.anomaly_hours import hour_tests
-from pizza_game.analysis.anomaly_units import TEST_COLUMNS, concat_tests
+from pizza_game.analysis.anomaly_units import TEST_COLUMNS, tests_table
 from pizza_game.analysis.anomaly_windows import window_tests
 from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touched_bins
 from pizza_game.analysis.slots import Spans
@@ -148,8 +148,7 @@ def find_anomalies(
     )
     days, days_not_run = day_tests(timeline, baseline, in_window, regions, min_reference_days)
     hours, hours_not_run = hour_tests(timeline, baseline, in_window, regions)
-    frames = [hours, windows, days]
-    tests = concat_tests([f for f in frames if len(f)])
+    tests = tests_table(hours + windows + days)
     tests["p_adjusted"] = np.nan
     for scale in SCALES:
         of_scale = (tests["scale"] == scale).to_numpy()

@@ -26,21 +26,51 @@ def dispersion(
     Var(O - E) = E + (phi + known) E^2, where ``known`` is a relative variance of E already
     accounted for (the uncertainty of an estimated expectation); never negative.
     """
+    return dispersions([(observed, expected, known)])[0]
+
+
+def dispersions(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> list[float]:
+    """``dispersion`` of each (observed, expected, known) group, the groups' robust loops run side
+    by side: each round's p-values of all groups come from one ``two_sided_p`` call (a call costs
+    a tenth of a millisecond whatever its size; the anomaly scales fit dozens of groups)."""
+    prepared = [_moment_inputs(*group) for group in groups]
+    phi = [0.0] * len(groups)
+    active = list(range(len(groups)))
+    for _ in range(TRIM_ROUNDS):
+        fitted = []
+        for g in active:
+            observed, expected, known, keep = prepared[g]
+            o, e, k = observed[keep], expected[keep], known[keep]
+            if len(o) < 2 or not np.any(e > 0):
+                continue
+            phi[g] = max(0.0, float(np.sum((o - e) ** 2 - e - k * e**2) / np.sum(e**2)))
+            fitted.append(g)
+        if not fitted:
+            break
+        p_values = two_sided_p(
+            np.concatenate([prepared[g][0] for g in fitted]),
+            np.concatenate([prepared[g][1] for g in fitted]),
+            np.concatenate([phi[g] + prepared[g][2] for g in fitted]),
+        )
+        active, start = [], 0
+        for g in fitted:
+            observed, expected, known, keep = prepared[g]
+            p = p_values[start : start + len(observed)]
+            start += len(observed)
+            trimmed = keep & (p >= TRIM_P)
+            if trimmed.sum() != keep.sum():
+                prepared[g] = (observed, expected, known, trimmed)
+                active.append(g)
+    return phi
+
+
+def _moment_inputs(observed, expected, known) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """observed, expected and known as float arrays of one shape, and the units the moments use."""
     observed = np.asarray(observed, dtype="float64")
     expected = np.asarray(expected, dtype="float64")
     known = np.broadcast_to(np.asarray(known, dtype="float64"), observed.shape)
     keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0) & np.isfinite(known)
-    phi = 0.0
-    for _ in range(TRIM_ROUNDS):
-        o, e, k = observed[keep], expected[keep], known[keep]
-        if len(o) < 2 or not np.any(e > 0):
-            return phi
-        phi = max(0.0, float(np.sum((o - e) ** 2 - e - k * e**2) / np.sum(e**2)))
-        trimmed = keep & (two_sided_p(observed, expected, phi + known) >= TRIM_P)
-        if trimmed.sum() == keep.sum():
-            break
-        keep = trimmed
-    return phi
+    return observed, expected, known, keep
 
 
 def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
