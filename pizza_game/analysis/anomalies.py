@@ -68,6 +68,7 @@ from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touche
 from pizza_game.analysis.slots import Spans
 from pizza_game.analysis.stats import benjamini_hochberg
 from pizza_game.analysis.timeline import Timeline
+from pizza_game.model import to_ns
 
 SCALES = ("hour", "window", "day")
 LISTED = 10
@@ -182,21 +183,37 @@ def _labels(flagged: pd.DataFrame, proper: pd.DataFrame, match_windows: pd.DataF
     w_start = proper["start_ns"].to_numpy()
     w_end = proper["end_ns"].to_numpy()
     labels = (proper["match_id"].astype(str) + ":" + proper["window"].astype(str)).to_numpy()
-    by_slot = (
-        match_windows.drop_duplicates(["window", "slot", "match_id"])
-        .assign(label=lambda t: t["match_id"].astype(str) + ":" + t["window"].astype(str))
-        .groupby(["window", "slot"])["label"]
-        .agg(";".join)
-    )
+    at_window = (flagged["scale"] == "window").to_numpy()
+    slots = list(zip(flagged["window"].to_numpy(), flagged["slot"].to_numpy(), strict=True))
+    by_slot = _slot_labels(match_windows, {slots[i] for i in np.flatnonzero(at_window)})
     out = []
-    starts, ends = pd.DatetimeIndex(flagged["start"]), pd.DatetimeIndex(flagged["end"])
-    for row, start, end in zip(flagged.itertuples(), starts, ends, strict=True):
-        if row.scale == "window":
-            out.append(by_slot.get((row.window, row.slot), ""))
+    for i, (s, e) in enumerate(zip(to_ns(flagged["start"]), to_ns(flagged["end"]), strict=True)):
+        if at_window[i]:
+            out.append(by_slot.get(slots[i], ""))
             continue
-        s, e = start.value, end.value
         out.append(";".join(labels[(w_start < e) & (w_end > s)]))
     return out
+
+
+def _slot_labels(match_windows: pd.DataFrame, slots: set) -> dict:
+    """(window, slot) -> the ``match_id:window`` labels of its matches, for the given slots only
+    (a label for every slot of the horizon cost more than the rest of the anomaly labels)."""
+    if not slots:
+        return {}
+    distinct = match_windows.drop_duplicates(["window", "slot", "match_id"])
+    windows, slot = distinct["window"].to_numpy(), distinct["slot"].to_numpy()
+    wanted = np.fromiter(
+        ((w, t) in slots for w, t in zip(windows, slot, strict=True)), dtype=bool, count=len(slot)
+    )
+    rows = distinct[wanted]
+    found: dict = {}
+    for key, label in zip(
+        zip(windows[wanted], slot[wanted], strict=True),
+        (rows["match_id"].astype(str) + ":" + rows["window"].astype(str)).to_numpy(),
+        strict=True,
+    ):
+        found.setdefault(key, []).append(label)
+    return {key: ";".join(labels) for key, labels in found.items()}
 
 
 def _describe(row) -> dict:

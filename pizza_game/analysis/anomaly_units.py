@@ -11,7 +11,7 @@ import pandas as pd
 
 from pizza_game.analysis.baseline import POOL_ALL_DAYS, Baseline
 from pizza_game.analysis.counts import studentised_p, two_sided_p
-from pizza_game.analysis.timeline import Timeline
+from pizza_game.analysis.timeline import Timeline, utc_times
 
 BORROWED = (
     "their time-of-day profile has no match-free day of the same weekday or day type "
@@ -123,8 +123,8 @@ def tests_table(units: list[Tested]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "scale": column(lambda u: np.asarray(u.scale, dtype=object)),
-            "start": pd.to_datetime(column(lambda u: np.asarray(u.start_ns, dtype="int64")), utc=True),
-            "end": pd.to_datetime(column(lambda u: np.asarray(u.end_ns, dtype="int64")), utc=True),
+            "start": utc_times(column(lambda u: np.asarray(u.start_ns, dtype="int64"))),
+            "end": utc_times(column(lambda u: np.asarray(u.end_ns, dtype="int64"))),
             "region": column(lambda u: np.asarray(u.region, dtype=object)),
             "window": column(lambda u: np.asarray(u.window, dtype=object)),
             "slot": column(lambda u: np.asarray(u.slot, dtype=object)),

@@ -74,7 +74,7 @@ from pizza_game.analysis.stats import (
     window_design,
 )
 from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
-from pizza_game.analysis.timeline import Timeline, build_timeline
+from pizza_game.analysis.timeline import Timeline, build_timeline, utc_times
 from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
 from pizza_game.model import to_ns
 
@@ -628,7 +628,7 @@ def _match_window_rows(
     slot_label = np.asarray(
         slots.window
         + "@"
-        + pd.to_datetime(spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
+        + utc_times(spans.start_ns).strftime("%Y-%m-%dT%H:%MZ")
     )
     observed, expected = spans.observed[region_rows][:, s].ravel(), spans.expected[region_rows][:, s].ravel()
     real = spans.real[region_rows][:, s].ravel()
@@ -647,8 +647,8 @@ def _match_window_rows(
             "match_id": np.tile(rows["match_id"].to_numpy(), len(region_rows)),
             "window": slots.window,
             "region": np.repeat(np.asarray([timeline.regions[r] for r in region_rows], dtype=object), n),
-            "start": pd.to_datetime(np.tile(rows["start_ns"].to_numpy(), len(region_rows)), utc=True),
-            "end": pd.to_datetime(np.tile(rows["end_ns"].to_numpy(), len(region_rows)), utc=True),
+            "start": utc_times(np.tile(rows["start_ns"].to_numpy(), len(region_rows))),
+            "end": utc_times(np.tile(rows["end_ns"].to_numpy(), len(region_rows))),
             "slot": per_slot(slot_label, "object"),
             "matches_in_slot": per_slot(np.bincount(s, minlength=len(spans.coverage)), "int64"),
             "observed": observed,

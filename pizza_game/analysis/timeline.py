@@ -76,6 +76,16 @@ class Timeline:
         return days, naive - self.first_local_day_ns - days * DAY_NS
 
 
+def utc_times(instants_ns: np.ndarray) -> pd.DatetimeIndex:
+    """UTC instants (int64 ns) as the DatetimeIndex ``pd.to_datetime(instants_ns, utc=True)``
+    makes, without its parsing of an integer array (a hundred times slower: 15 ms for a table of
+    anomaly tests). Like it, an empty array gives seconds, not nanoseconds."""
+    instants = np.asarray(instants_ns, dtype="int64")
+    if len(instants) == 0:
+        return pd.to_datetime(instants, utc=True)
+    return pd.DatetimeIndex(instants.view("datetime64[ns]")).tz_localize("UTC")
+
+
 def _local_naive_ns(instants_ns: np.ndarray, timezone: str) -> np.ndarray:
     utc = pd.DatetimeIndex(instants_ns.astype("datetime64[ns]")).tz_localize("UTC")
     return utc.tz_convert(timezone).tz_localize(None).asi8
