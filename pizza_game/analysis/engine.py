@@ -70,7 +70,7 @@ from pizza_game.analysis.stats import (
     WindowDesign,
     WindowEffect,
     benjamini_hochberg,
-    pearson,
+    correlations,
     window_design,
 )
 from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
@@ -473,7 +473,7 @@ def _feature_tests(
     r: int,
     kind: str,
     region: str,
-    slot_features: pd.DataFrame,
+    slot_features: dict[str, np.ndarray],
     min_df: int,
 ) -> tuple[list[dict], list[dict]]:
     """The correlation of each match feature with the slots' log lift, for one region row."""
@@ -481,10 +481,10 @@ def _feature_tests(
     take = usable & np.isfinite(spans.expected[r])
     y = np.where(take, _log_ratio(spans.observed[r], spans.expected[r]), np.nan)
     tests, skipped = [], []
-    for feature in FEATURES:
-        x = slot_features[feature].to_numpy(dtype="float64")
+    results = correlations([slot_features[feature] for feature in FEATURES], y, slots.key)
+    for feature, result in zip(FEATURES, results, strict=True):
+        x = slot_features[feature]
         test_id = f"correlation/{kind}/{region}/{feature}"
-        result = pearson(x, y, slots.key)
         if result is None or result.df < min_df:
             has = "none" if result is None else f"{result.df} from {result.n} slots"
             skipped.append(
@@ -499,7 +499,7 @@ def _feature_tests(
             )
             continue
         both = np.isfinite(x) & np.isfinite(y)
-        binary_valued = bool(np.all(np.isin(x[both], (0.0, 1.0))))
+        binary_valued = bool(np.all((x[both] == 0.0) | (x[both] == 1.0)))
         observed, real = spans.observed[r, both].sum(), spans.real[r, both].sum()
         method = "point-biserial" if binary_valued else "pearson"
         identity = {"test_id": test_id, "family": CORRELATION, "window": kind, "region": region}
@@ -547,11 +547,13 @@ def _results_table(tests: list[dict], alpha: float) -> pd.DataFrame:
 
 def _slot_features(
     match_ids: np.ndarray, slot_of_row: np.ndarray, features: pd.DataFrame, n_slots: int
-) -> pd.DataFrame:
-    """Per slot: the mean of every feature over the slot's matches (a 0/1 feature becomes a share)."""
+) -> dict[str, np.ndarray]:
+    """Per feature and slot: the mean of the feature over the slot's matches (a 0/1 feature
+    becomes a share)."""
     table = features.reindex(match_ids).reset_index(drop=True)
     table["slot"] = slot_of_row
-    return table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+    means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+    return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
 
 
 def _slot_counts(
