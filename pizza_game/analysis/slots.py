@@ -231,49 +231,68 @@ def _choose_references(
     timeline = meter.timeline
     stratum = np.full(len(days), -1, dtype="int64")
     kind = np.full(len(days), REFERENCE_NONE, dtype=object)
-    reference_rows: list[tuple[int, int, int]] = []  # (key, candidate position, stratum)
-    candidates: dict[int, tuple[np.ndarray, Spans]] = {}
+    candidates = _candidates(meter, distinct_keys)
+    reference_rows: list[int] = []  # candidate index of each reference
+    reference_stratum: list[int] = []
     strata: dict[tuple, int] = {}
-    for k, (weekday, offset, duration) in enumerate(distinct_keys):
-        ref_days, measured, usable = _candidates(meter, int(weekday), int(offset), int(duration))
-        candidates[k] = (ref_days, measured)
+    for k, weekday in enumerate(distinct_keys[:, 0]):
+        first, last = candidates.bounds[k], candidates.bounds[k + 1]
+        ref_days, usable = candidates.days[first:last], candidates.usable[first:last]
+        same_weekday = timeline.day_weekday(ref_days) == weekday
         for u in np.flatnonzero(key == k):
             near = usable.copy()
             if baseline_weeks is not None:
                 near &= np.abs(ref_days - days[u]) <= 7 * baseline_weeks
-            same = near & (timeline.day_weekday(ref_days) == weekday)
+            same = near & same_weekday
             chosen, label = (
                 (same, REFERENCE_SAME_WEEKDAY) if same.any() else (near, REFERENCE_SAME_DAY_TYPE)
             )
             if not chosen.any():
                 continue
-            signature = (k, label, tuple(np.flatnonzero(chosen)))
+            signature = (k, label, chosen.tobytes())
             if signature not in strata:
                 strata[signature] = len(strata)
-                reference_rows += [(k, int(p), strata[signature]) for p in np.flatnonzero(chosen)]
+                positions = first + np.flatnonzero(chosen)
+                reference_rows += positions.tolist()
+                reference_stratum += [strata[signature]] * len(positions)
             stratum[u] = strata[signature]
             kind[u] = label
-    references = _gather(candidates, reference_rows, len(timeline.regions))
-    reference_stratum = np.array([s for _, _, s in reference_rows], dtype="int64")
-    return stratum, kind, references, reference_stratum
+    references = _taken(candidates.measured, np.asarray(reference_rows, dtype="int64"))
+    return stratum, kind, references, np.asarray(reference_stratum, dtype="int64")
 
 
-def _candidates(
-    meter: SpanMeter, weekday: int, offset: int, duration: int
-) -> tuple[np.ndarray, Spans, np.ndarray]:
-    """The same local span on every day of the weekday's day type: the days, their measures and
-    whether each can be a reference (all clean, a baseline, an expectation)."""
+@dataclass
+class _Candidates:
+    """The candidate reference spans of every slot key, key after key: candidates
+    ``bounds[k]:bounds[k + 1]`` are key ``k``'s, on local days ``days``, measured, and whether
+    each can be a reference (``usable``: all clean, a baseline, an expectation)."""
+
+    bounds: np.ndarray
+    days: np.ndarray
+    measured: Spans
+    usable: np.ndarray
+
+
+def _candidates(meter: SpanMeter, distinct_keys: np.ndarray) -> _Candidates:
+    """The same local span on every day of the key's day type, for every key (weekday, local
+    start offset, duration), measured in one go: a span's measures depend on it alone."""
     timeline = meter.timeline
-    same_type = np.flatnonzero(
-        (timeline.day_weekday(np.arange(timeline.n_days)) >= 5) == (weekday >= 5)
-    )
-    starts = timeline.local_to_utc_ns(same_type, offset)
+    weekend = timeline.day_weekday(np.arange(timeline.n_days)) >= 5
+    same_type = [np.flatnonzero(weekend == (weekday >= 5)) for weekday in distinct_keys[:, 0]]
+    key_of = np.repeat(np.arange(len(same_type)), [len(d) for d in same_type])
+    days = np.concatenate([np.zeros(0, dtype="int64"), *same_type])
+    starts = timeline.local_to_utc_ns(days, distinct_keys[key_of, 1])
     exists = starts >= 0
-    measured = meter.measure(starts[exists], starts[exists] + duration)
-    usable = (
-        measured.all_clean & (measured.pool < POOL_NONE) & np.isfinite(measured.expected[0])
-    )
-    return same_type[exists], measured, usable
+    start, key_of = starts[exists], key_of[exists]
+    measured = meter.measure(start, start + distinct_keys[key_of, 2])
+    usable = measured.all_clean & (measured.pool < POOL_NONE) & np.isfinite(measured.expected[0])
+    bounds = np.searchsorted(key_of, np.arange(len(same_type) + 1))
+    return _Candidates(bounds, days[exists], measured, usable)
+
+
+def _taken(spans: Spans, index: np.ndarray) -> Spans:
+    """The spans at ``index`` (the last axis of every measure)."""
+    return Spans(**{name: getattr(spans, name)[..., index] for name in Spans.__dataclass_fields__})
 
 
 def _matched_expected(
@@ -360,33 +379,6 @@ def _cells(
     )
     gathered = values[:, index]
     return np.where(valid[None, :, :, None], gathered, 0)
-
-
-def _gather(
-    candidates: dict[int, tuple[np.ndarray, Spans]],
-    rows: list[tuple[int, int, int]],
-    n_regions: int,
-) -> Spans:
-    if not rows:
-        empty = np.zeros(0)
-        return Spans(
-            empty.astype("int64"),
-            empty.astype("int64"),
-            empty,
-            empty.astype(bool),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            empty.astype("int64"),
-            empty.astype("int64"),
-            empty.astype("int64"),
-        )
-    pieces = {}
-    for name in Spans.__dataclass_fields__:
-        parts = [getattr(candidates[k][1], name)[..., p] for k, p, _ in rows]
-        pieces[name] = np.stack(parts, axis=-1)
-    return Spans(**pieces)
 
 
 def day_clusters(first_day: np.ndarray, last_day: np.ndarray) -> np.ndarray:

@@ -57,8 +57,9 @@ class Timeline:
         first = pd.Timestamp(self.first_local_day_ns).weekday()
         return (first + np.asarray(days)) % 7
 
-    def local_to_utc_ns(self, days: np.ndarray, offset_ns: int) -> np.ndarray:
-        """UTC instants of local wall time ``offset_ns`` after midnight on local day indices.
+    def local_to_utc_ns(self, days: np.ndarray, offset_ns: int | np.ndarray) -> np.ndarray:
+        """UTC instants of local wall time ``offset_ns`` (one, or one per day) after midnight on
+        local day indices.
 
         Wall times that do not exist or are ambiguous (daylight-saving changes) come back as -1.
         """
