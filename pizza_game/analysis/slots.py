@@ -312,6 +312,9 @@ def _matched_expected(
     n_regions = len(meter.timeline.regions)
     matched = np.full((n_regions, len(stratum)), np.nan)
     reference_matched = np.full((n_regions, len(reference_stratum)), np.nan)
+    # The strata that touch as many local days are levelled together: each row's level is its
+    # own, the gathering of cells is shared (a stratum at a time cost a third of the slots).
+    by_days: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for k in np.unique(stratum[stratum >= 0]):
         units = np.flatnonzero(stratum == k)
         refs = np.flatnonzero(reference_stratum == k)
@@ -320,12 +323,21 @@ def _matched_expected(
             int(np.max(np.concatenate([spans.last_day[units], references.last_day[refs]]) - first))
             + 1
         )
-        offsets = np.arange(n_touched)
-        common = _common_cells(meter, spans, units, offsets)
-        for rows, spans_of, out in ((units, spans, matched), (refs, references, reference_matched)):
+        common = _common_cells(meter, spans, units, np.arange(n_touched))
+        by_days.setdefault(n_touched, []).append((units, refs, common))
+    for n_touched, group in by_days.items():
+        for side, spans_of, out in ((0, spans, matched), (1, references, reference_matched)):
+            rows_of = [(units, refs)[side] for units, refs, _ in group]
+            rows = np.concatenate(rows_of)
             if len(rows) == 0:
                 continue
-            out[:, rows] = _levelled_expected(meter, common, spans_of, rows, offsets)
+            common = np.concatenate(
+                [
+                    np.broadcast_to(cells, (len(r), *cells.shape))
+                    for r, (_, _, cells) in zip(rows_of, group, strict=True)
+                ]
+            )
+            out[:, rows] = _levelled_expected(meter, common, spans_of, rows, np.arange(n_touched))
     return matched, reference_matched
 
 
@@ -353,10 +365,11 @@ def _levelled_expected(
     meter: SpanMeter, common: np.ndarray, spans: Spans, rows: np.ndarray, offsets: np.ndarray
 ) -> np.ndarray:
     """[region, row]: expected orders of ``spans[rows]`` with the level fitted on the ``common``
-    cells that are clean on each row's own days (NaN without a level or a baseline)."""
+    cells of the row ([row, day offset, bin_of_day]) that are clean on its own days (NaN without
+    a level or a baseline)."""
     t = meter.timeline
     first_day = spans.first_day[rows]
-    use = common[None] & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
+    use = common & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
     orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
     profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
     level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
