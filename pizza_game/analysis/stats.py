@@ -145,6 +145,15 @@ class WindowDesign:
     df: float
     n_clusters: int
 
+    @functools.cached_property
+    def _t_quantile(self) -> float:
+        """The t quantile of the CONFIDENCE interval at the design's degrees of freedom: one per
+        design, which serves every region's outcome."""
+        # Here, not at import: scipy.stats costs every command a second.
+        from scipy import stats as sps
+
+        return sps.t.ppf(0.5 + CONFIDENCE / 2, self.df)
+
     def effect(self, y: np.ndarray) -> WindowEffect | None:
         """The test for outcome ``y`` (one value per input row of the design)."""
         # Here, not at import: scipy.stats costs every command a second.
@@ -161,7 +170,7 @@ class WindowDesign:
             return None
         std_error = float(np.sqrt(variance))
         statistic = estimate / std_error
-        half = sps.t.ppf(0.5 + CONFIDENCE / 2, self.df) * std_error
+        half = self._t_quantile * std_error
         n_windows = int(self.in_window.sum())
         return WindowEffect(
             n_windows=n_windows,
@@ -215,14 +224,25 @@ def window_design(
 
 
 def _cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters) -> np.ndarray:
-    """[row, cluster]: the CR2 weights a_g, the estimate's influence of each cluster's rows."""
+    """[row, cluster]: the CR2 weights a_g, the estimate's influence of each cluster's rows.
+
+    The clusters of one size are done together, as a stack of matrices: the same arithmetic
+    matrix by matrix (a season has over a hundred clusters of one to three days)."""
     # A_g = (I - H_gg)^(-1/2), with H = P_strata + x x' / sdd the hat matrix of the full regression.
     weights = np.zeros((len(d_within), n_clusters))
-    for g in range(n_clusters):
-        rows = np.flatnonzero(cluster == g)
-        same = stratum[rows][:, None] == stratum[rows][None, :]
-        hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
-        weights[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
+    size = np.bincount(cluster, minlength=n_clusters)
+    first = np.cumsum(size) - size
+    by_cluster = np.argsort(cluster, kind="stable")  # each cluster's rows in ascending order
+    for m in np.unique(size[size > 0]):
+        clusters = np.flatnonzero(size == m)
+        rows = by_cluster[first[clusters][:, None] + np.arange(m)]  # [cluster, row]
+        of = stratum[rows]
+        d = d_within[rows]
+        same = of[:, :, None] == of[:, None, :]
+        hat = same / counts[of][:, None, :] + d[:, :, None] * d[:, None, :] / sdd
+        weights[rows, clusters[:, None]] = (_inverse_sqrt_psd(np.eye(m) - hat) @ d[:, :, None])[
+            :, :, 0
+        ] / sdd
     return weights
 
 
@@ -251,13 +271,15 @@ def window_effect(
 
 
 def _inverse_sqrt_psd(matrix: np.ndarray) -> np.ndarray:
-    """Symmetric (pseudo-)inverse square root of a positive semi-definite matrix."""
+    """Symmetric (pseudo-)inverse square root of a positive semi-definite matrix (or of each of a
+    stack of them)."""
     values, vectors = np.linalg.eigh(matrix)
-    tolerance = 1e-10 * max(1.0, float(np.abs(values).max(initial=0.0)))
+    largest = np.abs(values).max(axis=-1, initial=0.0)
+    tolerance = 1e-10 * np.maximum(1.0, largest)[..., None]
     inverse_root = np.where(
         values > tolerance, 1.0 / np.sqrt(np.clip(values, tolerance, None)), 0.0
     )
-    return (vectors * inverse_root) @ vectors.T
+    return (vectors * inverse_root[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
