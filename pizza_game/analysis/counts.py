@@ -98,8 +98,32 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
         else:
             size = 1.0 / phi[take]
             model, shape = sps.nbinom, (size, size / (size + e))
-        p[take] = np.minimum(1.0, 2.0 * np.minimum(model.sf(o - 1, *shape), model.cdf(o, *shape)))
+        p[take] = np.minimum(1.0, 2.0 * _smaller_tail(model, o, shape, o >= e))
     return p
+
+
+def _smaller_tail(model, o: np.ndarray, shape: tuple[np.ndarray, ...], upper: np.ndarray):
+    """min(P(X >= o), P(X <= o)), each tail computed only where it can be the smaller.
+
+    The two tails add up to 1 + P(X = o), so a tail below one half is the smaller one: the tail
+    on ``upper``'s side (above or below the mean) is computed first, the other only where that
+    came out at 0.45 or more. The same numbers as computing both everywhere, in about half the
+    time (the negative binomial tails of a season's 50,000 hours are most of its anomaly tests).
+    """
+
+    def tail(side_upper: bool, where: np.ndarray) -> np.ndarray:
+        args = [a[where] for a in shape]
+        return model.sf(o[where] - 1, *args) if side_upper else model.cdf(o[where], *args)
+
+    smaller = np.empty(len(o))
+    smaller[upper] = tail(True, upper)
+    smaller[~upper] = tail(False, ~upper)
+    unsure = smaller >= 0.45
+    for side_upper in (True, False):
+        other = unsure & (upper != side_upper)
+        if other.any():
+            smaller[other] = np.minimum(smaller[other], tail(side_upper, other))
+    return smaller
 
 
 def studentised_p(observed: np.ndarray, expected: np.ndarray, phi, df) -> np.ndarray:

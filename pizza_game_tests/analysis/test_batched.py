@@ -1,11 +1,11 @@
-"""The engine computes many small things in batches (for speed); a batch must give exactly, to the
-last bit, what the one-at-a-time computation gives, or calibrated outputs would move."""
+"""The engine computes many small things in batches, and some by shortcuts (for speed); each must
+give exactly, to the last bit, what the plain computation gives, or calibrated outputs would move."""
 
 import numpy as np
 import pytest
 
 from pizza_game.analysis.baseline import _InOrderSum
-from pizza_game.analysis.counts import dispersion, dispersions
+from pizza_game.analysis.counts import dispersion, dispersions, two_sided_p
 from pizza_game.analysis.stats import _cr2_weights, _inverse_sqrt_psd, correlations, pearson
 
 
@@ -72,3 +72,19 @@ def test_cr2_weights_of_stacked_clusters_are_the_loops():
         hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
         loop[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
     np.testing.assert_array_equal(_cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters), loop)
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.02, 0.5, 3.0])
+def test_two_sided_p_is_twice_the_smaller_of_both_tails(phi):
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(4)
+    expected = rng.uniform(0.05, 300, 4000)
+    observed = rng.poisson(expected * rng.choice([0.3, 1.0, 1.0, 2.5], len(expected))).astype(float)
+    if phi:
+        size = 1.0 / phi
+        args = (size, size / (size + expected))
+        both = np.minimum(sps.nbinom.sf(observed - 1, *args), sps.nbinom.cdf(observed, *args))
+    else:
+        both = np.minimum(sps.poisson.sf(observed - 1, expected), sps.poisson.cdf(observed, expected))
+    np.testing.assert_array_equal(two_sided_p(observed, expected, phi), np.minimum(1.0, 2.0 * both))
