@@ -291,8 +291,14 @@ def _candidates(meter: SpanMeter, distinct_keys: np.ndarray) -> _Candidates:
 
 
 def _taken(spans: Spans, index: np.ndarray) -> Spans:
-    """The spans at ``index`` (the last axis of every measure)."""
-    return Spans(**{name: getattr(spans, name)[..., index] for name in Spans.__dataclass_fields__})
+    """The spans at ``index`` (the last axis of every measure), laid out in C order: the order
+    in which numpy later sums them depends on it, and the sums must not move by a bit."""
+    return Spans(
+        **{
+            name: np.ascontiguousarray(getattr(spans, name)[..., index])
+            for name in Spans.__dataclass_fields__
+        }
+    )
 
 
 def _matched_expected(
