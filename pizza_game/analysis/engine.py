@@ -166,8 +166,12 @@ def analyse(
     found = _test_window_kinds(timeline, baseline, bounds, feature_rows, region_rows, config)
 
     results = _results_table(found.tests, config.alpha)
+    # The match features joined once for every kind's rows (a merge per kind cost a merge each).
     match_windows, other_bounds = _with_exact_counts(
-        pd.concat(found.match_windows, ignore_index=True), windows
+        pd.concat(found.match_windows, ignore_index=True).merge(
+            feature_rows.reset_index(), on="match_id", how="left"
+        ),
+        windows,
     )
     anomalies = find_anomalies(
         timeline, baseline, bounds[["match_id", "window", "start_ns", "end_ns"]], match_windows,
@@ -246,7 +250,7 @@ def _test_window_kinds(
             slots, usable, region_rows, timeline.regions, overlap, config
         )
         found.match_windows.append(
-            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline, feature_rows)
+            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline)
         )
         found.tests += window_tests
         found.skipped += window_skipped
@@ -617,9 +621,9 @@ def _match_window_rows(
     slots: WindowSlots,
     slot_status: dict[int, tuple[np.ndarray, np.ndarray]],
     timeline: Timeline,
-    features: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per match window and region: its counts, lift, and whether its test used it.
+    """One row per match window and region: its counts, lift, and whether its test used it
+    (``analyse`` joins the match features to the rows of every kind).
 
     The rows of region row after region row (in ``slot_status`` order), built as one table: a
     table per region would cost a frame, two datetime conversions and a concat per region.
@@ -644,7 +648,7 @@ def _match_window_rows(
         taken = [slot_status[r][column][s] for r in region_rows]
         return np.concatenate(taken) if n and taken else np.array([], dtype=empty_dtype)
 
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "match_id": np.tile(rows["match_id"].to_numpy(), len(region_rows)),
             "window": slots.window,
@@ -665,7 +669,6 @@ def _match_window_rows(
             "unused_reason": per_region(1, "object"),
         }
     )
-    return table.merge(features.reset_index(), on="match_id", how="left")
 
 
 __all__ = ["AnalysisConfig", "AnalysisResult", "analyse"]
