@@ -94,8 +94,8 @@ def _local_naive_ns(instants_ns: np.ndarray, timezone: str) -> np.ndarray:
 
 def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
     """Lay the concatenated series tables out on a regular grid (see module docstring)."""
-    bin_ns_all, row, regions = _checked_rows(series)
-    bin_ns = _bin_size(bin_ns_all)
+    bin_ns_all, distinct_bins, row, regions = _checked_rows(series)
+    bin_ns = _bin_size(distinct_bins)
     if len(series) == 0:
         start, n = 0, 0
     else:
@@ -127,11 +127,12 @@ def build_timeline(series: pd.DataFrame, timezone: str) -> Timeline:
     )
 
 
-def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Each row's bin start (ns) and region row, and the region rows' names ("ALL" first, then
-    sorted), once the series is known to have the columns, the national rows and no duplicated
-    (bin_start, region) row. Regions and (bin, region) pairs are hashed (``pd.factorize``), not
-    compared as strings: a season's series has 175,000 rows."""
+def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Each row's bin start (ns), the distinct bin starts, each row's region row and the region
+    rows' names ("ALL" first, then sorted), once the series is known to have the columns, the
+    national rows and no duplicated (bin_start, region) row. Bins, regions and (bin, region)
+    pairs are hashed (``pd.factorize``), not sorted or compared as strings: a season's series has
+    175,000 rows."""
     missing = [c for c in SERIES_REQUIRED if c not in series.columns]
     if missing:
         raise ValueError(
@@ -144,7 +145,8 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[st
             f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
         )
     bin_ns_all = to_ns(series["bin_start"]) if len(series) else np.array([], dtype="int64")
-    pair = pd.factorize(bin_ns_all)[0] * max(len(names), 1) + code
+    bin_code, distinct_bins = pd.factorize(bin_ns_all)
+    pair = bin_code * max(len(names), 1) + code
     duplicated = pd.Series(pair).duplicated().to_numpy()
     if duplicated.any():
         first = int(np.flatnonzero(duplicated)[0])
@@ -155,7 +157,7 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[st
         )
     regions = [ALL_REGIONS, *sorted(set(names) - {ALL_REGIONS})]
     row_of_name = np.array([regions.index(name) for name in names], dtype="int64")
-    return bin_ns_all, row_of_name[code], regions
+    return bin_ns_all, np.asarray(distinct_bins, dtype="int64"), row_of_name[code], regions
 
 
 def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:
@@ -175,8 +177,8 @@ def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:
     }
 
 
-def _bin_size(bin_ns: np.ndarray) -> int:
-    steps = np.diff(np.unique(bin_ns))
+def _bin_size(distinct_bins: np.ndarray) -> int:
+    steps = np.diff(np.sort(distinct_bins))
     if len(steps) == 0:
         return BIN_MINUTES * MINUTE_NS
     size = int(np.gcd.reduce(steps))
