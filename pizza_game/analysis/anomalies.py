@@ -150,13 +150,14 @@ def find_anomalies(
     days, days_not_run = day_tests(timeline, baseline, in_window, regions, min_reference_days)
     hours, hours_not_run = hour_tests(timeline, baseline, in_window, regions)
     tests = tests_table(hours + windows + days)
-    tests["p_adjusted"] = np.nan
+    scales = tests["scale"].to_numpy()
+    p_values = tests["p_value"].to_numpy(dtype="float64")
+    p_adjusted = np.full(len(tests), np.nan)
     for scale in SCALES:
-        of_scale = (tests["scale"] == scale).to_numpy()
-        tests.loc[of_scale, "p_adjusted"] = benjamini_hochberg(
-            tests.loc[of_scale, "p_value"].to_numpy(dtype="float64")
-        )
-    tests["anomaly"] = (tests["p_adjusted"] < alpha).to_numpy()
+        of_scale = scales == scale
+        p_adjusted[of_scale] = benjamini_hochberg(p_values[of_scale])
+    tests["p_adjusted"] = p_adjusted
+    tests["anomaly"] = p_adjusted < alpha
     tests = tests[list(TEST_COLUMNS)]
     flagged = tests[tests["anomaly"]].sort_values("p_value", kind="stable", ignore_index=True)
     share = np.divide(
