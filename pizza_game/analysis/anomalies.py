@@ -62,12 +62,13 @@ import pandas as pd
 
 from pizza_game.analysis.anomaly_days import day_tests
 from pizza_game.analysis.anomaly_hours import hour_tests
-from pizza_game.analysis.anomaly_units import TEST_COLUMNS, concat_tests
+from pizza_game.analysis.anomaly_units import TEST_COLUMNS, tests_table
 from pizza_game.analysis.anomaly_windows import window_tests
 from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touched_bins
 from pizza_game.analysis.slots import Spans
 from pizza_game.analysis.stats import benjamini_hochberg
 from pizza_game.analysis.timeline import Timeline
+from pizza_game.model import to_ns
 
 SCALES = ("hour", "window", "day")
 LISTED = 10
@@ -148,15 +149,15 @@ def find_anomalies(
     )
     days, days_not_run = day_tests(timeline, baseline, in_window, regions, min_reference_days)
     hours, hours_not_run = hour_tests(timeline, baseline, in_window, regions)
-    frames = [hours, windows, days]
-    tests = concat_tests([f for f in frames if len(f)])
-    tests["p_adjusted"] = np.nan
+    tests = tests_table(hours + windows + days)
+    scales = tests["scale"].to_numpy()
+    p_values = tests["p_value"].to_numpy(dtype="float64")
+    p_adjusted = np.full(len(tests), np.nan)
     for scale in SCALES:
-        of_scale = (tests["scale"] == scale).to_numpy()
-        tests.loc[of_scale, "p_adjusted"] = benjamini_hochberg(
-            tests.loc[of_scale, "p_value"].to_numpy(dtype="float64")
-        )
-    tests["anomaly"] = (tests["p_adjusted"] < alpha).to_numpy()
+        of_scale = scales == scale
+        p_adjusted[of_scale] = benjamini_hochberg(p_values[of_scale])
+    tests["p_adjusted"] = p_adjusted
+    tests["anomaly"] = p_adjusted < alpha
     tests = tests[list(TEST_COLUMNS)]
     flagged = tests[tests["anomaly"]].sort_values("p_value", kind="stable", ignore_index=True)
     share = np.divide(
@@ -183,21 +184,37 @@ def _labels(flagged: pd.DataFrame, proper: pd.DataFrame, match_windows: pd.DataF
     w_start = proper["start_ns"].to_numpy()
     w_end = proper["end_ns"].to_numpy()
     labels = (proper["match_id"].astype(str) + ":" + proper["window"].astype(str)).to_numpy()
-    by_slot = (
-        match_windows.drop_duplicates(["window", "slot", "match_id"])
-        .assign(label=lambda t: t["match_id"].astype(str) + ":" + t["window"].astype(str))
-        .groupby(["window", "slot"])["label"]
-        .agg(";".join)
-    )
+    at_window = (flagged["scale"] == "window").to_numpy()
+    slots = list(zip(flagged["window"].to_numpy(), flagged["slot"].to_numpy(), strict=True))
+    by_slot = _slot_labels(match_windows, {slots[i] for i in np.flatnonzero(at_window)})
     out = []
-    starts, ends = pd.DatetimeIndex(flagged["start"]), pd.DatetimeIndex(flagged["end"])
-    for row, start, end in zip(flagged.itertuples(), starts, ends, strict=True):
-        if row.scale == "window":
-            out.append(by_slot.get((row.window, row.slot), ""))
+    for i, (s, e) in enumerate(zip(to_ns(flagged["start"]), to_ns(flagged["end"]), strict=True)):
+        if at_window[i]:
+            out.append(by_slot.get(slots[i], ""))
             continue
-        s, e = start.value, end.value
         out.append(";".join(labels[(w_start < e) & (w_end > s)]))
     return out
+
+
+def _slot_labels(match_windows: pd.DataFrame, slots: set) -> dict:
+    """(window, slot) -> the ``match_id:window`` labels of its matches, for the given slots only
+    (a label for every slot of the horizon cost more than the rest of the anomaly labels)."""
+    if not slots:
+        return {}
+    distinct = match_windows.drop_duplicates(["window", "slot", "match_id"])
+    windows, slot = distinct["window"].to_numpy(), distinct["slot"].to_numpy()
+    wanted = np.fromiter(
+        ((w, t) in slots for w, t in zip(windows, slot, strict=True)), dtype=bool, count=len(slot)
+    )
+    rows = distinct[wanted]
+    found: dict = {}
+    for key, label in zip(
+        zip(windows[wanted], slot[wanted], strict=True),
+        (rows["match_id"].astype(str) + ":" + rows["window"].astype(str)).to_numpy(),
+        strict=True,
+    ):
+        found.setdefault(key, []).append(label)
+    return {key: ";".join(labels) for key, labels in found.items()}
 
 
 def _describe(row) -> dict:

@@ -6,30 +6,29 @@ from __future__ import annotations
 import numpy as np
 
 from pizza_game.analysis.anomaly_units import (
+    Tested,
     Units,
     borrowed_bins,
-    concat_tests,
-    empty_tests,
     not_tested,
     profile_variance,
     relative_variance,
 )
 from pizza_game.analysis.baseline import DAY_TYPE, Baseline
-from pizza_game.analysis.counts import dispersion
+from pizza_game.analysis.counts import dispersions
 from pizza_game.analysis.scales import neighbour_expected_per_bin, profile_orders_per_bin, sum_by
 from pizza_game.analysis.timeline import Timeline
 
 MIN_DAY_COVERAGE = 0.5
 
 
-def day_tests(timeline, baseline, in_window, regions, min_reference_days):
+def day_tests(timeline, baseline, in_window, regions, min_reference_days) -> tuple[list[Tested], list[dict]]:
     """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
     not_run: list[dict] = []
     if timeline.n_days == 0:
-        return empty_tests(), not_run
+        return [], not_run
     units = _day_units(timeline, baseline, in_window)
     day_type = DAY_TYPE[timeline.day_weekday(np.arange(timeline.n_days))]
-    frames = []
+    fitted = []
     for r in regions:
         region = timeline.regions[r]
         tested = units.testable("day", r, region, not_run)
@@ -46,11 +45,12 @@ def day_tests(timeline, baseline, in_window, regions, min_reference_days):
                 )
             )
             continue
-        phi, df = _day_dispersion(
-            units.observed[r], units.expected[r], units.relative_var[r], tested, clean, day_type
-        )
-        frames.append(units.frame("day", r, region, tested, phi, df[tested]))
-    return concat_tests(frames), not_run
+        fitted.append((r, tested, clean))
+    by_region = _day_dispersions(units, fitted, day_type)
+    return [
+        units.tested("day", r, timeline.regions[r], tested, phi, df[tested])
+        for (r, tested, _), (phi, df) in zip(fitted, by_region, strict=True)
+    ], not_run
 
 
 def _day_units(timeline, baseline, in_window) -> Units:
@@ -85,8 +85,9 @@ def _day_units(timeline, baseline, in_window) -> Units:
     )
 
 
-def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
-    """[day]: the day dispersion and its degrees of freedom (fitted units - 1) for every day.
+def _day_dispersions(units: Units, fitted: list, day_type: np.ndarray) -> list:
+    """[day] per (region row, tested, clean) of ``fitted``: the day dispersion and its degrees of
+    freedom (fitted units - 1) for every day, all regions' dispersions fitted in one go.
 
     The dispersion fitted on the match-free days (mostly Monday-Thursday), or, when larger, the
     one fitted on every tested day of the same day type (``DAY_TYPE``: weekday or weekend, match
@@ -95,18 +96,26 @@ def _day_dispersion(observed, expected, relative_var, tested, clean, day_type):
     spread of match-free weekdays but is part of every weekend day's (O - E)^2. The robust loop
     sets a surging day aside, so a single anomaly does not widen its own type's dispersion.
     """
-    phi_clean = dispersion(observed[clean], expected[clean], relative_var[clean])
-    phi = np.full(len(observed), phi_clean)
-    df = np.full(len(observed), int(clean.sum()) - 1)
-    for kind in np.unique(day_type[tested]):
-        of_type = tested & (day_type == kind)
-        if of_type.sum() < 2:
-            continue
-        phi_type = dispersion(observed[of_type], expected[of_type], relative_var[of_type])
-        if phi_type > phi_clean:
-            phi[day_type == kind] = phi_type
-            df[day_type == kind] = int(of_type.sum()) - 1
-    return phi, df
+    groups, of_types = [], []
+    for r, tested, clean in fitted:
+        observed, expected, relative_var = units.observed[r], units.expected[r], units.relative_var[r]
+        types = [k for k in np.unique(day_type[tested]) if (tested & (day_type == k)).sum() >= 2]
+        of_types.append(types)
+        for of in [clean] + [tested & (day_type == k) for k in types]:
+            groups.append((observed[of], expected[of], relative_var[of]))
+    phis = iter(dispersions(groups))
+    out = []
+    for (_, tested, clean), types in zip(fitted, of_types, strict=True):
+        phi_clean = next(phis)
+        phi = np.full(len(day_type), phi_clean)
+        df = np.full(len(day_type), int(clean.sum()) - 1)
+        for kind in types:
+            phi_type = next(phis)
+            if phi_type > phi_clean:
+                phi[day_type == kind] = phi_type
+                df[day_type == kind] = int((tested & (day_type == kind)).sum()) - 1
+        out.append((phi, df))
+    return out
 
 
 def _weekday_variance(timeline: Timeline, baseline: Baseline) -> np.ndarray:

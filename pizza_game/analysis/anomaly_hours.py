@@ -6,15 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from pizza_game.analysis.anomaly_units import (
+    Tested,
     Units,
     borrowed_bins,
-    concat_tests,
-    empty_tests,
     not_tested,
     profile_variance,
     relative_variance,
 )
-from pizza_game.analysis.counts import dispersion
+from pizza_game.analysis.counts import dispersions
 from pizza_game.analysis.scales import (
     clean_orders_per_day,
     hour_of_bin,
@@ -30,15 +29,15 @@ from pizza_game.analysis.scales import (
 MIN_PROFILE_DAYS = 3
 
 
-def hour_tests(timeline, baseline, in_window, regions):
+def hour_tests(timeline, baseline, in_window, regions) -> tuple[list[Tested], list[dict]]:
     """Hour-scale tests, and the hours not tested (borrowed profile, too few days behind it)."""
     hour, n_hours = hour_of_bin(timeline)
     not_run: list[dict] = []
     if n_hours == 0:
-        return empty_tests(), not_run
+        return [], not_run
     units, clean, days_behind = _hour_units(timeline, baseline, in_window, hour, n_hours)
     few = ~units.borrowed & (days_behind < MIN_PROFILE_DAYS)
-    frames = []
+    tested_of = {}
     for r in regions:
         region = timeline.regions[r]
         tested = units.testable("hour", r, region, not_run)
@@ -54,12 +53,16 @@ def hour_tests(timeline, baseline, in_window, regions):
                     f"at the hour's time of day behind its profile; this range has at most {most}",
                 )
             )
-        tested &= ~few
-        fit = tested & clean
-        observed, expected = units.observed[r, fit], units.expected[r, fit]
-        phi = dispersion(observed, expected, units.relative_var[r, fit])
-        frames.append(units.frame("hour", r, region, tested, phi, int(fit.sum()) - 1))
-    return concat_tests(frames), not_run
+        tested_of[r] = tested & ~few
+    fits = {r: tested & clean for r, tested in tested_of.items()}
+    phis = dispersions(
+        [(units.observed[r, fit], units.expected[r, fit], units.relative_var[r, fit]) for r, fit in fits.items()]
+    )
+    tested_units = [
+        units.tested("hour", r, timeline.regions[r], tested_of[r], phi, int(fits[r].sum()) - 1)
+        for r, phi in zip(tested_of, phis, strict=True)
+    ]
+    return tested_units, not_run
 
 
 def _hour_units(timeline, baseline, in_window, hour, n_hours):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pizza_game.analysis.baseline import POOL_ALL_DAYS, Baseline
 from pizza_game.analysis.counts import studentised_p, two_sided_p
-from pizza_game.analysis.timeline import Timeline
+from pizza_game.analysis.timeline import Timeline, utc_times
 
 BORROWED = (
     "their time-of-day profile has no match-free day of the same weekday or day type "
@@ -65,10 +65,10 @@ class Units:
         tested = self.eligible & np.isfinite(self.expected[r]) & (self.expected[r] > 0)
         return without_borrowed(tested, self.borrowed, scale, "", region, not_run)
 
-    def frame(self, scale: str, r: int, region: str, tested, phi, df) -> pd.DataFrame:
+    def tested(self, scale: str, r: int, region: str, tested, phi, df) -> Tested:
         """The tested units of region row ``r``; their dispersion is ``phi`` (the scale's, one or
         per unit) plus the relative variance of their expectation."""
-        return unit_frame(
+        return Tested(
             scale,
             self.start[tested],
             self.end[tested],
@@ -82,21 +82,52 @@ class Units:
         )
 
 
-def unit_frame(
-    scale, start_ns, end_ns, region, observed, expected, real, phi, in_window, df, **extra
-):
-    """One scale's tested units; p = the larger of the NB p-value and the studentised one with
-    ``df`` (the units the dispersion was fitted on, minus one): the dispersion is estimated."""
-    n = len(observed)
-    lift = np.divide(observed, expected, out=np.full(n, np.nan), where=expected > 0) - 1.0
+@dataclass(frozen=True)
+class Tested:
+    """Tested units of one scale and region row (and window kind), before their p-values:
+    ``tests_table`` puts all of them in one table, the p-values computed in one go.
+
+    ``phi`` is each unit's dispersion, ``df`` (one or per unit) the units it was fitted on minus
+    one; ``in_window`` (one or per unit) whether a unit touches a match window.
+    """
+
+    scale: str
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    region: str
+    observed: np.ndarray
+    expected: np.ndarray
+    real: np.ndarray
+    phi: np.ndarray
+    in_window: np.ndarray | bool
+    df: np.ndarray | int
+    window: str = ""
+    slot: np.ndarray | str = ""
+
+
+def tests_table(units: list[Tested]) -> pd.DataFrame:
+    """All tested units in one table (TEST_COLUMNS but p_adjusted and anomaly); p = the larger of
+    the NB p-value and the studentised one: the dispersion is estimated."""
+    n = [len(u.observed) for u in units]
+    if sum(n) == 0:
+        return empty_tests()
+
+    def column(value) -> np.ndarray:
+        return np.concatenate([np.broadcast_to(value(u), k) for u, k in zip(units, n, strict=True)])
+
+    observed = column(lambda u: np.asarray(u.observed, dtype="float64"))
+    expected = column(lambda u: np.asarray(u.expected, dtype="float64"))
+    phi = column(lambda u: np.asarray(u.phi, dtype="float64"))
+    df = column(lambda u: np.asarray(u.df, dtype="float64"))
+    lift = np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0) - 1.0
     return pd.DataFrame(
         {
-            "scale": scale,
-            "start": pd.to_datetime(np.asarray(start_ns, dtype="int64"), utc=True),
-            "end": pd.to_datetime(np.asarray(end_ns, dtype="int64"), utc=True),
-            "region": region,
-            "window": extra.get("window", ""),
-            "slot": extra.get("slot", ""),
+            "scale": column(lambda u: np.asarray(u.scale, dtype=object)),
+            "start": utc_times(column(lambda u: np.asarray(u.start_ns, dtype="int64"))),
+            "end": utc_times(column(lambda u: np.asarray(u.end_ns, dtype="int64"))),
+            "region": column(lambda u: np.asarray(u.region, dtype=object)),
+            "window": column(lambda u: np.asarray(u.window, dtype=object)),
+            "slot": column(lambda u: np.asarray(u.slot, dtype=object)),
             "observed": observed,
             "expected": expected,
             "lift": lift,
@@ -105,8 +136,8 @@ def unit_frame(
                 two_sided_p(observed, expected, phi), studentised_p(observed, expected, phi, df)
             ),
             "direction": np.where(observed >= expected, "high", "low"),
-            "real_orders": real,
-            "in_match_window": np.asarray(in_window, dtype=bool),
+            "real_orders": column(lambda u: np.asarray(u.real, dtype="float64")),
+            "in_match_window": column(lambda u: np.asarray(u.in_window, dtype=bool)),
         }
     )
 
@@ -116,11 +147,6 @@ def without_borrowed(tested, borrowed, scale, window, region, not_run) -> np.nda
     if (tested & borrowed).any():
         not_run.append(not_tested(scale, window, region, int((tested & borrowed).sum()), BORROWED))
     return tested & ~borrowed
-
-
-def concat_tests(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The tested units of several frames in one table (an empty one when there are none)."""
-    return pd.concat(frames, ignore_index=True) if frames else empty_tests()
 
 
 def not_tested(scale: str, window: str, region: str, units: int, reason: str) -> dict:

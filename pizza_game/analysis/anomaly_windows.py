@@ -9,41 +9,43 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.anomaly_units import (
+    Tested,
     borrowed_bins,
-    concat_tests,
-    empty_tests,
     not_tested,
     profile_variance,
     relative_variance,
-    unit_frame,
     without_borrowed,
 )
 from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline
-from pizza_game.analysis.counts import dispersion
+from pizza_game.analysis.counts import dispersions
 from pizza_game.analysis.scales import clean_orders_per_day, profile_orders_per_bin
-from pizza_game.analysis.slots import Spans
 from pizza_game.analysis.timeline import Timeline
 
 
 def window_tests(
     match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
-) -> tuple[pd.DataFrame, list[dict]]:
+) -> tuple[list[Tested], list[dict]]:
     """Window-scale tests, and the window kinds not tested (too few reference days) and why."""
     not_run: list[dict] = []
     if len(match_windows) == 0:
-        return empty_tests(), not_run
-    slots = match_windows.drop_duplicates(["window", "slot", "region"])
+        return [], not_run
+    slots = _Slots.of(match_windows.drop_duplicates(["window", "slot", "region"]))
     sums = _WindowSums.of(timeline, baseline)
-    frames = []
+    chosen = []
     for r in regions:
         region = timeline.regions[r]
         for kind, refs in references.items():
-            rows = slots[(slots["window"] == kind) & (slots["region"] == region)]
-            expected = rows["expected"].to_numpy(dtype="float64")
+            rows = np.flatnonzero((slots.window == kind) & (slots.region == region))
+            expected = slots.expected[rows]
             tested = np.isfinite(expected) & (expected > 0)
-            tested &= rows["coverage"].to_numpy() >= min_coverage - 1e-12
+            tested &= slots.coverage[rows] >= min_coverage - 1e-12
             tested = without_borrowed(
-                tested, sums.borrowed_in(rows), "window", kind, region, not_run
+                tested,
+                sums.borrowed_in(slots.start_ns[rows], slots.end_ns[rows]),
+                "window",
+                kind,
+                region,
+                not_run,
             )
             if not tested.any():
                 continue
@@ -63,8 +65,44 @@ def window_tests(
                     )
                 )
                 continue
-            frames.append(_window_frame(rows, refs, usable, sums, r, kind, region))
-    return concat_tests(frames), not_run
+            chosen.append((r, kind, region, rows, refs, usable))
+    # The dispersion of each window kind and region, fitted on its usable reference spans.
+    phis = dispersions(
+        [(refs.observed[r, usable], refs.expected[r, usable], 0.0) for r, _, _, _, refs, usable in chosen]
+    )
+    return [
+        _window_units(slots, rows, phi, int(usable.sum()) - 1, sums, r, kind, region)
+        for (r, kind, region, rows, _, usable), phi in zip(chosen, phis, strict=True)
+    ], not_run
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """The columns of the per-match table's distinct (window, slot, region) rows, as arrays."""
+
+    window: np.ndarray
+    region: np.ndarray
+    slot: np.ndarray
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    coverage: np.ndarray
+    real_share: np.ndarray
+
+    @classmethod
+    def of(cls, slots: pd.DataFrame) -> _Slots:
+        return cls(
+            window=slots["window"].to_numpy(),
+            region=slots["region"].to_numpy(),
+            slot=slots["slot"].to_numpy(),
+            start_ns=slots["start"].astype("int64").to_numpy(),
+            end_ns=slots["end"].astype("int64").to_numpy(),
+            observed=slots["observed"].to_numpy(dtype="float64"),
+            expected=slots["expected"].to_numpy(dtype="float64"),
+            coverage=slots["coverage"].to_numpy(),
+            real_share=slots["real_share"].to_numpy(dtype="float64"),
+        )
 
 
 @dataclass(frozen=True)
@@ -93,14 +131,14 @@ class _WindowSums:
             borrowed=_prefix(borrowed_bins(timeline, baseline)[None, :].astype("float64"))[0],
         )
 
-    def borrowed_in(self, rows: pd.DataFrame) -> np.ndarray:
+    def borrowed_in(self, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
         """Whether each window touches a bin with a borrowed profile."""
-        b0, b1 = _bin_range(self.timeline, rows)
+        b0, b1 = _bin_range(self.timeline, start_ns, end_ns)
         return self.borrowed[b1] - self.borrowed[b0] > 0
 
-    def relative_var(self, rows: pd.DataFrame, r: int) -> np.ndarray:
+    def relative_var(self, start_ns: np.ndarray, end_ns: np.ndarray, r: int) -> np.ndarray:
         """The relative variance of each window's expectation in region row ``r``."""
-        x0, x1 = _bin_range(self.timeline, rows)
+        x0, x1 = _bin_range(self.timeline, start_ns, end_ns)
         first_day = self.timeline.day[np.minimum(x0, self.timeline.n_bins - 1)]
         last_day = self.timeline.day[np.maximum(x1 - 1, 0)]
         return relative_variance(
@@ -110,31 +148,31 @@ class _WindowSums:
         )
 
 
-def _window_frame(rows, refs: Spans, usable, sums: _WindowSums, r, kind, region) -> pd.DataFrame:
-    """The tested slots ``rows`` of one window kind in region row ``r``, the dispersion fitted on
-    the ``usable`` reference spans."""
-    phi = dispersion(refs.observed[r, usable], refs.expected[r, usable])
-    observed = rows["observed"].to_numpy(dtype="float64")
-    return unit_frame(
+def _window_units(slots: _Slots, rows, phi: float, df: int, sums: _WindowSums, r, kind, region) -> Tested:
+    """The tested slots ``rows`` of one window kind in region row ``r``, of dispersion ``phi``
+    (fitted on ``df`` + 1 reference spans)."""
+    start_ns, end_ns = slots.start_ns[rows], slots.end_ns[rows]
+    observed = slots.observed[rows]
+    return Tested(
         "window",
-        rows["start"].astype("int64").to_numpy(),
-        rows["end"].astype("int64").to_numpy(),
+        start_ns,
+        end_ns,
         region,
         observed,
-        rows["expected"].to_numpy(dtype="float64"),
-        np.nan_to_num(rows["real_share"].to_numpy(dtype="float64")) * observed,
-        phi + sums.relative_var(rows, r),
+        slots.expected[rows],
+        np.nan_to_num(slots.real_share[rows]) * observed,
+        phi + sums.relative_var(start_ns, end_ns, r),
         kind in CONTAMINATING_WINDOWS,
-        int(usable.sum()) - 1,
+        df,
         window=kind,
-        slot=rows["slot"].to_numpy(),
+        slot=slots.slot[rows],
     )
 
 
-def _bin_range(timeline: Timeline, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _bin_range(timeline: Timeline, start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The whole bins [x0, x1) that windows touch."""
-    x0 = np.floor(timeline.position(rows["start"].astype("int64").to_numpy()))
-    x1 = np.ceil(timeline.position(rows["end"].astype("int64").to_numpy()))
+    x0 = np.floor(timeline.position(start_ns))
+    x1 = np.ceil(timeline.position(end_ns))
     return (
         np.clip(x0, 0, timeline.n_bins).astype("int64"),
         np.clip(x1, 0, timeline.n_bins).astype("int64"),

@@ -26,21 +26,51 @@ def dispersion(
     Var(O - E) = E + (phi + known) E^2, where ``known`` is a relative variance of E already
     accounted for (the uncertainty of an estimated expectation); never negative.
     """
+    return dispersions([(observed, expected, known)])[0]
+
+
+def dispersions(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]) -> list[float]:
+    """``dispersion`` of each (observed, expected, known) group, the groups' robust loops run side
+    by side: each round's p-values of all groups come from one ``two_sided_p`` call (a call costs
+    a tenth of a millisecond whatever its size; the anomaly scales fit dozens of groups)."""
+    prepared = [_moment_inputs(*group) for group in groups]
+    phi = [0.0] * len(groups)
+    active = list(range(len(groups)))
+    for _ in range(TRIM_ROUNDS):
+        fitted = []
+        for g in active:
+            observed, expected, known, keep = prepared[g]
+            o, e, k = observed[keep], expected[keep], known[keep]
+            if len(o) < 2 or not np.any(e > 0):
+                continue
+            phi[g] = max(0.0, float(np.sum((o - e) ** 2 - e - k * e**2) / np.sum(e**2)))
+            fitted.append(g)
+        if not fitted:
+            break
+        p_values = two_sided_p(
+            np.concatenate([prepared[g][0] for g in fitted]),
+            np.concatenate([prepared[g][1] for g in fitted]),
+            np.concatenate([phi[g] + prepared[g][2] for g in fitted]),
+        )
+        active, start = [], 0
+        for g in fitted:
+            observed, expected, known, keep = prepared[g]
+            p = p_values[start : start + len(observed)]
+            start += len(observed)
+            trimmed = keep & (p >= TRIM_P)
+            if trimmed.sum() != keep.sum():
+                prepared[g] = (observed, expected, known, trimmed)
+                active.append(g)
+    return phi
+
+
+def _moment_inputs(observed, expected, known) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """observed, expected and known as float arrays of one shape, and the units the moments use."""
     observed = np.asarray(observed, dtype="float64")
     expected = np.asarray(expected, dtype="float64")
     known = np.broadcast_to(np.asarray(known, dtype="float64"), observed.shape)
     keep = np.isfinite(observed) & np.isfinite(expected) & (expected > 0) & np.isfinite(known)
-    phi = 0.0
-    for _ in range(TRIM_ROUNDS):
-        o, e, k = observed[keep], expected[keep], known[keep]
-        if len(o) < 2 or not np.any(e > 0):
-            return phi
-        phi = max(0.0, float(np.sum((o - e) ** 2 - e - k * e**2) / np.sum(e**2)))
-        trimmed = keep & (two_sided_p(observed, expected, phi + known) >= TRIM_P)
-        if trimmed.sum() == keep.sum():
-            break
-        keep = trimmed
-    return phi
+    return observed, expected, known, keep
 
 
 def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
@@ -68,8 +98,32 @@ def two_sided_p(observed: np.ndarray, expected: np.ndarray, phi) -> np.ndarray:
         else:
             size = 1.0 / phi[take]
             model, shape = sps.nbinom, (size, size / (size + e))
-        p[take] = np.minimum(1.0, 2.0 * np.minimum(model.sf(o - 1, *shape), model.cdf(o, *shape)))
+        p[take] = np.minimum(1.0, 2.0 * _smaller_tail(model, o, shape, o >= e))
     return p
+
+
+def _smaller_tail(model, o: np.ndarray, shape: tuple[np.ndarray, ...], upper: np.ndarray):
+    """min(P(X >= o), P(X <= o)), each tail computed only where it can be the smaller.
+
+    The two tails add up to 1 + P(X = o), so a tail below one half is the smaller one: the tail
+    on ``upper``'s side (above or below the mean) is computed first, the other only where that
+    came out at 0.45 or more. The same numbers as computing both everywhere, in about half the
+    time (the negative binomial tails of a season's 50,000 hours are most of its anomaly tests).
+    """
+
+    def tail(side_upper: bool, where: np.ndarray) -> np.ndarray:
+        args = [a[where] for a in shape]
+        return model.sf(o[where] - 1, *args) if side_upper else model.cdf(o[where], *args)
+
+    smaller = np.empty(len(o))
+    smaller[upper] = tail(True, upper)
+    smaller[~upper] = tail(False, ~upper)
+    unsure = smaller >= 0.45
+    for side_upper in (True, False):
+        other = unsure & (upper != side_upper)
+        if other.any():
+            smaller[other] = np.minimum(smaller[other], tail(side_upper, other))
+    return smaller
 
 
 def studentised_p(observed: np.ndarray, expected: np.ndarray, phi, df) -> np.ndarray:

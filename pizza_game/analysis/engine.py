@@ -70,11 +70,11 @@ from pizza_game.analysis.stats import (
     WindowDesign,
     WindowEffect,
     benjamini_hochberg,
-    pearson,
+    correlations,
     window_design,
 )
 from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
-from pizza_game.analysis.timeline import Timeline, build_timeline
+from pizza_game.analysis.timeline import Timeline, build_timeline, utc_times
 from pizza_game.analysis.windows import WINDOWS, split_analysable, window_bounds
 from pizza_game.model import to_ns
 
@@ -166,8 +166,12 @@ def analyse(
     found = _test_window_kinds(timeline, baseline, bounds, feature_rows, region_rows, config)
 
     results = _results_table(found.tests, config.alpha)
+    # The match features joined once for every kind's rows (a merge per kind cost a merge each).
     match_windows, other_bounds = _with_exact_counts(
-        pd.concat(found.match_windows, ignore_index=True), windows
+        pd.concat(found.match_windows, ignore_index=True).merge(
+            feature_rows.reset_index(), on="match_id", how="left"
+        ),
+        windows,
     )
     anomalies = find_anomalies(
         timeline, baseline, bounds[["match_id", "window", "start_ns", "end_ns"]], match_windows,
@@ -246,7 +250,7 @@ def _test_window_kinds(
             slots, usable, region_rows, timeline.regions, overlap, config
         )
         found.match_windows.append(
-            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline, feature_rows)
+            _match_window_rows(rows, slot_of_row, slots, slot_status, timeline)
         )
         found.tests += window_tests
         found.skipped += window_skipped
@@ -473,7 +477,7 @@ def _feature_tests(
     r: int,
     kind: str,
     region: str,
-    slot_features: pd.DataFrame,
+    slot_features: dict[str, np.ndarray],
     min_df: int,
 ) -> tuple[list[dict], list[dict]]:
     """The correlation of each match feature with the slots' log lift, for one region row."""
@@ -481,10 +485,10 @@ def _feature_tests(
     take = usable & np.isfinite(spans.expected[r])
     y = np.where(take, _log_ratio(spans.observed[r], spans.expected[r]), np.nan)
     tests, skipped = [], []
-    for feature in FEATURES:
-        x = slot_features[feature].to_numpy(dtype="float64")
+    results = correlations([slot_features[feature] for feature in FEATURES], y, slots.key)
+    for feature, result in zip(FEATURES, results, strict=True):
+        x = slot_features[feature]
         test_id = f"correlation/{kind}/{region}/{feature}"
-        result = pearson(x, y, slots.key)
         if result is None or result.df < min_df:
             has = "none" if result is None else f"{result.df} from {result.n} slots"
             skipped.append(
@@ -499,7 +503,7 @@ def _feature_tests(
             )
             continue
         both = np.isfinite(x) & np.isfinite(y)
-        binary_valued = bool(np.all(np.isin(x[both], (0.0, 1.0))))
+        binary_valued = bool(np.all((x[both] == 0.0) | (x[both] == 1.0)))
         observed, real = spans.observed[r, both].sum(), spans.real[r, both].sum()
         method = "point-biserial" if binary_valued else "pearson"
         identity = {"test_id": test_id, "family": CORRELATION, "window": kind, "region": region}
@@ -547,11 +551,13 @@ def _results_table(tests: list[dict], alpha: float) -> pd.DataFrame:
 
 def _slot_features(
     match_ids: np.ndarray, slot_of_row: np.ndarray, features: pd.DataFrame, n_slots: int
-) -> pd.DataFrame:
-    """Per slot: the mean of every feature over the slot's matches (a 0/1 feature becomes a share)."""
+) -> dict[str, np.ndarray]:
+    """Per feature and slot: the mean of the feature over the slot's matches (a 0/1 feature
+    becomes a share)."""
     table = features.reindex(match_ids).reset_index(drop=True)
     table["slot"] = slot_of_row
-    return table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+    means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+    return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
 
 
 def _slot_counts(
@@ -615,61 +621,52 @@ def _match_window_rows(
     slots: WindowSlots,
     slot_status: dict[int, tuple[np.ndarray, np.ndarray]],
     timeline: Timeline,
-    features: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per match window and region: its counts, lift, and whether its test used it."""
+    """One row per match window and region: its counts, lift, and whether its test used it
+    (``analyse`` joins the match features to the rows of every kind).
+
+    The rows of region row after region row (in ``slot_status`` order), built as one table: a
+    table per region would cost a frame, two datetime conversions and a concat per region.
+    """
+    s = slot_of_row
+    n, region_rows = len(s), list(slot_status)
+    spans = slots.spans
     slot_label = np.asarray(
         slots.window
         + "@"
-        + pd.to_datetime(slots.spans.start_ns, utc=True).strftime("%Y-%m-%dT%H:%MZ")
+        + utc_times(spans.start_ns).strftime("%Y-%m-%dT%H:%MZ")
     )
-    frames = [
-        _region_window_rows(rows, slot_of_row, slots, slot_label, r, timeline.regions[r], used, reason)
-        for r, (used, reason) in slot_status.items()
-    ]
-    table = pd.concat(frames, ignore_index=True)
-    return table.merge(features.reset_index(), on="match_id", how="left")
+    observed, expected = spans.observed[region_rows][:, s].ravel(), spans.expected[region_rows][:, s].ravel()
+    real = spans.real[region_rows][:, s].ravel()
 
+    def per_slot(values: np.ndarray, empty_dtype: str) -> np.ndarray:
+        """A per-slot column taken for every window, the same in every region row."""
+        return np.tile(values[s], len(region_rows)) if n else np.array([], dtype=empty_dtype)
 
-def _region_window_rows(
-    rows: pd.DataFrame,
-    s: np.ndarray,
-    slots: WindowSlots,
-    slot_label: np.ndarray,
-    r: int,
-    region: str,
-    slot_used: np.ndarray,
-    slot_reason: np.ndarray,
-) -> pd.DataFrame:
-    """The match windows of ``rows`` in region row ``r``; ``s`` is the slot of each window (for a
-    kind without windows, the columns taken by slot are built empty with the table's dtypes)."""
-    spans = slots.spans
-    observed, expected = spans.observed[r, s], spans.expected[r, s]
+    def per_region(column: int, empty_dtype: str) -> np.ndarray:
+        """A per-slot column of ``slot_status`` (used, reason) taken for every window and region."""
+        taken = [slot_status[r][column][s] for r in region_rows]
+        return np.concatenate(taken) if n and taken else np.array([], dtype=empty_dtype)
+
     return pd.DataFrame(
         {
-            "match_id": rows["match_id"].to_numpy(),
+            "match_id": np.tile(rows["match_id"].to_numpy(), len(region_rows)),
             "window": slots.window,
-            "region": region,
-            "start": pd.to_datetime(rows["start_ns"].to_numpy(), utc=True),
-            "end": pd.to_datetime(rows["end_ns"].to_numpy(), utc=True),
-            "slot": slot_label[s] if len(s) else np.array([], dtype=object),
-            "matches_in_slot": np.bincount(s, minlength=len(slot_used))[s]
-            if len(s)
-            else np.array([], dtype="int64"),
+            "region": np.repeat(np.asarray([timeline.regions[r] for r in region_rows], dtype=object), n),
+            "start": utc_times(np.tile(rows["start_ns"].to_numpy(), len(region_rows))),
+            "end": utc_times(np.tile(rows["end_ns"].to_numpy(), len(region_rows))),
+            "slot": per_slot(slot_label, "object"),
+            "matches_in_slot": per_slot(np.bincount(s, minlength=len(spans.coverage)), "int64"),
             "observed": observed,
             "expected": expected,
-            "lift": np.divide(observed, expected, out=np.full(len(s), np.nan), where=expected > 0)
+            "lift": np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0)
             - 1.0,
-            "coverage": spans.coverage[s],
-            "real_share": np.divide(
-                spans.real[r, s], observed, out=np.full(len(s), np.nan), where=observed > 0
-            ),
-            "baseline_profile": np.asarray(POOL_NAMES, dtype=object)[spans.pool[s]]
-            if len(s)
-            else np.array([], dtype=object),
-            "reference": slots.reference_kind[s],
-            "used": slot_used[s] if len(s) else np.array([], dtype=bool),
-            "unused_reason": slot_reason[s] if len(s) else np.array([], dtype=object),
+            "coverage": np.tile(spans.coverage[s], len(region_rows)),
+            "real_share": np.divide(real, observed, out=np.full(len(observed), np.nan), where=observed > 0),
+            "baseline_profile": per_slot(np.asarray(POOL_NAMES, dtype=object)[spans.pool], "object"),
+            "reference": np.tile(slots.reference_kind[s], len(region_rows)),
+            "used": per_region(0, "bool"),
+            "unused_reason": per_region(1, "object"),
         }
     )
 

@@ -231,49 +231,74 @@ def _choose_references(
     timeline = meter.timeline
     stratum = np.full(len(days), -1, dtype="int64")
     kind = np.full(len(days), REFERENCE_NONE, dtype=object)
-    reference_rows: list[tuple[int, int, int]] = []  # (key, candidate position, stratum)
-    candidates: dict[int, tuple[np.ndarray, Spans]] = {}
+    candidates = _candidates(meter, distinct_keys)
+    reference_rows: list[int] = []  # candidate index of each reference
+    reference_stratum: list[int] = []
     strata: dict[tuple, int] = {}
-    for k, (weekday, offset, duration) in enumerate(distinct_keys):
-        ref_days, measured, usable = _candidates(meter, int(weekday), int(offset), int(duration))
-        candidates[k] = (ref_days, measured)
+    for k, weekday in enumerate(distinct_keys[:, 0]):
+        first, last = candidates.bounds[k], candidates.bounds[k + 1]
+        ref_days, usable = candidates.days[first:last], candidates.usable[first:last]
+        same_weekday = timeline.day_weekday(ref_days) == weekday
         for u in np.flatnonzero(key == k):
             near = usable.copy()
             if baseline_weeks is not None:
                 near &= np.abs(ref_days - days[u]) <= 7 * baseline_weeks
-            same = near & (timeline.day_weekday(ref_days) == weekday)
+            same = near & same_weekday
             chosen, label = (
                 (same, REFERENCE_SAME_WEEKDAY) if same.any() else (near, REFERENCE_SAME_DAY_TYPE)
             )
             if not chosen.any():
                 continue
-            signature = (k, label, tuple(np.flatnonzero(chosen)))
+            signature = (k, label, chosen.tobytes())
             if signature not in strata:
                 strata[signature] = len(strata)
-                reference_rows += [(k, int(p), strata[signature]) for p in np.flatnonzero(chosen)]
+                positions = first + np.flatnonzero(chosen)
+                reference_rows += positions.tolist()
+                reference_stratum += [strata[signature]] * len(positions)
             stratum[u] = strata[signature]
             kind[u] = label
-    references = _gather(candidates, reference_rows, len(timeline.regions))
-    reference_stratum = np.array([s for _, _, s in reference_rows], dtype="int64")
-    return stratum, kind, references, reference_stratum
+    references = _taken(candidates.measured, np.asarray(reference_rows, dtype="int64"))
+    return stratum, kind, references, np.asarray(reference_stratum, dtype="int64")
 
 
-def _candidates(
-    meter: SpanMeter, weekday: int, offset: int, duration: int
-) -> tuple[np.ndarray, Spans, np.ndarray]:
-    """The same local span on every day of the weekday's day type: the days, their measures and
-    whether each can be a reference (all clean, a baseline, an expectation)."""
+@dataclass
+class _Candidates:
+    """The candidate reference spans of every slot key, key after key: candidates
+    ``bounds[k]:bounds[k + 1]`` are key ``k``'s, on local days ``days``, measured, and whether
+    each can be a reference (``usable``: all clean, a baseline, an expectation)."""
+
+    bounds: np.ndarray
+    days: np.ndarray
+    measured: Spans
+    usable: np.ndarray
+
+
+def _candidates(meter: SpanMeter, distinct_keys: np.ndarray) -> _Candidates:
+    """The same local span on every day of the key's day type, for every key (weekday, local
+    start offset, duration), measured in one go: a span's measures depend on it alone."""
     timeline = meter.timeline
-    same_type = np.flatnonzero(
-        (timeline.day_weekday(np.arange(timeline.n_days)) >= 5) == (weekday >= 5)
-    )
-    starts = timeline.local_to_utc_ns(same_type, offset)
+    weekend = timeline.day_weekday(np.arange(timeline.n_days)) >= 5
+    same_type = [np.flatnonzero(weekend == (weekday >= 5)) for weekday in distinct_keys[:, 0]]
+    key_of = np.repeat(np.arange(len(same_type)), [len(d) for d in same_type])
+    days = np.concatenate([np.zeros(0, dtype="int64"), *same_type])
+    starts = timeline.local_to_utc_ns(days, distinct_keys[key_of, 1])
     exists = starts >= 0
-    measured = meter.measure(starts[exists], starts[exists] + duration)
-    usable = (
-        measured.all_clean & (measured.pool < POOL_NONE) & np.isfinite(measured.expected[0])
+    start, key_of = starts[exists], key_of[exists]
+    measured = meter.measure(start, start + distinct_keys[key_of, 2])
+    usable = measured.all_clean & (measured.pool < POOL_NONE) & np.isfinite(measured.expected[0])
+    bounds = np.searchsorted(key_of, np.arange(len(same_type) + 1))
+    return _Candidates(bounds, days[exists], measured, usable)
+
+
+def _taken(spans: Spans, index: np.ndarray) -> Spans:
+    """The spans at ``index`` (the last axis of every measure), laid out in C order: the order
+    in which numpy later sums them depends on it, and the sums must not move by a bit."""
+    return Spans(
+        **{
+            name: np.ascontiguousarray(getattr(spans, name)[..., index])
+            for name in Spans.__dataclass_fields__
+        }
     )
-    return same_type[exists], measured, usable
 
 
 def _matched_expected(
@@ -293,6 +318,10 @@ def _matched_expected(
     n_regions = len(meter.timeline.regions)
     matched = np.full((n_regions, len(stratum)), np.nan)
     reference_matched = np.full((n_regions, len(reference_stratum)), np.nan)
+    # The strata that touch as many local days are levelled in one call, each row on its own
+    # stratum's common cells (a call per stratum and side was 88 calls at 180 days). A row's sums
+    # are the same: numpy sums each row's cells alone, however many rows the call holds.
+    by_days: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     for k in np.unique(stratum[stratum >= 0]):
         units = np.flatnonzero(stratum == k)
         refs = np.flatnonzero(reference_stratum == k)
@@ -301,12 +330,21 @@ def _matched_expected(
             int(np.max(np.concatenate([spans.last_day[units], references.last_day[refs]]) - first))
             + 1
         )
-        offsets = np.arange(n_touched)
-        common = _common_cells(meter, spans, units, offsets)
-        for rows, spans_of, out in ((units, spans, matched), (refs, references, reference_matched)):
+        common = _common_cells(meter, spans, units, np.arange(n_touched))
+        by_days.setdefault(n_touched, []).append((units, refs, common))
+    for n_touched, group in by_days.items():
+        for side, spans_of, out in ((0, spans, matched), (1, references, reference_matched)):
+            rows_of = [(units, refs)[side] for units, refs, _ in group]
+            rows = np.concatenate(rows_of)
             if len(rows) == 0:
                 continue
-            out[:, rows] = _levelled_expected(meter, common, spans_of, rows, offsets)
+            common = np.concatenate(
+                [
+                    np.broadcast_to(cells, (len(r), *cells.shape))
+                    for r, (_, _, cells) in zip(rows_of, group, strict=True)
+                ]
+            )
+            out[:, rows] = _levelled_expected(meter, common, spans_of, rows, np.arange(n_touched))
     return matched, reference_matched
 
 
@@ -334,10 +372,11 @@ def _levelled_expected(
     meter: SpanMeter, common: np.ndarray, spans: Spans, rows: np.ndarray, offsets: np.ndarray
 ) -> np.ndarray:
     """[region, row]: expected orders of ``spans[rows]`` with the level fitted on the ``common``
-    cells that are clean on each row's own days (NaN without a level or a baseline)."""
+    cells of the row ([row, day offset, bin_of_day]) that are clean on its own days (NaN without
+    a level or a baseline)."""
     t = meter.timeline
     first_day = spans.first_day[rows]
-    use = common[None] & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
+    use = common & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
     orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
     profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
     level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
@@ -360,33 +399,6 @@ def _cells(
     )
     gathered = values[:, index]
     return np.where(valid[None, :, :, None], gathered, 0)
-
-
-def _gather(
-    candidates: dict[int, tuple[np.ndarray, Spans]],
-    rows: list[tuple[int, int, int]],
-    n_regions: int,
-) -> Spans:
-    if not rows:
-        empty = np.zeros(0)
-        return Spans(
-            empty.astype("int64"),
-            empty.astype("int64"),
-            empty,
-            empty.astype(bool),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            np.zeros((n_regions, 0)),
-            empty.astype("int64"),
-            empty.astype("int64"),
-            empty.astype("int64"),
-        )
-    pieces = {}
-    for name in Spans.__dataclass_fields__:
-        parts = [getattr(candidates[k][1], name)[..., p] for k, p, _ in rows]
-        pieces[name] = np.stack(parts, axis=-1)
-    return Spans(**pieces)
 
 
 def day_clusters(first_day: np.ndarray, last_day: np.ndarray) -> np.ndarray:

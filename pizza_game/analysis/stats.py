@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,14 +56,59 @@ def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> C
     given the groups) and the test loses one degree of freedom per extra group: the t-test then
     equals the t-test of x in a regression of y on x with one intercept per group.
     """
-    x = np.asarray(x, dtype="float64")
+    return correlations([x], y, groups)[0]
+
+
+def correlations(
+    xs: list[np.ndarray], y: np.ndarray, groups: np.ndarray | None = None
+) -> list[Correlation | None]:
+    """``pearson(x, y, groups)`` for every x of ``xs``, the t tails of all in one scipy call (a
+    call costs a tenth of a millisecond whatever its size; the engine tests dozens of features)."""
     y = np.asarray(y, dtype="float64")
+    inverse: dict[bytes, np.ndarray] = {}  # the group index of the pairs kept, per pattern kept
+    moments = [_partial_r(np.asarray(x, dtype="float64"), y, groups, inverse) for x in xs]
+    fitted = {i: m for i, m in enumerate(moments) if m is not None}
+    # t = r sqrt(df / (1 - r^2)); infinite (p = 0) for a perfect correlation.
+    statistic = {
+        i: r * np.sqrt(df / (1.0 - r * r)) if abs(r) != 1.0 else float(np.copysign(np.inf, r))
+        for i, (_, df, r) in fitted.items()
+    }
+    finite = [i for i, t in statistic.items() if np.isfinite(t)]
+    p_value = dict.fromkeys(statistic, 0.0)
+    if finite:
+        # Here, not at import: scipy.stats costs every command a second.
+        from scipy import stats as sps
+
+        df = np.array([fitted[i][1] for i in finite])
+        sf = sps.t.sf(np.abs(np.array([statistic[i] for i in finite])), df)
+        p_value |= {i: float(2.0 * tail) for i, tail in zip(finite, sf, strict=True)}
+    out: list[Correlation | None] = []
+    for i, m in enumerate(moments):
+        if m is None:
+            out.append(None)
+            continue
+        n, df_i, r = m
+        z = np.arctanh(r) if abs(r) < 1.0 else np.copysign(np.inf, r)
+        half = _z_half_width() / np.sqrt(df_i - 1)
+        low, high = float(np.tanh(z - half)), float(np.tanh(z + half))
+        out.append(Correlation(n, df_i, r, float(statistic[i]), p_value[i], low, high))
+    return out
+
+
+def _partial_r(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray | None, inverse: dict[bytes, np.ndarray]
+) -> tuple[int, int, float] | None:
+    """(n, df, r) of ``pearson``, None when it is not defined; ``inverse`` keeps the group index
+    of each pattern of kept pairs (the features of one window kind mostly share one)."""
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     if groups is None:
         group = np.zeros(len(x), dtype="int64")
     else:
-        _, group = np.unique(np.asarray(groups)[keep], return_inverse=True)
+        pattern = keep.tobytes()
+        if pattern not in inverse:
+            inverse[pattern] = np.unique(np.asarray(groups)[keep], return_inverse=True)[1]
+        group = inverse[pattern]
     n = len(x)
     n_groups = int(group.max(initial=-1)) + 1
     df = n - 1 - n_groups
@@ -74,19 +120,15 @@ def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> C
     sxx, syy = float(dx @ dx), float(dy @ dy)
     if sxx <= 1e-12 * max(1.0, float(x @ x)) or syy <= 1e-12 * max(1.0, float(y @ y)):
         return None
-    from scipy import stats as sps  # here, not at import: scipy.stats costs every command a second
+    return n, df, min(max(float((dx @ dy) / np.sqrt(sxx * syy)), -1.0), 1.0)
 
-    r = float(np.clip((dx @ dy) / np.sqrt(sxx * syy), -1.0, 1.0))
-    if abs(r) == 1.0:
-        statistic, p_value = float(np.copysign(np.inf, r)), 0.0
-    else:
-        statistic = r * np.sqrt(df / (1.0 - r * r))
-        p_value = float(2.0 * sps.t.sf(abs(statistic), df))
-    z = np.arctanh(r) if abs(r) < 1.0 else np.copysign(np.inf, r)
-    half = sps.norm.ppf(0.5 + CONFIDENCE / 2) / np.sqrt(df - 1)
-    return Correlation(
-        n, df, r, float(statistic), p_value, float(np.tanh(z - half)), float(np.tanh(z + half))
-    )
+
+@functools.cache
+def _z_half_width() -> float:
+    """The normal quantile of the two-sided CONFIDENCE interval (1.96), computed once."""
+    from scipy import stats as sps  # as above
+
+    return float(sps.norm.ppf(0.5 + CONFIDENCE / 2))
 
 
 @dataclass(frozen=True)
@@ -102,6 +144,15 @@ class WindowDesign:
     weights: np.ndarray  # [row, cluster]: a_g = A_g x_g / sdd on the rows of cluster g
     df: float
     n_clusters: int
+
+    @functools.cached_property
+    def _t_quantile(self) -> float:
+        """The t quantile of the CONFIDENCE interval at the design's degrees of freedom: one per
+        design, which serves every region's outcome."""
+        # Here, not at import: scipy.stats costs every command a second.
+        from scipy import stats as sps
+
+        return sps.t.ppf(0.5 + CONFIDENCE / 2, self.df)
 
     def effect(self, y: np.ndarray) -> WindowEffect | None:
         """The test for outcome ``y`` (one value per input row of the design)."""
@@ -119,7 +170,7 @@ class WindowDesign:
             return None
         std_error = float(np.sqrt(variance))
         statistic = estimate / std_error
-        half = sps.t.ppf(0.5 + CONFIDENCE / 2, self.df) * std_error
+        half = self._t_quantile * std_error
         n_windows = int(self.in_window.sum())
         return WindowEffect(
             n_windows=n_windows,
@@ -173,14 +224,25 @@ def window_design(
 
 
 def _cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters) -> np.ndarray:
-    """[row, cluster]: the CR2 weights a_g, the estimate's influence of each cluster's rows."""
+    """[row, cluster]: the CR2 weights a_g, the estimate's influence of each cluster's rows.
+
+    The clusters of one size are done together, as a stack of matrices: the same arithmetic
+    matrix by matrix (a season has over a hundred clusters of one to three days)."""
     # A_g = (I - H_gg)^(-1/2), with H = P_strata + x x' / sdd the hat matrix of the full regression.
     weights = np.zeros((len(d_within), n_clusters))
-    for g in range(n_clusters):
-        rows = np.flatnonzero(cluster == g)
-        same = stratum[rows][:, None] == stratum[rows][None, :]
-        hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
-        weights[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
+    size = np.bincount(cluster, minlength=n_clusters)
+    first = np.cumsum(size) - size
+    by_cluster = np.argsort(cluster, kind="stable")  # each cluster's rows in ascending order
+    for m in np.unique(size[size > 0]):
+        clusters = np.flatnonzero(size == m)
+        rows = by_cluster[first[clusters][:, None] + np.arange(m)]  # [cluster, row]
+        of = stratum[rows]
+        d = d_within[rows]
+        same = of[:, :, None] == of[:, None, :]
+        hat = same / counts[of][:, None, :] + d[:, :, None] * d[:, None, :] / sdd
+        weights[rows, clusters[:, None]] = (_inverse_sqrt_psd(np.eye(m) - hat) @ d[:, :, None])[
+            :, :, 0
+        ] / sdd
     return weights
 
 
@@ -209,13 +271,15 @@ def window_effect(
 
 
 def _inverse_sqrt_psd(matrix: np.ndarray) -> np.ndarray:
-    """Symmetric (pseudo-)inverse square root of a positive semi-definite matrix."""
+    """Symmetric (pseudo-)inverse square root of a positive semi-definite matrix (or of each of a
+    stack of them)."""
     values, vectors = np.linalg.eigh(matrix)
-    tolerance = 1e-10 * max(1.0, float(np.abs(values).max(initial=0.0)))
+    largest = np.abs(values).max(axis=-1, initial=0.0)
+    tolerance = 1e-10 * np.maximum(1.0, largest)[..., None]
     inverse_root = np.where(
         values > tolerance, 1.0 / np.sqrt(np.clip(values, tolerance, None)), 0.0
     )
-    return (vectors * inverse_root) @ vectors.T
+    return (vectors * inverse_root[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:

@@ -1,0 +1,91 @@
+"""The engine computes many small things in batches, and some by shortcuts (for speed); each must
+give exactly, to the last bit, what the plain computation gives, or calibrated outputs would move."""
+
+import numpy as np
+import pytest
+
+from pizza_game.analysis.baseline import _InOrderSum
+from pizza_game.analysis.counts import dispersion, dispersions, two_sided_p
+from pizza_game.analysis.stats import _cr2_weights, _inverse_sqrt_psd, correlations, pearson
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_in_order_sums_are_bincount_sums_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n_regions, n_groups, n_columns = 3, 40, 25
+    group = np.sort(rng.integers(0, n_groups, 2000)) if seed % 2 else rng.integers(0, n_groups, 2000)
+    column = rng.integers(0, n_columns, len(group))
+    values = rng.random((n_regions, n_columns)) * 10.0 ** rng.integers(-3, 4, (n_regions, n_columns))
+    rows = np.arange(n_regions)[:, None]
+    expected = np.bincount(
+        (rows * n_groups + group).ravel(), values[rows, column].ravel(), n_regions * n_groups
+    ).reshape(n_regions, n_groups)
+    np.testing.assert_array_equal(_InOrderSum(group, n_groups, column)(values), expected)
+
+
+def test_in_order_sums_of_no_bins_are_zero():
+    empty = np.zeros(0, dtype="int64")
+    np.testing.assert_array_equal(_InOrderSum(empty, 4, empty)(np.ones((2, 3))), np.zeros((2, 4)))
+
+
+def test_dispersions_side_by_side_are_each_groups_own():
+    rng = np.random.default_rng(1)
+    groups: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]] = []
+    for size, phi in ((200, 0.05), (3, 0.0), (1, 0.1), (500, 0.2)):
+        expected = rng.uniform(5, 80, size)
+        observed = rng.negative_binomial(1 / phi, 1 / (1 + phi * expected)) if phi else rng.poisson(expected)
+        observed = observed.astype(float)
+        observed[: size // 50] *= 6  # a few surges for the robust loop to set aside
+        groups.append((observed, expected, rng.uniform(0, 0.01, size)))
+    batched = dispersions(groups)
+    assert batched == [dispersion(*group) for group in groups]
+    assert batched[2] == 0.0 and batched[3] > 0.1
+
+
+def test_correlations_together_are_each_features_own():
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=120)
+    y[::17] = np.nan
+    groups = rng.integers(0, 6, 120)
+    xs = [rng.normal(size=120) + 0.3 * np.nan_to_num(y), (rng.random(120) < 0.4).astype(float), np.ones(120)]
+    xs[1][::11] = np.nan
+    together = correlations(xs, y, groups)
+    assert together == [pearson(x, y, groups) for x in xs]
+    first = together[0]
+    assert together[2] is None and first is not None and first.p_value < 0.05
+
+
+def test_cr2_weights_of_stacked_clusters_are_the_loops():
+    rng = np.random.default_rng(3)
+    n = 150
+    stratum = rng.integers(0, 5, n)
+    cluster = rng.integers(0, 60, n)
+    _, cluster = np.unique(cluster, return_inverse=True)
+    counts = np.bincount(stratum)
+    d = (rng.random(n) < 0.3).astype(float)
+    d_within = d - (np.bincount(stratum, weights=d) / counts)[stratum]
+    sdd = float(d_within @ d_within)
+    n_clusters = int(cluster.max()) + 1
+    loop = np.zeros((n, n_clusters))
+    for g in range(n_clusters):
+        rows = np.flatnonzero(cluster == g)
+        same = stratum[rows][:, None] == stratum[rows][None, :]
+        hat = same / counts[stratum[rows]][None, :] + np.outer(d_within[rows], d_within[rows]) / sdd
+        loop[rows, g] = _inverse_sqrt_psd(np.eye(len(rows)) - hat) @ d_within[rows] / sdd
+    np.testing.assert_array_equal(_cr2_weights(stratum, cluster, counts, d_within, sdd, n_clusters), loop)
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.02, 0.5, 3.0])
+def test_two_sided_p_is_twice_the_smaller_of_both_tails(phi):
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(4)
+    expected = rng.uniform(0.05, 300, 4000)
+    observed = rng.poisson(expected * rng.choice([0.3, 1.0, 1.0, 2.5], len(expected))).astype(float)
+    if phi:
+        size = 1.0 / phi
+        args = (size, size / (size + expected))
+        both = np.minimum(sps.nbinom.sf(observed - 1, *args), sps.nbinom.cdf(observed, *args))
+    else:
+        both = np.minimum(sps.poisson.sf(observed - 1, expected), sps.poisson.cdf(observed, expected))
+    np.testing.assert_array_equal(two_sided_p(observed, expected, phi), np.minimum(1.0, 2.0 * both))
