@@ -76,10 +76,15 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     OWASP CSV-injection rule) get a leading apostrophe; numbers such as "-3" are left alone.
 
     Only the cells whose first character is one of those are parsed as numbers: parsing every
-    cell of the horizon-wide tables (timestamps, names) was most of writing their CSV."""
+    cell of the horizon-wide tables (timestamps, names) was most of writing their CSV. Even making
+    every column text (``astype("string")``) was: numpy takes each value's first character
+    (``astype("U1")``: ``str`` of the value, cut) to find whether a column has a candidate cell
+    at all, and only such a column goes through pandas."""
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            if not np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS).any():
+                continue
             text = out[name].astype("string")
             risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
             if not risky.any():
