@@ -18,6 +18,7 @@ import pandas as pd
 from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, RawPartition
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
 from pizza_game.storage import columns
+from pizza_game.storage.stacked_days import StackedDays
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -280,30 +281,29 @@ def encode_merged_columns(day: MergedDay, merged_json: bytes) -> bytes:
     return columns.encode_columns(fields, {name: (getattr(day, name), cols) for name, cols in MERGED_TABLES.items()}, merged_json)
 
 
-def decode_merged_columns(objects: list[tuple[bytes, bytes]]) -> list[MergedDay | None]:
-    """Per (merged JSON bytes, columnar bytes): the merged day from its columnar copy, or None where
-    that copy was not built from exactly these JSON bytes or cannot be read (decode the JSON)."""
+def stack_merged_columns(objects: list[tuple[str, bytes]]) -> tuple[list[int], StackedDays]:
+    """Per (SHA-256 of a merged JSON object, columnar bytes): which copies were built from exactly
+    that JSON and can be read (their indexes in ``objects``), and those days decoded, stacked.
+    Where a copy does not match or cannot be read, the caller decodes that day's JSON; if some
+    matching copy is damaged, none is used (the JSON objects say the same)."""
     usable: list[tuple[int, dict, memoryview]] = []
-    for i, (merged_json, data) in enumerate(objects):
+    for i, (merged_sha256, data) in enumerate(objects):
         try:
             header, body = columns.read_header(data)
         except (ValueError, UnicodeDecodeError, struct.error):
             continue
-        if header.get("merged_sha256") == columns.digest(merged_json):
+        if header.get("merged_sha256") == merged_sha256:
             usable.append((i, header, body))
-    out: list[MergedDay | None] = [None] * len(objects)
     try:
         tables = columns.decode_tables([(header, body) for _, header, body in usable], MERGED_TABLES)
     except (ValueError, KeyError, TypeError, IndexError):
-        return out  # some copy is damaged: the JSON objects say the same
-    bounds = {name: np.cumsum([0, *rows]) for name, (_, rows) in tables.items()}
-    for j, (i, header, _) in enumerate(usable):
-        out[i] = MergedDay(
-            day=pd.Timestamp(header["day"]),
-            coverage=header["coverage"],
-            **{name: table.iloc[bounds[name][j] : bounds[name][j + 1]].reset_index(drop=True) for name, (table, _) in tables.items()},
-        )
-    return out
+        return [], StackedDays.of([])
+    return [i for i, _, _ in usable], StackedDays(
+        days=[pd.Timestamp(header["day"]) for _, header, _ in usable],
+        coverage=[header["coverage"] for _, header, _ in usable],
+        tables={name: table for name, (table, _) in tables.items()},
+        bounds={name: np.cumsum([0, *rows]) for name, (_, rows) in tables.items()},
+    )
 
 
 def decode_merged_days(objects: list[tuple[bytes, str]]) -> list[MergedDay]:

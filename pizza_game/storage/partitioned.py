@@ -18,15 +18,16 @@ from pizza_game.storage import columns, layout
 from pizza_game.storage.codecs import (
     CSV_TYPE,
     JSON_TYPE,
-    decode_merged_columns,
     decode_merged_days,
     decode_raw_many,
     encode_merged,
     encode_merged_columns,
     encode_raw_many,
+    stack_merged_columns,
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
+from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import ObjectStore
 
 # Partitions encoded or decoded in one pass: a month of hours.
@@ -167,6 +168,17 @@ class MergedStore:
         A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
         ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
         matches the stored JSON (same tables, same types), else from the JSON."""
+        stacked, singles = self._read(days)
+        return stacked.merged_days() if singles is None else singles
+
+    def read_stacked(self, days: Iterable[pd.Timestamp]) -> StackedDays:
+        """The same days as ``read_days``, with their tables stacked (storage/stacked_days.py)."""
+        stacked, singles = self._read(days)
+        return stacked if singles is None else StackedDays.of(singles)
+
+    def _read(self, days: Iterable[pd.Timestamp]) -> tuple[StackedDays, list[MergedDay] | None]:
+        """The stored days among ``days``: stacked as decoded from their columnar copies when every
+        one came from its copy (None), else each day on its own (and an empty StackedDays)."""
         days = sorted(set(days))
         keys = {day: layout.merged_keys(day)["json"] for day in days}
         present: set[str] = set()
@@ -175,17 +187,24 @@ class MergedStore:
         stored = [day for day in days if keys[day] in present]
         merged_json = {day: self.store.get(keys[day]) for day in stored}
         digests = {day: columns.digest(merged_json[day]) for day in stored}
-        out = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
-        new = [day for day in stored if day not in out]
-        copies = {day: self._copy(day) for day in new}
-        with_copy = {day: copy for day, copy in copies.items() if copy is not None}
-        from_copy = zip(with_copy, decode_merged_columns([(merged_json[d], copy) for d, copy in with_copy.items()]), strict=True)
-        out.update((day, decoded) for day, decoded in from_copy if decoded is not None)
-        rest = [day for day in new if day not in out]
-        out.update(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
-        for day in new:
-            self.decoded.put(digests[day], out[day])
-        return [out[day] for day in stored]
+        cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
+        copies = {day: copy for day in stored if day not in cached and (copy := self._copy(day)) is not None}
+        usable, from_copies = stack_merged_columns([(digests[day], copy) for day, copy in copies.items()])
+        order = list(copies)
+        copied = [order[i] for i in usable]
+        if len(copied) == len(stored):
+            if self.decoded.enabled:
+                for day, decoded in zip(copied, from_copies.merged_days(), strict=True):
+                    self.decoded.put(digests[day], decoded)
+            return from_copies, None
+        done = set(copied)
+        rest = [day for day in stored if day not in cached and day not in done]
+        from_json = zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True)
+        fresh = {**dict(zip(copied, from_copies.merged_days(), strict=True)), **dict(from_json)}
+        for day, decoded in fresh.items():
+            self.decoded.put(digests[day], decoded)
+        every = {**cached, **fresh}
+        return StackedDays.of([]), [every[day] for day in stored]
 
     def _copy(self, day: pd.Timestamp) -> bytes | None:
         """The day's columnar copy, None if there is none (days merged before copies existed)."""
