@@ -27,6 +27,7 @@ from pizza_game.storage.codecs import (
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
+from pizza_game.storage.known_digests import KNOWN_DIGESTS, KnownDigests
 from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import ObjectStore
 
@@ -147,9 +148,10 @@ class MergedStore:
     """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day,
     and the same day column by column (storage/columns.py), which is what ``read_days`` decodes."""
 
-    def __init__(self, store: ObjectStore, decoded: DecodedDays = DECODED):
+    def __init__(self, store: ObjectStore, decoded: DecodedDays = DECODED, digests: KnownDigests = KNOWN_DIGESTS):
         self.store = store
         self.decoded = decoded
+        self.digests = digests
 
     def write(self, day: MergedDay) -> dict[str, tuple[str, int]]:
         """Writes the JSON and CSV, then the columnar copy. The copy names the digest of the JSON it
@@ -179,14 +181,10 @@ class MergedStore:
     def _read(self, days: Iterable[pd.Timestamp]) -> tuple[StackedDays, list[MergedDay] | None]:
         """The stored days among ``days``: stacked as decoded from their columnar copies when every
         one came from its copy (None), else each day on its own (and an empty StackedDays)."""
-        days = sorted(set(days))
-        keys = {day: layout.merged_keys(day)["json"] for day in days}
-        present: set[str] = set()
-        for folder in sorted(_month_folders(keys.values())):
-            present.update(self.store.list(folder))
-        stored = [day for day in days if keys[day] in present]
-        merged_json = {day: self.store.get(keys[day]) for day in stored}
-        digests = {day: columns.digest(merged_json[day]) for day in stored}
+        keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
+        merged_json: dict[pd.Timestamp, bytes] = {}
+        digests = self._digests(keys, merged_json)
+        stored = list(digests)
         cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
         copies = {day: copy for day in stored if day not in cached and (copy := self._copy(day)) is not None}
         usable, from_copies = stack_merged_columns([(digests[day], copy) for day, copy in copies.items()])
@@ -199,12 +197,39 @@ class MergedStore:
             return from_copies, None
         done = set(copied)
         rest = [day for day in stored if day not in cached and day not in done]
+        for day in rest:
+            if day not in merged_json:
+                # Decoded from the JSON: its digest is that of the bytes decoded.
+                merged_json[day] = self.store.get(keys[day])
+                digests[day] = columns.digest(merged_json[day])
         from_json = zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True)
         fresh = {**dict(zip(copied, from_copies.merged_days(), strict=True)), **dict(from_json)}
         for day, decoded in fresh.items():
             self.decoded.put(digests[day], decoded)
         every = {**cached, **fresh}
         return StackedDays.of([]), [every[day] for day in stored]
+
+    def _digests(self, keys: dict[pd.Timestamp, str], merged_json: dict[pd.Timestamp, bytes]) -> dict[pd.Timestamp, str]:
+        """The SHA-256 of each stored day's JSON object (``keys``: day -> JSON key, oldest first).
+        A digest comes from an earlier read of the object at the version listed now
+        (storage/known_digests.py); any other object is read (its bytes kept in ``merged_json``)
+        and hashed. A day whose object is gone since the listing is left out."""
+        versions: dict[str, str] = {}
+        for folder in sorted(_month_folders(keys.values())):
+            versions.update(self.store.list_versions(folder))
+        digests = {}
+        for day, key in keys.items():
+            if key not in versions:
+                continue
+            known = self.digests.get(self.store.uri(key), versions[key])
+            if known is None:
+                data, version = self.store.get_version(key)
+                if data is None or version is None:
+                    continue
+                merged_json[day], known = data, columns.digest(data)
+                self.digests.put(self.store.uri(key), version, known)
+            digests[day] = known
+        return digests
 
     def _copy(self, day: pd.Timestamp) -> bytes | None:
         """The day's columnar copy, None if there is none (days merged before copies existed)."""

@@ -162,6 +162,10 @@ class S3Store:
             item["Key"] for page in self._pages(prefix) for item in page.get("Contents", [])
         )
 
+    def list_versions(self, prefix: str) -> dict[str, str]:
+        """Each key's ETag as the listing gives it (the same token as ``get_version``'s)."""
+        return {item["Key"]: item["ETag"] for page in self._pages(prefix) for item in page.get("Contents", [])}
+
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 

@@ -28,6 +28,7 @@ from pizza_game.storage.codecs import (
 )
 from pizza_game.storage.columns import digest
 from pizza_game.storage.decoded_days import DecodedDays
+from pizza_game.storage.known_digests import KnownDigests
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.store import LocalStore
 
@@ -156,3 +157,37 @@ def test_the_cache_keeps_the_most_recently_used_days_up_to_its_limit() -> None:
     decoded.put("c", days[2])
     assert len(decoded) == 2 and decoded.get("b") is None
     assert [d.day if d else None for d in (decoded.get("a"), decoded.get("c"))] == [DAYS[0], DAYS[2]]
+
+
+class CountingStore(LocalStore):
+    """Counts the reads of merged JSON objects."""
+
+    json_reads = 0
+
+    def get(self, key: str) -> bytes:
+        self.json_reads += key.endswith("_merged_data.json")
+        return super().get(key)
+
+    def get_version(self, key: str) -> tuple[bytes | None, str | None]:
+        self.json_reads += key.endswith("_merged_data.json")
+        return super().get_version(key)
+
+
+def test_a_json_object_listed_at_a_version_read_before_is_not_read_again_until_rewritten(store: LocalStore) -> None:
+    counting, known = CountingStore(store.root), KnownDigests()
+    first = MergedStore(counting, DecodedDays(), known).read_days(DAYS)
+    assert counting.json_reads == len(DAYS)
+    assert_same(MergedStore(counting, DecodedDays(), known).read_days(DAYS), first)
+    assert counting.json_reads == len(DAYS), "a JSON object was read again at the version it was read at"
+    key = layout.merged_keys(DAYS[1])["json"]
+    original = store.get(key)
+    document = json.loads(original)
+    document["series"][0]["orders"] += 1000
+    try:
+        # Rewritten (its copy is now stale): read and hashed again, and decoded from the JSON.
+        store.put(key, to_json(document), "application/json")
+        read = MergedStore(counting, DecodedDays(), known).read_days(DAYS)
+        assert int(read[1].series["orders"].iloc[0]) == document["series"][0]["orders"]
+        assert_same(read, from_json(store, DAYS))
+    finally:
+        store.put(key, original, "application/json")
