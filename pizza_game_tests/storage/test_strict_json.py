@@ -43,3 +43,15 @@ def test_every_object_a_run_writes_is_strict_json(tmp_path: Path):
         frame = pd.read_csv(io.BytesIO(path.read_bytes()), keep_default_na=False, dtype=str)
         cells = frame.to_numpy().ravel()
         assert not [c for c in cells if c.lower() in ("inf", "-inf", "nan", "infinity", "-infinity")], path
+
+
+def test_tables_are_written_with_plain_scalars_of_every_column_type():
+    table = pd.DataFrame({
+        "f": [0.1, np.nan, -0.0], "f32": np.array([0.1, 2, 3], dtype="float32"), "i": [1, -2, 3],
+        "u": np.array([1, 2, 3], dtype="uint8"), "b": [True, False, True], "n": pd.array([1, None, 3], dtype="Int64"),
+        "s": ["a", None, "c"],
+    })
+    rows = strict(to_json({"rows": table}))["rows"]
+    assert rows[1] == {"f": None, "f32": 2.0, "i": -2, "u": 2, "b": False, "n": None, "s": None}
+    assert rows[0]["f"] == 0.1 and rows[0]["f32"] == float(np.float32(0.1)) and rows[2]["f"] == 0.0
+    assert b'"f":-0.0' in to_json({"rows": table})
