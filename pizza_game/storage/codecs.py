@@ -46,7 +46,7 @@ def _iso_text(nanos: np.ndarray, fraction: np.ndarray) -> np.ndarray:
 
 
 def _iso_frame(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
+    out = table.copy(deep=False)  # copy-on-write: setting a column never changes ``table``
     for name in out.columns:
         if isinstance(out[name].dtype, pd.DatetimeTZDtype):
             # Microseconds in every row of a column if any of its values has a fraction.
@@ -81,7 +81,7 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     every column text (``astype("string")``) was: numpy takes each value's first character
     (``astype("U1")``: ``str`` of the value, cut) to find whether a column has a candidate cell
     at all, and only such a column goes through pandas."""
-    out = frame.copy()
+    out = frame.copy(deep=False)
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
             if not np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS).any():
@@ -114,8 +114,9 @@ def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _json_values(column: pd.Series) -> list[Any]:
     """A column's values as plain Python scalars, None where missing. A numpy number or bool
-    column is boxed by ``tolist`` alone (then its NaNs made None): going through an object column
-    and ``where`` cost as much as the JSON encoding of the horizon-wide tables."""
+    column is boxed by ``tolist`` alone (then its NaNs made None), any other column's object
+    array gets None where ``pd.isna``: a Series ``astype(object).where(notna, None)`` per column
+    cost as much as the JSON encoding itself."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
         values = column.to_numpy()
         out = values.tolist()
@@ -123,7 +124,12 @@ def _json_values(column: pd.Series) -> list[Any]:
             for i in np.flatnonzero(np.isnan(values)).tolist():
                 out[i] = None
         return out
-    return column.astype(object).where(column.notna(), None).tolist()
+    boxed = column.to_numpy(dtype=object)
+    missing = pd.isna(boxed)
+    if missing.any():
+        boxed = boxed.copy()  # to_numpy may give the column's own array
+        boxed[missing] = None
+    return boxed.tolist()
 
 
 def to_json(document: Any) -> bytes:
