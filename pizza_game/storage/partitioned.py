@@ -186,7 +186,10 @@ class MergedStore:
         digests = self._digests(keys, merged_json)
         stored = list(digests)
         cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
-        copies = {day: copy for day in stored if day not in cached and (copy := self._copy(day)) is not None}
+        # A day merged before copies existed has none.
+        copy_keys = {day: layout.merged_columns_key(day) for day in stored if day not in cached}
+        found = self.store.get_many(list(copy_keys.values()))
+        copies = {day: found[key][0] for day, key in copy_keys.items() if key in found}
         usable, from_copies = stack_merged_columns([(digests[day], copy) for day, copy in copies.items()])
         order = list(copies)
         copied = [order[i] for i in usable]
@@ -217,23 +220,13 @@ class MergedStore:
         versions: dict[str, str] = {}
         for folder in sorted(_month_folders(keys.values())):
             versions.update(self.store.list_versions(folder))
-        digests = {}
-        for day, key in keys.items():
-            if key not in versions:
+        listed = {day: key for day, key in keys.items() if key in versions}
+        known = {day: digest for day, key in listed.items() if (digest := self.digests.get(self.store.uri(key), versions[key]))}
+        read = self.store.get_many([key for day, key in listed.items() if day not in known])
+        for day, key in listed.items():
+            if day in known or key not in read:
                 continue
-            known = self.digests.get(self.store.uri(key), versions[key])
-            if known is None:
-                data, version = self.store.get_version(key)
-                if data is None or version is None:
-                    continue
-                merged_json[day], known = data, columns.digest(data)
-                self.digests.put(self.store.uri(key), version, known)
-            digests[day] = known
-        return digests
-
-    def _copy(self, day: pd.Timestamp) -> bytes | None:
-        """The day's columnar copy, None if there is none (days merged before copies existed)."""
-        try:
-            return self.store.get(layout.merged_columns_key(day))
-        except KeyError:
-            return None
+            data, version = read[key]
+            merged_json[day], known[day] = data, columns.digest(data)
+            self.digests.put(self.store.uri(key), version, known[day])
+        return {day: known[day] for day in listed if day in known}

@@ -48,6 +48,11 @@ class ObjectStore(Protocol):
         """The object's bytes; raises KeyError when it does not exist."""
         ...
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, str]]:
+        """The bytes and version token (as ``get_version``) of each of ``keys`` that exists (S3: read
+        in parallel); missing keys are left out."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def size(self, key: str) -> int:
@@ -153,6 +158,14 @@ class LocalStore:
             raise KeyError(key) from None
         except OSError as error:
             raise local_error("read", key, self.root, error) from None
+
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, str]]:
+        out = {}
+        for key in keys:
+            data, version = self.get_version(key)
+            if data is not None and version is not None:
+                out[key] = (data, version)
+        return out
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
