@@ -79,20 +79,23 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     Only the cells whose first character is one of those are parsed as numbers: parsing every
     cell of the horizon-wide tables (timestamps, names) was most of writing their CSV. Even making
     every column text (``astype("string")``) was: numpy takes each value's first character
-    (``astype("U1")``: ``str`` of the value, cut) to find whether a column has a candidate cell
-    at all, and only such a column goes through pandas."""
+    (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
+    through pandas."""
     out = frame.copy(deep=False)
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            if not np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS).any():
+            candidates = np.flatnonzero(np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS))
+            if not len(candidates):
                 continue
-            text = out[name].astype("string")
+            text = out[name].iloc[candidates].astype("string")
             risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
             if not risky.any():
                 continue
             risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna().to_numpy(dtype=bool)
             if risky.any():
-                out[name] = out[name].where(~risky, "'" + text)
+                cells = out[name].to_numpy(dtype=object).copy()
+                cells[candidates[risky]] = ("'" + text[risky]).to_numpy(dtype=object)
+                out[name] = pd.Series(cells, index=out.index, dtype=out[name].dtype)
     return out
 
 
