@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from json.encoder import encode_basestring_ascii as _encode_text
 from typing import Any
 
 import numpy as np
@@ -139,13 +140,66 @@ def to_json(document: Any) -> bytes:
     """``document`` as compact JSON; DataFrames inside it become arrays of records.
 
     Non-finite floats (NaN, Infinity) are written as null: strict JSON has no such numbers.
+    A table of numbers, booleans and text is written column by column (``_table_json``), in
+    place of a placeholder, with the bytes ``json`` writes for its records.
     """
     try:
-        text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+        texts: list[str] = []
+        text = json.dumps(_with_placeholders(document, texts), separators=(",", ":"), default=_default, allow_nan=False)
+        for i, table_text in enumerate(texts):
+            placeholder = json.dumps(_placeholder(i))
+            if text.count(placeholder) != 1:  # a value of the document holds the placeholder's text
+                text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+                break
+            text = text.replace(placeholder, table_text)
     except ValueError:
         loose = json.loads(json.dumps(document, separators=(",", ":"), default=_default))
         text = json.dumps(_nulls(loose), separators=(",", ":"), allow_nan=False)
     return text.encode("utf-8")
+
+
+def _placeholder(i: int) -> str:
+    return f"\x00pizza-game table {i}\x00"
+
+
+def _with_placeholders(value: Any, texts: list[str]) -> Any:
+    """``value`` with each table ``_table_json`` can write (in dicts and lists) replaced by a
+    placeholder string, its JSON text appended to ``texts``."""
+    if isinstance(value, pd.DataFrame):
+        text = _table_json(value)
+        if text is None:
+            return value
+        texts.append(text)
+        return _placeholder(len(texts) - 1)
+    if isinstance(value, dict):
+        return {k: _with_placeholders(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_placeholders(v, texts) for v in value]
+    return value
+
+
+def _table_json(table: pd.DataFrame) -> str | None:
+    """The JSON text of ``table_records(table)``, written column by column: numbers and booleans
+    as ``json`` writes a list of them, text as its string encoder writes each, then row by row
+    through one template. None when a column holds anything else or names repeat (the records
+    are written by ``json`` then). A non-finite number raises ValueError, as ``json`` does.
+    Building a dict per row was most of writing a merged day and the dashboard data."""
+    frame = _iso_frame(table)
+    names = [str(name) for name in frame.columns]
+    if len(set(names)) != len(names):
+        return None
+    cells = []
+    for name in frame.columns:
+        values = _json_values(frame[name])
+        kinds = set(map(type, values))
+        if kinds <= {int, float, bool, type(None)}:
+            cells.append(json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else [])
+        elif kinds <= {str, type(None)}:
+            cells.append(["null" if v is None else _encode_text(v) for v in values])
+        else:
+            return None
+    row = "{" + ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name in names) + "}"
+    return "[" + ",".join(row % values for values in zip(*cells, strict=True)) + "]"
 
 
 def _nulls(value: Any) -> Any:
