@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 
 from pizza_game.analysis.summary import rejected_rows
-from pizza_game.model import MergedDay
 from pizza_game.storage import layout
 from pizza_game.storage.lookup import newest_day
+from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import ObjectStore
 
 
@@ -26,27 +26,23 @@ def latest_merged_day(store: ObjectStore) -> pd.Timestamp:
     return newest
 
 
-def concat_days(days: list[MergedDay]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The series, windows and matches tables of several merged days, stacked."""
-    if not days:
+def horizon_tables(days: StackedDays) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The series, windows and matches tables of the merged days read, stacked."""
+    if not len(days):
         raise ValueError("no merged data in the analysis horizon: materialize merged_dataset first")
-    return (
-        pd.concat([d.series for d in days], ignore_index=True),
-        pd.concat([d.windows for d in days], ignore_index=True),
-        pd.concat([d.matches for d in days], ignore_index=True),
-    )
+    return days.tables["series"], days.tables["windows"], days.tables["matches"]
 
 
-def horizon_summary(summary: dict[str, Any], days: list[MergedDay], as_of: pd.Timestamp, horizon_days: int) -> dict[str, Any]:
-    """The analysis's ``summary`` with what it rests on: the horizon, the days read of it, and the
-    rows their merge rejected."""
+def horizon_summary(summary: dict[str, Any], coverage: list[dict], as_of: pd.Timestamp, horizon_days: int) -> dict[str, Any]:
+    """The analysis's ``summary`` with what it rests on: the horizon, the days read of it (their
+    ``coverage``), and the rows their merge rejected."""
     return {
         **summary,
         "data_quality": {
             **summary["data_quality"],
-            "rejected": rejected_rows([d.coverage for d in days]),
+            "rejected": rejected_rows(coverage),
         },
         "as_of": f"{as_of:%Y-%m-%d}",
-        "days_analysed": len(days),
+        "days_analysed": len(coverage),
         "horizon_days": horizon_days,
     }

@@ -6,8 +6,8 @@ import pandas as pd
 from pizza_game.analysis.engine import analyse
 from pizza_game.analysis.horizon import (
     analysis_horizon,
-    concat_days,
     horizon_summary,
+    horizon_tables,
     latest_merged_day,
 )
 from pizza_game.analysis.match_table import match_table
@@ -87,12 +87,14 @@ def correlation_analysis(
     requested = pd.Timestamp(config.as_of, tz="UTC") if config.as_of else run_day({}, context.run.tags)
     as_of = requested if requested is not None else latest_merged_day(storage.store())
     horizon = analysis_horizon(as_of, analysis_settings.horizon_days)
-    days = MergedStore(storage.store()).read_days(horizon)
+    days = MergedStore(storage.store()).read_stacked(horizon)
     context.log.info(f"analysing {len(days)} merged day(s) of the {len(horizon)}-day horizon ending {as_of:%Y-%m-%d}")
-    series, windows, matches = concat_days(days)
+    series, windows, matches = horizon_tables(days)
+    # The dashboard shows only its last days: only those are cut out of the stacked tables.
+    recent = days.merged_days(since=as_of.normalize() - pd.Timedelta(days=DASHBOARD_DAYS - 1))
     result = analyse(series, windows, matches, analysis_settings.config())
-    summary = horizon_summary(result.summary, days, as_of, len(horizon))
-    dashboard = build_dashboard_data(days, summary, result.match_windows, matches, as_of)
+    summary = horizon_summary(result.summary, days.coverage, as_of, len(horizon))
+    dashboard = build_dashboard_data(recent, summary, result.match_windows, matches, as_of)
     tables = {
         "correlation_results": result.results,
         "significant_correlations": result.significant,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from json.encoder import encode_basestring_ascii as _encode_text
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, RawPartition
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
 from pizza_game.storage import columns
+from pizza_game.storage.stacked_days import StackedDays
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -45,7 +47,7 @@ def _iso_text(nanos: np.ndarray, fraction: np.ndarray) -> np.ndarray:
 
 
 def _iso_frame(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
+    out = table.copy(deep=False)  # copy-on-write: setting a column never changes ``table``
     for name in out.columns:
         if isinstance(out[name].dtype, pd.DatetimeTZDtype):
             # Microseconds in every row of a column if any of its values has a fraction.
@@ -76,17 +78,25 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     OWASP CSV-injection rule) get a leading apostrophe; numbers such as "-3" are left alone.
 
     Only the cells whose first character is one of those are parsed as numbers: parsing every
-    cell of the horizon-wide tables (timestamps, names) was most of writing their CSV."""
-    out = frame.copy()
+    cell of the horizon-wide tables (timestamps, names) was most of writing their CSV. Even making
+    every column text (``astype("string")``) was: numpy takes each value's first character
+    (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
+    through pandas."""
+    out = frame.copy(deep=False)
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            text = out[name].astype("string")
+            candidates = np.flatnonzero(np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS))
+            if not len(candidates):
+                continue
+            text = out[name].iloc[candidates].astype("string")
             risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
             if not risky.any():
                 continue
             risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna().to_numpy(dtype=bool)
             if risky.any():
-                out[name] = out[name].where(~risky, "'" + text)
+                cells = out[name].to_numpy(dtype=object).copy()
+                cells[candidates[risky]] = ("'" + text[risky]).to_numpy(dtype=object)
+                out[name] = pd.Series(cells, index=out.index, dtype=out[name].dtype)
     return out
 
 
@@ -101,22 +111,95 @@ def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     loop here was most of a run's time. Floats stay exact (``json`` writes them with ``repr``).
     """
     frame = _iso_frame(table)
-    columns = [frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in frame.columns]
+    columns = [_json_values(frame[name]) for name in frame.columns]
     names = [str(name) for name in frame.columns]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_values(column: pd.Series) -> list[Any]:
+    """A column's values as plain Python scalars, None where missing. A numpy number or bool
+    column is boxed by ``tolist`` alone (then its NaNs made None), any other column's object
+    array gets None where ``pd.isna``: a Series ``astype(object).where(notna, None)`` per column
+    cost as much as the JSON encoding itself."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        values = column.to_numpy()
+        out = values.tolist()
+        if values.dtype.kind == "f":
+            for i in np.flatnonzero(np.isnan(values)).tolist():
+                out[i] = None
+        return out
+    boxed = column.to_numpy(dtype=object)
+    missing = pd.isna(boxed)
+    if missing.any():
+        boxed = boxed.copy()  # to_numpy may give the column's own array
+        boxed[missing] = None
+    return boxed.tolist()
 
 
 def to_json(document: Any) -> bytes:
     """``document`` as compact JSON; DataFrames inside it become arrays of records.
 
     Non-finite floats (NaN, Infinity) are written as null: strict JSON has no such numbers.
+    A table of numbers, booleans and text is written column by column (``_table_json``), in
+    place of a placeholder, with the bytes ``json`` writes for its records.
     """
     try:
-        text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+        texts: list[str] = []
+        text = json.dumps(_with_placeholders(document, texts), separators=(",", ":"), default=_default, allow_nan=False)
+        for i, table_text in enumerate(texts):
+            placeholder = json.dumps(_placeholder(i))
+            if text.count(placeholder) != 1:  # a value of the document holds the placeholder's text
+                text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+                break
+            text = text.replace(placeholder, table_text)
     except ValueError:
         loose = json.loads(json.dumps(document, separators=(",", ":"), default=_default))
         text = json.dumps(_nulls(loose), separators=(",", ":"), allow_nan=False)
     return text.encode("utf-8")
+
+
+def _placeholder(i: int) -> str:
+    return f"\x00pizza-game table {i}\x00"
+
+
+def _with_placeholders(value: Any, texts: list[str]) -> Any:
+    """``value`` with each table ``_table_json`` can write (in dicts and lists) replaced by a
+    placeholder string, its JSON text appended to ``texts``."""
+    if isinstance(value, pd.DataFrame):
+        text = _table_json(value)
+        if text is None:
+            return value
+        texts.append(text)
+        return _placeholder(len(texts) - 1)
+    if isinstance(value, dict):
+        return {k: _with_placeholders(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_placeholders(v, texts) for v in value]
+    return value
+
+
+def _table_json(table: pd.DataFrame) -> str | None:
+    """The JSON text of ``table_records(table)``, written column by column: numbers and booleans
+    as ``json`` writes a list of them, text as its string encoder writes each, then row by row
+    through one template. None when a column holds anything else or names repeat (the records
+    are written by ``json`` then). A non-finite number raises ValueError, as ``json`` does.
+    Building a dict per row was most of writing a merged day and the dashboard data."""
+    frame = _iso_frame(table)
+    names = [str(name) for name in frame.columns]
+    if len(set(names)) != len(names):
+        return None
+    cells = []
+    for name in frame.columns:
+        values = _json_values(frame[name])
+        kinds = set(map(type, values))
+        if kinds <= {int, float, bool, type(None)}:
+            cells.append(json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else [])
+        elif kinds <= {str, type(None)}:
+            cells.append(["null" if v is None else _encode_text(v) for v in values])
+        else:
+            return None
+    row = "{" + ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name in names) + "}"
+    return "[" + ",".join(row % values for values in zip(*cells, strict=True)) + "]"
 
 
 def _nulls(value: Any) -> Any:
@@ -202,7 +285,7 @@ def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
                 fraction = grouped[group]
             values.append(_iso_text(nanos, fraction).tolist())
         else:
-            values.append(column.astype(object).where(column.notna(), None).tolist())
+            values.append(_json_values(column))
     names = [str(name) for name in table.columns]
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
@@ -275,30 +358,29 @@ def encode_merged_columns(day: MergedDay, merged_json: bytes) -> bytes:
     return columns.encode_columns(fields, {name: (getattr(day, name), cols) for name, cols in MERGED_TABLES.items()}, merged_json)
 
 
-def decode_merged_columns(objects: list[tuple[bytes, bytes]]) -> list[MergedDay | None]:
-    """Per (merged JSON bytes, columnar bytes): the merged day from its columnar copy, or None where
-    that copy was not built from exactly these JSON bytes or cannot be read (decode the JSON)."""
+def stack_merged_columns(objects: list[tuple[str, bytes]]) -> tuple[list[int], StackedDays]:
+    """Per (SHA-256 of a merged JSON object, columnar bytes): which copies were built from exactly
+    that JSON and can be read (their indexes in ``objects``), and those days decoded, stacked.
+    Where a copy does not match or cannot be read, the caller decodes that day's JSON; if some
+    matching copy is damaged, none is used (the JSON objects say the same)."""
     usable: list[tuple[int, dict, memoryview]] = []
-    for i, (merged_json, data) in enumerate(objects):
+    for i, (merged_sha256, data) in enumerate(objects):
         try:
             header, body = columns.read_header(data)
         except (ValueError, UnicodeDecodeError, struct.error):
             continue
-        if header.get("merged_sha256") == columns.digest(merged_json):
+        if header.get("merged_sha256") == merged_sha256:
             usable.append((i, header, body))
-    out: list[MergedDay | None] = [None] * len(objects)
     try:
         tables = columns.decode_tables([(header, body) for _, header, body in usable], MERGED_TABLES)
     except (ValueError, KeyError, TypeError, IndexError):
-        return out  # some copy is damaged: the JSON objects say the same
-    bounds = {name: np.cumsum([0, *rows]) for name, (_, rows) in tables.items()}
-    for j, (i, header, _) in enumerate(usable):
-        out[i] = MergedDay(
-            day=pd.Timestamp(header["day"]),
-            coverage=header["coverage"],
-            **{name: table.iloc[bounds[name][j] : bounds[name][j + 1]].reset_index(drop=True) for name, (table, _) in tables.items()},
-        )
-    return out
+        return [], StackedDays.of([])
+    return [i for i, _, _ in usable], StackedDays(
+        days=[pd.Timestamp(header["day"]) for _, header, _ in usable],
+        coverage=[header["coverage"] for _, header, _ in usable],
+        tables={name: table for name, (table, _) in tables.items()},
+        bounds={name: np.cumsum([0, *rows]) for name, (_, rows) in tables.items()},
+    )
 
 
 def decode_merged_days(objects: list[tuple[bytes, str]]) -> list[MergedDay]:

@@ -8,7 +8,9 @@ the day and its coverage in a small JSON header. Decoding is ``np.frombuffer`` p
 The header carries the SHA-256 of the merged JSON bytes it was built from. A reader uses the
 columns only when that digest matches the JSON object stored now, so a merged day rewritten by
 anything (a rerun, a crash between the two writes, a concurrent writer, older code) is never read
-through a stale copy: it is decoded from its JSON instead.
+through a stale copy: it is decoded from its JSON instead. The digest of the JSON stored now is
+known without reading it again when the listing gives the object the version token it was read
+and hashed at earlier in the process (storage/known_digests.py): any rewrite gives a new token.
 
 Layout: ``MAGIC``, the header's length (8 bytes, little endian), the header (UTF-8 JSON), then
 the buffers at the offsets the header gives.

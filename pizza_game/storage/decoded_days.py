@@ -57,8 +57,12 @@ class DecodedDays:
             self._days.move_to_end(digest)
         return _own(day)
 
+    @property
+    def enabled(self) -> bool:
+        return self.limit > 0
+
     def put(self, digest: str, day: MergedDay) -> None:
-        if self.limit <= 0:
+        if not self.enabled:
             return
         kept = _own(day)
         with self._lock:

@@ -18,15 +18,17 @@ from pizza_game.storage import columns, layout
 from pizza_game.storage.codecs import (
     CSV_TYPE,
     JSON_TYPE,
-    decode_merged_columns,
     decode_merged_days,
     decode_raw_many,
     encode_merged,
     encode_merged_columns,
     encode_raw_many,
+    stack_merged_columns,
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
+from pizza_game.storage.known_digests import KNOWN_DIGESTS, KnownDigests
+from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import ObjectStore
 
 # Partitions encoded or decoded in one pass: a month of hours.
@@ -146,9 +148,10 @@ class MergedStore:
     """The objects of ``merged_dataset``: a CSV of the series and the full JSON document per day,
     and the same day column by column (storage/columns.py), which is what ``read_days`` decodes."""
 
-    def __init__(self, store: ObjectStore, decoded: DecodedDays = DECODED):
+    def __init__(self, store: ObjectStore, decoded: DecodedDays = DECODED, digests: KnownDigests = KNOWN_DIGESTS):
         self.store = store
         self.decoded = decoded
+        self.digests = digests
 
     def write(self, day: MergedDay) -> dict[str, tuple[str, int]]:
         """Writes the JSON and CSV, then the columnar copy. The copy names the digest of the JSON it
@@ -167,29 +170,63 @@ class MergedStore:
         A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
         ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
         matches the stored JSON (same tables, same types), else from the JSON."""
-        days = sorted(set(days))
-        keys = {day: layout.merged_keys(day)["json"] for day in days}
-        present: set[str] = set()
-        for folder in sorted(_month_folders(keys.values())):
-            present.update(self.store.list(folder))
-        stored = [day for day in days if keys[day] in present]
-        merged_json = {day: self.store.get(keys[day]) for day in stored}
-        digests = {day: columns.digest(merged_json[day]) for day in stored}
-        out = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
-        new = [day for day in stored if day not in out]
-        copies = {day: self._copy(day) for day in new}
-        with_copy = {day: copy for day, copy in copies.items() if copy is not None}
-        from_copy = zip(with_copy, decode_merged_columns([(merged_json[d], copy) for d, copy in with_copy.items()]), strict=True)
-        out.update((day, decoded) for day, decoded in from_copy if decoded is not None)
-        rest = [day for day in new if day not in out]
-        out.update(zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True))
-        for day in new:
-            self.decoded.put(digests[day], out[day])
-        return [out[day] for day in stored]
+        stacked, singles = self._read(days)
+        return stacked.merged_days() if singles is None else singles
 
-    def _copy(self, day: pd.Timestamp) -> bytes | None:
-        """The day's columnar copy, None if there is none (days merged before copies existed)."""
-        try:
-            return self.store.get(layout.merged_columns_key(day))
-        except KeyError:
-            return None
+    def read_stacked(self, days: Iterable[pd.Timestamp]) -> StackedDays:
+        """The same days as ``read_days``, with their tables stacked (storage/stacked_days.py)."""
+        stacked, singles = self._read(days)
+        return stacked if singles is None else StackedDays.of(singles)
+
+    def _read(self, days: Iterable[pd.Timestamp]) -> tuple[StackedDays, list[MergedDay] | None]:
+        """The stored days among ``days``: stacked as decoded from their columnar copies when every
+        one came from its copy (None), else each day on its own (and an empty StackedDays)."""
+        keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
+        merged_json: dict[pd.Timestamp, bytes] = {}
+        digests = self._digests(keys, merged_json)
+        stored = list(digests)
+        cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
+        # A day merged before copies existed has none.
+        copy_keys = {day: layout.merged_columns_key(day) for day in stored if day not in cached}
+        found = self.store.get_many(list(copy_keys.values()))
+        copies = {day: found[key][0] for day, key in copy_keys.items() if key in found}
+        usable, from_copies = stack_merged_columns([(digests[day], copy) for day, copy in copies.items()])
+        order = list(copies)
+        copied = [order[i] for i in usable]
+        if len(copied) == len(stored):
+            if self.decoded.enabled:
+                for day, decoded in zip(copied, from_copies.merged_days(), strict=True):
+                    self.decoded.put(digests[day], decoded)
+            return from_copies, None
+        done = set(copied)
+        rest = [day for day in stored if day not in cached and day not in done]
+        for day in rest:
+            if day not in merged_json:
+                # Decoded from the JSON: its digest is that of the bytes decoded.
+                merged_json[day] = self.store.get(keys[day])
+                digests[day] = columns.digest(merged_json[day])
+        from_json = zip(rest, decode_merged_days([(merged_json[d], self.store.uri(keys[d])) for d in rest]), strict=True)
+        fresh = {**dict(zip(copied, from_copies.merged_days(), strict=True)), **dict(from_json)}
+        for day, decoded in fresh.items():
+            self.decoded.put(digests[day], decoded)
+        every = {**cached, **fresh}
+        return StackedDays.of([]), [every[day] for day in stored]
+
+    def _digests(self, keys: dict[pd.Timestamp, str], merged_json: dict[pd.Timestamp, bytes]) -> dict[pd.Timestamp, str]:
+        """The SHA-256 of each stored day's JSON object (``keys``: day -> JSON key, oldest first).
+        A digest comes from an earlier read of the object at the version listed now
+        (storage/known_digests.py); any other object is read (its bytes kept in ``merged_json``)
+        and hashed. A day whose object is gone since the listing is left out."""
+        versions: dict[str, str] = {}
+        for folder in sorted(_month_folders(keys.values())):
+            versions.update(self.store.list_versions(folder))
+        listed = {day: key for day, key in keys.items() if key in versions}
+        known = {day: digest for day, key in listed.items() if (digest := self.digests.get(self.store.uri(key), versions[key]))}
+        read = self.store.get_many([key for day, key in listed.items() if day not in known])
+        for day, key in listed.items():
+            if day in known or key not in read:
+                continue
+            data, version = read[key]
+            merged_json[day], known[day] = data, columns.digest(data)
+            self.digests.put(self.store.uri(key), version, known[day])
+        return {day: known[day] for day in listed if day in known}

@@ -48,6 +48,11 @@ class ObjectStore(Protocol):
         """The object's bytes; raises KeyError when it does not exist."""
         ...
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, str]]:
+        """The bytes and version token (as ``get_version``) of each of ``keys`` that exists (S3: read
+        in parallel); missing keys are left out."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def size(self, key: str) -> int:
@@ -65,6 +70,11 @@ class ObjectStore(Protocol):
     # After list_dirs: in the class body the name `list` is this method, not the builtin.
     def list(self, prefix: str) -> list[str]:
         """Every key under ``prefix``, sorted."""
+        ...
+
+    def list_versions(self, prefix: str) -> dict[str, str]:
+        """Every key under ``prefix`` with its version token, as ``get_version`` gives it: a token
+        changes whenever the object's bytes do."""
         ...
 
     def uri(self, key: str) -> str: ...
@@ -149,6 +159,14 @@ class LocalStore:
         except OSError as error:
             raise local_error("read", key, self.root, error) from None
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, str]]:
+        out = {}
+        for key in keys:
+            data, version = self.get_version(key)
+            if data is not None and version is not None:
+                out[key] = (data, version)
+        return out
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -168,13 +186,27 @@ class LocalStore:
         return sorted(f"{prefix}{p.name}/" for p in folder.iterdir() if p.is_dir())
 
     def list(self, prefix: str) -> list[str]:
+        return sorted(key for key, _ in self._entries(prefix))
+
+    def list_versions(self, prefix: str) -> dict[str, str]:
+        """The (inode, mtime, size) of each file under ``prefix``, from the listing's own stat."""
+        versions = {}
+        for key, entry in self._entries(prefix):
+            try:
+                versions[key] = _version(entry.stat())
+            except FileNotFoundError:
+                continue  # removed since it was listed
+        return versions
+
+    def _entries(self, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
         base = self.root / prefix
         folder = base if base.is_dir() else base.parent
         if not folder.is_dir():
-            return []
+            return
         start = folder.relative_to(self.root).as_posix()
-        keys = _files_under(str(folder), "" if start == "." else f"{start}/")
-        return sorted(k for k in keys if k.startswith(prefix))
+        for key, entry in _files_under(str(folder), "" if start == "." else f"{start}/"):
+            if key.startswith(prefix):
+                yield key, entry
 
     def uri(self, key: str) -> str:
         return (self.root / key).as_uri()
@@ -232,8 +264,8 @@ class LocalStore:
             ) from None
 
 
-def _files_under(folder: str, key_prefix: str) -> Iterator[str]:
-    """The keys (``key_prefix`` + relative path) of the files under ``folder``, hidden ones left
+def _files_under(folder: str, key_prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """The keys (``key_prefix`` + relative path) and entries of the files under ``folder``, hidden ones left
     out; symlinked folders are not entered (as ``Path.rglob``). ``os.scandir`` rather than
     ``rglob``: no Path object and no stat per file, and the hourly run lists months of hourly
     objects."""
@@ -242,7 +274,7 @@ def _files_under(folder: str, key_prefix: str) -> Iterator[str]:
             if entry.is_dir(follow_symlinks=False):
                 yield from _files_under(entry.path, f"{key_prefix}{entry.name}/")
             elif entry.is_file() and not entry.name.startswith("."):
-                yield key_prefix + entry.name
+                yield key_prefix + entry.name, entry
 
 
 def _version(stat: os.stat_result) -> str:

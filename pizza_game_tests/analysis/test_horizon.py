@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from pizza_game.analysis.findings import findings, headline_lift, lift_chart
-from pizza_game.analysis.horizon import analysis_horizon, concat_days, horizon_summary
+from pizza_game.analysis.horizon import analysis_horizon, horizon_summary, horizon_tables
+from pizza_game.storage.stacked_days import StackedDays
 
 AS_OF = pd.Timestamp("2024-09-21", tz="UTC")
 
@@ -23,7 +24,7 @@ def test_the_horizon_ends_on_its_day():
 
 def test_no_merged_day_says_what_to_do():
     with pytest.raises(ValueError, match="materialize merged_dataset"):
-        concat_days([])
+        horizon_tables(StackedDays.of([]))
 
 
 def test_the_summary_says_what_it_rests_on():

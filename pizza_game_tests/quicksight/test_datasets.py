@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from pizza_game.definitions import make_definitions
-from pizza_game.quicksight.datasets import DATASETS, build_datasets
+from pizza_game.quicksight.datasets import DATASETS, STRFTIME, Dataset, build_datasets, encode
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, validate_manifest
 from pizza_game.quicksight.publish import current_day, manifest_key, publish_datasets
 from pizza_game.runner import run_pipeline
@@ -225,3 +225,13 @@ def test_a_disk_filling_during_publishing_leaves_the_previous_manifests(history,
             _, rows, _ = read_like_quicksight(copy, name)
             assert not rows.duplicated(list(DATASETS[name].key)).any()
         assert current_day(store, "orders_hourly") == DAYS[-1]
+
+
+def test_dates_are_written_as_strftime_writes_them_whatever_the_zone():
+    dataset = Dataset("dates", "Dates", {"at": "DATETIME", "day": "DATE"}, ("at",), "latest")
+    instants = pd.DatetimeIndex([pd.Timestamp("2024-05-04T18:00:59.9Z"), pd.NaT, pd.Timestamp("1999-12-31T23:30:00Z")])
+    for zone in ("UTC", "Europe/Berlin"):
+        table = pd.DataFrame({"at": instants.tz_convert(zone), "day": instants.tz_convert(zone)})
+        expected = {name: [None if pd.isna(t) else t.strftime(STRFTIME[kind]) for t in table[name]] for name, kind in dataset.columns.items()}
+        lines = encode(dataset, table).decode().splitlines()
+        assert lines[1:] == [f"{a or ''},{d or ''}" for a, d in zip(expected["at"], expected["day"], strict=True)], zone

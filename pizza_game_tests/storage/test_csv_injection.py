@@ -15,3 +15,12 @@ def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers():
     assert back["region"].tolist()[:5] == ["'" + c for c in cells[:5]]
     assert back["region"].tolist()[5:] == ["-3", "North"]
     assert back["orders"].tolist() == list(range(len(cells)))
+
+
+def test_mixed_object_and_string_columns_are_neutralised_alike():
+    # Values that are not text (None, a negative number) beside text cells, in object and string columns.
+    cells = [None, -2.5, "=1+1", "ok"]
+    for dtype in (object, "string"):
+        text = to_csv(pd.DataFrame({"note": pd.Series(cells, dtype=dtype), "n": 1}))
+        assert text.splitlines()[1:] == [b",1", b"-2.5,1", b"'=1+1,1", b"ok,1"], dtype
+    assert to_csv(pd.DataFrame({"note": [None, -3, "-4"], "n": 1})).splitlines()[1:] == [b",1", b"-3,1", b"-4,1"]

@@ -21,13 +21,14 @@ from pizza_game.model import MergedDay
 from pizza_game.runner import run_pipeline
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import (
-    decode_merged_columns,
     decode_merged_days,
     encode_merged_columns,
+    stack_merged_columns,
     to_json,
 )
 from pizza_game.storage.columns import digest
 from pizza_game.storage.decoded_days import DecodedDays
+from pizza_game.storage.known_digests import KnownDigests
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.store import LocalStore
 
@@ -57,13 +58,18 @@ def assert_same(got: list, expected: list) -> None:
 
 
 def test_every_merged_day_has_a_copy_that_decodes_to_what_its_json_holds(store: LocalStore) -> None:
-    pairs = [(store.get(layout.merged_keys(d)["json"]), store.get(layout.merged_columns_key(d))) for d in DAYS]
-    copies = decode_merged_columns(pairs)
-    assert all(copy is not None for copy in copies), "a copy was not usable"
+    pairs = [(digest(store.get(layout.merged_keys(d)["json"])), store.get(layout.merged_columns_key(d))) for d in DAYS]
+    usable, copies = stack_merged_columns(pairs)
+    assert usable == list(range(len(DAYS))), "a copy was not usable"
     expected = from_json(store, DAYS)
     assert sum(len(d.matches) for d in expected) > 0 and sum(len(d.windows) for d in expected) > 0
-    assert_same(copies, expected)
+    assert_same(copies.merged_days(), expected)
     assert_same(MergedStore(store, DecodedDays()).read_days(DAYS), expected)
+    # Stacked, the tables are those of the days one after the other.
+    stacked = MergedStore(store, DecodedDays()).read_stacked(DAYS)
+    assert stacked.days == DAYS and stacked.coverage == [d.coverage for d in expected]
+    for name in TABLES:
+        pd.testing.assert_frame_equal(stacked.tables[name], pd.concat([getattr(d, name) for d in expected], ignore_index=True), check_exact=True)
 
 
 def test_a_day_whose_json_changed_is_read_from_the_json_not_its_stale_copy(store: LocalStore, tmp_path: Path) -> None:
@@ -79,6 +85,10 @@ def test_a_day_whose_json_changed_is_read_from_the_json_not_its_stale_copy(store
         assert int(read[1].series["orders"].iloc[0]) == document["series"][0]["orders"]
         assert read[1].coverage["orders_in_day"] == document["coverage"]["orders_in_day"]
         assert_same(read, from_json(store, DAYS))
+        # Stacked too: the rewritten day's rows among the others (one day from its JSON, two from copies).
+        stacked = MergedStore(store, DecodedDays()).read_stacked(DAYS)
+        assert_same(stacked.merged_days(), read)
+        pd.testing.assert_frame_equal(stacked.tables["series"], pd.concat([d.series for d in read], ignore_index=True), check_exact=True)
     finally:
         store.put(key, original, "application/json")
 
@@ -101,8 +111,9 @@ def test_missing_values_and_every_column_type_survive_the_copy(store: LocalStore
     day.windows.loc[0, ["revenue", "match_id"]] = [float("nan"), None]
     day.series.loc[0, ["orders", "window"]] = [pd.NA, None]
     merged_json = b'{"any": "bytes the copy is built from"}'
-    (copy,) = decode_merged_columns([(merged_json, encode_merged_columns(day, merged_json))])
-    assert copy is not None
+    usable, copies = stack_merged_columns([(digest(merged_json), encode_merged_columns(day, merged_json))])
+    assert usable == [0]
+    (copy,) = copies.merged_days()
     assert_same([copy], [day])
     assert copy.matches["home_score"].isna().iloc[0] and copy.matches["winner"].iloc[0] is None
 
@@ -146,3 +157,37 @@ def test_the_cache_keeps_the_most_recently_used_days_up_to_its_limit() -> None:
     decoded.put("c", days[2])
     assert len(decoded) == 2 and decoded.get("b") is None
     assert [d.day if d else None for d in (decoded.get("a"), decoded.get("c"))] == [DAYS[0], DAYS[2]]
+
+
+class CountingStore(LocalStore):
+    """Counts the reads of merged JSON objects."""
+
+    json_reads = 0
+
+    def get(self, key: str) -> bytes:
+        self.json_reads += key.endswith("_merged_data.json")
+        return super().get(key)
+
+    def get_version(self, key: str) -> tuple[bytes | None, str | None]:
+        self.json_reads += key.endswith("_merged_data.json")
+        return super().get_version(key)
+
+
+def test_a_json_object_listed_at_a_version_read_before_is_not_read_again_until_rewritten(store: LocalStore) -> None:
+    counting, known = CountingStore(store.root), KnownDigests()
+    first = MergedStore(counting, DecodedDays(), known).read_days(DAYS)
+    assert counting.json_reads == len(DAYS)
+    assert_same(MergedStore(counting, DecodedDays(), known).read_days(DAYS), first)
+    assert counting.json_reads == len(DAYS), "a JSON object was read again at the version it was read at"
+    key = layout.merged_keys(DAYS[1])["json"]
+    original = store.get(key)
+    document = json.loads(original)
+    document["series"][0]["orders"] += 1000
+    try:
+        # Rewritten (its copy is now stale): read and hashed again, and decoded from the JSON.
+        store.put(key, to_json(document), "application/json")
+        read = MergedStore(counting, DecodedDays(), known).read_days(DAYS)
+        assert int(read[1].series["orders"].iloc[0]) == document["series"][0]["orders"]
+        assert_same(read, from_json(store, DAYS))
+    finally:
+        store.put(key, original, "application/json")

@@ -134,3 +134,24 @@ def test_uri_names_the_object(store):
 
 def test_check_passes_on_a_usable_store(store):
     store.check()
+
+
+def test_list_versions_gives_get_versions_token_and_a_new_one_for_new_bytes(store):
+    fill(store)
+    key = layout.merged_keys(HOURS[0])["json"]
+    folder = layout.month_folder(key)
+    versions = store.list_versions(folder)
+    assert sorted(versions) == store.list(folder)
+    assert versions[key] == store.get_version(key)[1]
+    store.put(key, b"[1]", "application/json")
+    assert store.list_versions(folder)[key] not in (None, versions[key])
+    assert store.list_versions("missing/") == {}
+
+
+def test_get_many_gives_the_bytes_and_version_of_each_key_that_exists(store):
+    fill(store)
+    keys = [key for key, _, _ in PUTS[:5]]
+    got = store.get_many([*keys, "missing/absent.json"])
+    assert sorted(got) == sorted(keys)
+    assert all(got[key] == (store.get(key), store.get_version(key)[1]) for key in keys)
+    assert store.get_many([]) == {}
