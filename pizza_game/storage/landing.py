@@ -167,8 +167,11 @@ def _land_chunk(
     previous = dict(zip((key for key, _ in stored), decode_raw_many(asset, [(data, store.uri(key)) for key, data in stored]), strict=True))
     parts = [_merge(asset, previous.get(key), *landed[s.key], source_name) for key, s in zip(keys, chunk, strict=True)]
     encoded = encode_raw_many(asset, [(s.key, s.start, s.end, part) for s, part in zip(chunk, parts, strict=True)])
-    for key, span, data in zip(keys, chunk, encoded, strict=True):
-        if not store.put_if_version(key, data, JSON_TYPE, read.get(key, (None, None))[1]):
+    written = store.put_if_versions(
+        [(key, data, JSON_TYPE, read.get(key, (None, None))[1]) for key, data in zip(keys, encoded, strict=True)]
+    )
+    for key, span, done in zip(keys, chunk, written, strict=True):
+        if not done:
             read_modify_write(store, key, _change(store, asset, key, span, landed[span.key], source_name), JSON_TYPE)
 
 
@@ -207,11 +210,18 @@ def _merge_rejected_object(asset: str, old: bytes | None, new: pd.DataFrame) -> 
     return to_json({"asset": asset, "rejected_count": len(merged), "rejected": merged})
 
 
+def _numbered(table: pd.DataFrame) -> bool:
+    """Whether ``table``'s index is already 0, 1, 2... (split_by_span's tables are)."""
+    index = table.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
 def _merge(asset: str, old: RawPartition | None, new_rows: pd.DataFrame, rejected: pd.DataFrame, source_name: str) -> RawPartition:
     id_column = ID_COLUMN[asset]
     notes = {"collector": "import", "files": [source_name]}
     if old is None or old.missing:
-        return RawPartition("real", new_rows.reset_index(drop=True), merge_rejected(NO_REJECTED, rejected), [], notes)
+        rows = new_rows if _numbered(new_rows) else new_rows.reset_index(drop=True)
+        return RawPartition("real", rows, merge_rejected(NO_REJECTED, rejected), [], notes)
     kept = old.rows[~old.rows[id_column].isin(new_rows[id_column])]
     merged = pd.concat([kept, new_rows], ignore_index=True).sort_values(TIME_COLUMN[asset], kind="stable", ignore_index=True)
     # The same file landed again changes nothing, not even the list of files.

@@ -104,6 +104,13 @@ class S3Store:
             for _ in pool.map(lambda item: self.put(*item), objects):
                 pass
 
+    def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
+        """Conditional PUTs in parallel, each as ``put_if_version``; whether each was written."""
+        if len(objects) < 2:
+            return [self.put_if_version(*item) for item in objects]
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(objects))) as pool:
+            return list(pool.map(lambda item: self.put_if_version(*item), objects))
+
     def get(self, key: str) -> bytes:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()

@@ -44,6 +44,11 @@ class ObjectStore(Protocol):
         """Write (key, data, content type) objects, in any order (S3: in parallel)."""
         ...
 
+    def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
+        """``put_if_version`` of each (key, data, content type, version), in any order; whether
+        each was written."""
+        ...
+
     def get(self, key: str) -> bytes:
         """The object's bytes; raises KeyError when it does not exist."""
         ...
@@ -150,6 +155,31 @@ class LocalStore:
         for key, data, content_type in objects:
             self.put(key, data, content_type)
 
+    def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
+        """Compare and swap each object as ``put_if_version`` does, taking each folder's lock once
+        for all of its keys (an import writes a month of hourly objects at a time)."""
+        written = [False] * len(objects)
+        by_folder: dict[str, list[int]] = {}
+        for i, (key, *_) in enumerate(objects):
+            by_folder.setdefault(key.rpartition("/")[0], []).append(i)
+        for positions in by_folder.values():
+            first = objects[positions[0]][0]
+            try:
+                folder, lock = self._lock_file(first)
+                with lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    try:
+                        for i in positions:
+                            key, data, content_type, version = objects[i]
+                            if _current_version(folder / key.rpartition("/")[2]) == version:
+                                self.put(key, data, content_type)
+                                written[i] = True
+                    finally:
+                        fcntl.flock(lock, fcntl.LOCK_UN)
+            except OSError as error:
+                raise local_error("write", first, self.root, error) from None
+        return written
+
     def get(self, key: str) -> bytes:
         path = self._path(key)
         try:
@@ -228,11 +258,7 @@ class LocalStore:
             with lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 try:
-                    try:
-                        current: str | None = _version(os.stat(folder / key.rpartition("/")[2]))
-                    except FileNotFoundError:
-                        current = None
-                    if current != version:
+                    if _current_version(folder / key.rpartition("/")[2]) != version:
                         return False
                     self.put(key, data, content_type)
                     return True
@@ -275,6 +301,13 @@ def _files_under(folder: str, key_prefix: str) -> Iterator[tuple[str, os.DirEntr
                 yield from _files_under(entry.path, f"{key_prefix}{entry.name}/")
             elif entry.is_file() and not entry.name.startswith("."):
                 yield key_prefix + entry.name, entry
+
+
+def _current_version(path: Path) -> str | None:
+    try:
+        return _version(os.stat(path))
+    except FileNotFoundError:
+        return None
 
 
 def _version(stat: os.stat_result) -> str:

@@ -109,6 +109,25 @@ def test_a_stale_version_is_refused_locally_and_on_s3(tmp_path: Path, moto_s3: M
         assert store.get("k.json") == b"2"
 
 
+def test_a_batch_of_conditional_writes_takes_each_object_at_its_own_version(
+    tmp_path: Path, moto_s3: MotoS3, s3_bucket: str
+):
+    for store in (LocalStore(tmp_path), S3Store(moto_s3.client(), s3_bucket)):
+        for key in ("d1/a.json", "d1/b.json", "d2/c.json"):
+            store.put(key, b"old", "application/json")
+        _, a = store.get_version("d1/a.json")
+        written = store.put_if_versions(
+            [
+                ("d1/a.json", b"new", "application/json", a),  # at its version: written
+                ("d1/b.json", b"new", "application/json", None),  # exists, said absent: refused
+                ("d2/c.json", b"new", "application/json", "stale"),  # another version: refused
+                ("d2/d.json", b"new", "application/json", None),  # absent: written
+            ]
+        )
+        assert written == [True, False, False, True], store
+        assert [store.get(k) for k in ("d1/a.json", "d1/b.json", "d2/c.json", "d2/d.json")] == [b"new", b"old", b"old", b"new"]
+
+
 def test_imports_racing_on_s3_merge_through_conditional_writes(moto_s3: MotoS3, s3_bucket: str, tmp_path: Path):
     store = S3Store(moto_s3.client(), s3_bucket)
     tables = []
