@@ -145,17 +145,36 @@ def to_json(document: Any) -> bytes:
     """
     try:
         texts: list[str] = []
-        text = json.dumps(_with_placeholders(document, texts), separators=(",", ":"), default=_default, allow_nan=False)
+        text = _strict(_with_placeholders(document, texts))
         for i, table_text in enumerate(texts):
             placeholder = json.dumps(_placeholder(i))
             if text.count(placeholder) != 1:  # a value of the document holds the placeholder's text
-                text = json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+                text = _strict(document)
                 break
             text = text.replace(placeholder, table_text)
     except ValueError:
-        loose = json.loads(json.dumps(document, separators=(",", ":"), default=_default))
-        text = json.dumps(_nulls(loose), separators=(",", ":"), allow_nan=False)
+        text = _loose(document)
     return text.encode("utf-8")
+
+
+def records_json(document: Any) -> bytes:
+    """``to_json`` of a document whose tables are already records (a raw partition's): the same
+    bytes, without walking every row's cells for tables to write column by column (4 s of a
+    5-month run's 3,624 hourly objects)."""
+    try:
+        return _strict(document).encode("utf-8")
+    except ValueError:
+        return _loose(document).encode("utf-8")
+
+
+def _strict(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), default=_default, allow_nan=False)
+
+
+def _loose(document: Any) -> str:
+    """Non-finite floats as null."""
+    loose = json.loads(json.dumps(document, separators=(",", ":"), default=_default))
+    return json.dumps(_nulls(loose), separators=(",", ":"), allow_nan=False)
 
 
 def _placeholder(i: int) -> str:
@@ -266,7 +285,7 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
             "rejected": table_records(part.rejected) if len(part.rejected) else [],
             "responses": part.responses,
         }
-        out.append(to_json(document))
+        out.append(records_json(document))
     return out
 
 
