@@ -334,13 +334,15 @@ def decode_raw_many(asset: str, objects: list[tuple[bytes, str]]) -> list[RawPar
             raise ValueError(f"{where} is not a valid {asset} object: {error}") from None
     try:
         rows = records_table([r for _, _, records, _ in documents for r in records], columns)
-        no_rejected = records_table([], REJECTED_COLUMNS)
+        # One empty table for every object without rows, one for those without rejected rows
+        # (most hours of a range): read-only, as partitions are.
+        no_rows, no_rejected = rows.iloc[0:0], records_table([], REJECTED_COLUMNS)
         bounds = np.cumsum([0, *(len(records) for _, _, records, _ in documents)])
         return [
             RawPartition(
                 source=source,
-                rows=rows.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
-                rejected=records_table(document["rejected"], REJECTED_COLUMNS) if document.get("rejected") else no_rejected.copy(),
+                rows=_rows_between(rows, int(bounds[i]), int(bounds[i + 1]), no_rows),
+                rejected=records_table(document["rejected"], REJECTED_COLUMNS) if document.get("rejected") else no_rejected,
                 responses=document.get("responses", []),
                 notes=document.get("notes", {}),
             )
@@ -351,6 +353,16 @@ def decode_raw_many(asset: str, objects: list[tuple[bytes, str]]) -> list[RawPar
             raise ValueError(f"{objects[0][1]} is not a valid {asset} object: {error}") from None
         # Some object is malformed: decoding them one by one names it.
         return [decode_raw(asset, data, where) for data, where in objects]
+
+
+def _rows_between(rows: pd.DataFrame, start: int, end: int, empty: pd.DataFrame) -> pd.DataFrame:
+    """Rows ``start:end`` of ``rows`` (numbered 0, 1, 2...), numbered from 0; ``empty`` if none."""
+    if start == end:
+        return empty
+    part = rows.iloc[start:end]
+    if start:
+        part.index = pd.RangeIndex(end - start)
+    return part
 
 
 MATCH_DAY_COLUMNS = MATCH_COLUMNS | {"analysable": "bool", "excluded_reason": "str"}
