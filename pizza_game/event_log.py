@@ -12,8 +12,10 @@ tables are Dagster's own; only the CLI's process uses the subclass (``instance_r
 the UI keeps Dagster's class on the same files.
 
 It also writes a batch of events in one statement per file (``store_event_batch``). Dagster hands
-over a batch when ``DAGSTER_EVENT_BATCH_SIZE`` is set (pizza_game/instance.py sets it): the
-materializations of one output over a range of partitions, and the planned events of a run. Its
+over a batch when ``DAGSTER_EVENT_BATCH_SIZE`` is set, which ``batched_events`` does while a run of
+the CLI executes on this storage: the materializations of one output over a range of partitions,
+and the planned events of a run. Only then: Dagster's stock storage (the UI's daemon) would store a
+batch event by event anyway, and when one insert of a batch fails it stores the whole batch again. Its
 SQLite storage would store them one by one, four connections and a dozen statements per event:
 3,624 hourly partitions made the event log more than half of a 5-month run. The rows are the ones
 Dagster writes event by event (a test compares every table): the events in both files in order,
@@ -22,6 +24,7 @@ their tags, the asset's latest state from its latest event, and a planned check'
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -171,6 +174,24 @@ class SqliteEventLog(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+
+BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
+BATCH_SIZE = "1000"
+
+
+@contextmanager
+def batched_events(instance: dg.DagsterInstance) -> Iterator[None]:
+    """While the block runs, Dagster hands ``instance``'s event log batches of up to ``BATCH_SIZE``
+    events, when that event log is a ``SqliteEventLog`` and the variable is not set already."""
+    if not isinstance(instance.event_log_storage, SqliteEventLog) or BATCH_SIZE_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[BATCH_SIZE_VARIABLE] = BATCH_SIZE
+    try:
+        yield
+    finally:
+        os.environ.pop(BATCH_SIZE_VARIABLE, None)
 
 
 def _insert_in_order(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:

@@ -53,13 +53,7 @@ USER_HOME = Path("~/.pizza-game/dagster")
 # marked as failed if the run fails": the partitions of a failed range run show in the UI as
 # missing, not failed (nor in progress while it runs); the run and the backfill still show it
 # failed, and nothing here reads failed partitions. A value already in the environment wins.
-#
-# DAGSTER_EVENT_BATCH_SIZE: Dagster hands the materializations of one output over a range of
-# partitions (and the planned events of a run) to the event log in batches of up to this many,
-# which the CLI's event log writes in one statement per file (pizza_game/event_log.py): the event
-# log was more than half of a 5-month run, one event per hour. Other storages (the UI's, the
-# in-memory one) store a batch event by event, as without the setting.
-DAGSTER_SETTINGS = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true", "DAGSTER_EVENT_BATCH_SIZE": "1000"}
+DAGSTER_SETTINGS = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
 
 
 def checkout_root() -> Path | None:

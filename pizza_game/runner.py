@@ -17,6 +17,7 @@ import pandas as pd
 
 from pizza_game.analysis.summary import rejected_text
 from pizza_game.automation import ANALYSIS_STAGE_TAG, IN_PROCESS, days_after_orders
+from pizza_game.event_log import batched_events
 from pizza_game.instance import default_instance
 from pizza_game.partition_keys import RANGE_END, RANGE_START, day_range, hour_range
 from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
@@ -200,12 +201,13 @@ class _Run:
 
 def _execute(defs, job_name, keys, instance, run_config, tags=None) -> _Run:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance,
-        run_config=run_config,
-        tags={RANGE_START: keys[0], RANGE_END: keys[1], **(tags or {})},
-        raise_on_error=False,
-    )
+    with batched_events(instance):
+        result = job.execute_in_process(
+            instance=instance,
+            run_config=run_config,
+            tags={RANGE_START: keys[0], RANGE_END: keys[1], **(tags or {})},
+            raise_on_error=False,
+        )
     if not result.success:
         raise PipelineError(f"{job_name} failed for {keys[0]} to {keys[1]}: {_first_error(result)}", result.run_id)
     return _Run(result.run_id, _latest_metadata(result))

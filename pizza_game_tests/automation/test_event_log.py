@@ -6,6 +6,7 @@ reads what it wrote, and a dagster.yaml that chooses its own storage is left alo
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -146,3 +147,18 @@ def test_a_batch_is_stored_as_dagsters_storage_stores_its_events_one_by_one(
     latest = record.asset_entry.last_materialization_record
     assert latest is not None and latest.event_log_entry.dagster_event is not None
     assert latest.event_log_entry.dagster_event.partition == "2025-01-01-11:00"
+
+
+def test_runs_of_the_cli_batch_their_events_and_nothing_else_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(event_log.BATCH_SIZE_VARIABLE, raising=False)
+    seen: list[str | None] = []
+    with event_log.batched_events(instance_at(tmp_path)):
+        seen.append(os.environ.get(event_log.BATCH_SIZE_VARIABLE))
+    with event_log.batched_events(dg.DagsterInstance.ephemeral()):  # not our event log
+        seen.append(os.environ.get(event_log.BATCH_SIZE_VARIABLE))
+    # Set only inside the block: a process that later starts the UI does not hand it on.
+    assert seen == [event_log.BATCH_SIZE, None]
+    assert event_log.BATCH_SIZE_VARIABLE not in os.environ
+    monkeypatch.setenv(event_log.BATCH_SIZE_VARIABLE, "7")  # a value set outside wins
+    with event_log.batched_events(instance_at(tmp_path)):
+        assert os.environ[event_log.BATCH_SIZE_VARIABLE] == "7"

@@ -84,12 +84,11 @@ def test_the_cli_and_the_ui_get_one_planned_event_per_asset_for_a_range_run(
     checkout: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
-    batches = "DAGSTER_EVENT_BATCH_SIZE"  # the CLI's event log writes a batch at once (test_event_log.py)
-    assert {name: "true", batches: "1000"} == DAGSTER_SETTINGS
+    assert {name: "true"} == DAGSTER_SETTINGS
     monkeypatch.setenv(name, "")
     monkeypatch.delenv(name)
     # `pizza-game ui` gives dg dev (webserver and daemon) this environment; a value set wins.
-    assert dagster_environment({"PATH": "/bin"}) == {"PATH": "/bin", name: "true", batches: "1000"}
+    assert dagster_environment({"PATH": "/bin"}) == {"PATH": "/bin", name: "true"}
     assert dagster_environment({name: "false"})[name] == "false"
     # The CLI (and Lambda) open the instance through default_instance.
     with default_instance() as instance:
