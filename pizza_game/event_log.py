@@ -11,15 +11,16 @@ processes (the UI's webserver and daemon) read and write the same files as befor
 tables are Dagster's own; only the CLI's process uses the subclass (``instance_ref``),
 the UI keeps Dagster's class on the same files.
 
-It also writes a batch of events in one statement per file (``store_event_batch``). Dagster hands
-over a batch when ``DAGSTER_EVENT_BATCH_SIZE`` is set, which ``batched_events`` does while a run of
-the CLI executes on this storage: the materializations of one output over a range of partitions,
-and the planned events of a run. Only then: Dagster's stock storage (the UI's daemon) would store a
-batch event by event anyway, and when one insert of a batch fails it stores the whole batch again. Its
-SQLite storage would store them one by one, four connections and a dozen statements per event:
-3,624 hourly partitions made the event log more than half of a 5-month run. The rows are the ones
+It also writes a batch of events in one statement per file (``store_event_batch``), where Dagster's
+SQLite storage stores them one by one, four connections and a dozen statements per event: 3,624
+hourly partitions made the event log more than half of a 5-month run. The rows are the ones
 Dagster writes event by event (a test compares every table): the events in both files in order,
-their tags, the asset's latest state from its latest event, and a planned check's rows.
+their tags, the asset's latest state from its latest event, and a planned check's rows. Dagster
+hands over a batch when ``DAGSTER_EVENT_BATCH_SIZE`` is set, which ``batched_events`` does while a
+run of the CLI executes on this storage: the materializations of one output over a range of
+partitions, and the planned events of a run. Only then: Dagster's stock storage (the UI's daemon)
+would store a batch event by event anyway, and when one insert of a batch fails it stores the
+whole batch again.
 """
 
 from __future__ import annotations
