@@ -162,3 +162,28 @@ def test_runs_of_the_cli_batch_their_events_and_nothing_else_does(tmp_path: Path
     monkeypatch.setenv(event_log.BATCH_SIZE_VARIABLE, "7")  # a value set outside wins
     with event_log.batched_events(instance_at(tmp_path)):
         assert os.environ[event_log.BATCH_SIZE_VARIABLE] == "7"
+
+
+def test_the_runner_hands_the_cli_event_log_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from pizza_game.definitions import make_definitions
+    from pizza_game.runner import run_pipeline
+
+    monkeypatch.delenv(event_log.BATCH_SIZE_VARIABLE, raising=False)
+    batches: list[int] = []
+    real = SqliteEventLog.store_event_batch
+
+    def counting(self: SqliteEventLog, events: list) -> None:
+        batches.append(len(events))
+        real(self, events)
+
+    monkeypatch.setattr(SqliteEventLog, "store_event_batch", counting)
+    (tmp_path / "home").mkdir()
+    instance = instance_at(tmp_path / "home")
+    start = pd.Timestamp("2024-10-05", tz="UTC")
+    defs = make_definitions(data_dir=str(tmp_path / "data"), seed=1)
+    run_pipeline(start, start + pd.Timedelta(days=1), defs=defs, instance=instance, log_level="ERROR")
+    # The day's 24 hourly materializations of raw_orders went over as one batch at least.
+    assert max(batches, default=0) >= 24, batches
+    assert event_log.BATCH_SIZE_VARIABLE not in os.environ
