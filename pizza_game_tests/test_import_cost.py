@@ -8,14 +8,10 @@ to render the report, dagster_aws (which pulls in dagster._core.test_utils) not 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from pizza_game_tests.import_probe import after_importing
+
 HEAVY = ("scipy.stats", "boto3", "plotly", "dagster_aws", "dagster._core.test_utils")
 
 PROBE = """
@@ -33,16 +29,5 @@ print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)))
     ids=["cli", "lambda"],
 )
 def test_import_loads_nothing_heavy(modules, tmp_path, monkeypatch):
-    # The Lambda handler puts its writable paths under /tmp at import; keep them in tmp_path.
-    monkeypatch.setenv("PIZZA_GAME_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *modules],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'deploy'}"},
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]", f"{modules} loaded: {result.stdout}"
+    loaded = after_importing(PROBE.format(heavy=HEAVY), modules, tmp_path, monkeypatch)
+    assert loaded == "[]", f"{modules} loaded: {loaded}"

@@ -7,16 +7,13 @@ warm Lambda runs hour after hour over the same horizon, so its handler turns the
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pizza_game.storage.decoded_days import LIMIT
+from pizza_game_tests.import_probe import after_importing
 
-ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import importlib, sys, warnings
 warnings.simplefilter("ignore")
@@ -33,16 +30,4 @@ print(DECODED.limit)
     ids=["cli", "lambda"],
 )
 def test_the_cache_is_on_in_the_lambda_only(modules: tuple[str, ...], limit: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The Lambda handler puts its writable paths under /tmp at import; keep them in tmp_path.
-    monkeypatch.setenv("PIZZA_GAME_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PIZZA_GAME_WRITABLE_DIR", str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *modules],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'deploy'}"},
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert int(result.stdout.strip().splitlines()[-1]) == limit
+    assert int(after_importing(PROBE, modules, tmp_path, monkeypatch)) == limit
