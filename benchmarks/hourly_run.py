@@ -102,7 +102,7 @@ def instance_of(kind: str, home: str | None = None) -> Iterator[dg.DagsterInstan
     if kind == "process":
         from pizza_game.instance import default_instance
 
-        os.environ["DAGSTER_HOME"] = check_home(home)
+        os.environ["DAGSTER_HOME"] = prepared_home(home)
         try:
             with default_instance() as instance:
                 yield instance
@@ -119,7 +119,8 @@ def instance_of(kind: str, home: str | None = None) -> Iterator[dg.DagsterInstan
         yield instance
 
 
-def check_home(home: str | None) -> str:
+def prepared_home(home: str | None) -> str:
+    """``home`` with a dagster.yaml turning telemetry off, as `pizza-game run` gives its instance."""
     if home is None:
         raise ValueError("a process instance needs its DAGSTER_HOME folder")
     Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

@@ -197,10 +197,10 @@ def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, li
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()
     coverage = (covered_ns(hours_ns, end_ns) - covered_ns(hours_ns, start_ns)) / (end_ns - start_ns)
-    blocks = len(names)
+    blocks = len(names)  # at least ALL
 
     def stacked(column: str) -> np.ndarray:
-        return np.concatenate(sums[column]) if blocks else np.array([], dtype="float64")
+        return np.concatenate(sums[column])
 
     # Built at once, block after block (a frame per region and a concat cost 17 ms a day).
     return pd.DataFrame(

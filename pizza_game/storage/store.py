@@ -253,19 +253,7 @@ class LocalStore:
 
     def put_if_version(self, key: str, data: bytes, content_type: str, version: str | None) -> bool:
         """Compare and swap under an ``fcntl`` lock on the folder's lock file."""
-        try:
-            folder, lock = self._lock_file(key)
-            with lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                try:
-                    if _current_version(folder / key.rpartition("/")[2]) != version:
-                        return False
-                    self.put(key, data, content_type)
-                    return True
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
-        except OSError as error:
-            raise local_error("write", key, self.root, error) from None
+        return self.put_if_versions([(key, data, content_type, version)])[0]
 
     def _lock_file(self, key: str) -> tuple[Path, IO[str]]:
         """The key's folder and its lock file, opened (for the caller's ``with``)."""
