@@ -22,6 +22,7 @@ KEY_FAMILIES = {
     "quicksight_manifest": r"quicksight-ready/metadata/((orders_hourly|match_windows|lift_by_window|relationships|kpis)_)?manifest\.json",
     "lineage": rf"quicksight-ready/metadata/lineage/{DATE}_[0-9a-f]{{8}}\.json",
     "dashboard_report": rf"reports/({DATE}_dashboard|latest)\.html",
+    "report_assets": r"reports/assets/plotly-\d+\.\d+\.\d+-[0-9a-f]{12}\.min\.js",
 }
 
 

@@ -1,4 +1,4 @@
-"""The offline HTML dashboard of a run: what QuickSight shows, in one file anyone can open."""
+"""The offline HTML dashboard of a run: what QuickSight shows, as a page anyone can open without a network."""
 
 import dagster as dg
 import pandas as pd
@@ -6,7 +6,13 @@ import pandas as pd
 from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
-from pizza_game.report.pages import HTML_TYPE, render_pages, report_targets
+from pizza_game.report.pages import (
+    HTML_TYPE,
+    JS_TYPE,
+    plotly_bundle_object,
+    render_pages,
+    report_targets,
+)
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
@@ -26,9 +32,10 @@ def dashboard_report(
     analysis_settings: AnalysisSettings,
 ) -> dg.MaterializeResult:
     """reports/YYYY/MM/DD/YYYYMMDD_HHMMSS_dashboard.html and reports/latest.html: the dashboard data
-    and the summary of one analysis as a self-contained page (KPIs, orders with match windows, lift
-    per window with CIs, significant relationships, data quality, filters), readable offline.
-    latest.html is rewritten only when no report of a newer day exists.
+    and the summary of one analysis as a page (KPIs, orders with match windows, lift per window
+    with CIs, significant relationships, data quality, filters), readable offline.
+    latest.html is rewritten only when no report of a newer day exists. The pages load Plotly's
+    bundle from reports/assets/, written only by the first report of each plotly version.
     The analysis settings give the window lengths, to draw each match's windows."""
     if dashboard_data.as_of != correlation_summary.as_of:
         raise dg.Failure(
@@ -43,7 +50,12 @@ def dashboard_report(
     key = layout.report_key(dashboard_data.as_of)
     targets = report_targets(store, dashboard_data.as_of)
     pages = render_pages(table, correlation_summary.value, analysis_settings.windows(), dashboard_data.as_of, targets)
+    bundle_key, bundle = plotly_bundle_object()
     with storage_failures("dashboard_report"):
+        # The bundle first: a stored page never points at a missing bundle.
+        bundle_written = not store.exists(bundle_key)
+        if bundle_written:
+            store.put(bundle_key, bundle, JS_TYPE)
         for target, page in pages.items():
             store.put(target, page, HTML_TYPE)
     return dg.MaterializeResult(
@@ -51,7 +63,9 @@ def dashboard_report(
             "storage_uri": dg.MetadataValue.path(store.uri(key)),
             "latest": dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY)),
             "latest_updated": dg.MetadataValue.bool(layout.REPORT_LATEST_KEY in pages),
-            "bytes_written": dg.MetadataValue.int(len(pages[key])),
+            "bytes_written": dg.MetadataValue.int(sum(map(len, pages.values())) + (len(bundle) if bundle_written else 0)),
+            "plotly_bundle": dg.MetadataValue.path(store.uri(bundle_key)),
+            "plotly_bundle_written": dg.MetadataValue.bool(bundle_written),
             "as_of": dg.MetadataValue.text(f"{dashboard_data.as_of:%Y-%m-%d}"),
             "dagster/row_count": dg.MetadataValue.int(len(table)),
             "time_range": dg.MetadataValue.text(

@@ -1,10 +1,13 @@
-"""The offline HTML dashboard: one self-contained page showing what the QuickSight dashboard shows.
+"""The offline HTML dashboard: one page showing what the QuickSight dashboard shows.
 
-The page embeds Plotly's JavaScript, its own small script and style, and the data, so it opens from
-a file with no network. A Content-Security-Policy lets only those two scripts run (by their hashes)
-and forbids every request, so even a value that slipped past escaping could not run or fetch.
-Every value from the data is escaped: HTML text and attributes with ``html.escape``, the embedded
-JSON with ``<``, ``>`` and ``&`` as ``\\u`` escapes, so no value can close its ``<script>``.
+The page embeds its own small script and style, and the data; Plotly's JavaScript (4.6 MB, the
+same for every page) is one file beside the reports (``plotly_bundle``), written once to the store
+and loaded by a relative path, so a page opens from a file with no network. A
+Content-Security-Policy lets only the page's own script (by its hash) and scripts of the page's own
+origin run, and forbids every other request. The bundle is allowed as ``'self'``, not by a hash: a hash
+needs an ``integrity`` check, which Chromium refuses for a file:// script. Every value from the
+data is escaped: HTML text and attributes with ``html.escape``, the embedded JSON with ``<``, ``>``
+and ``&`` as ``\\u`` escapes, so no value can close its ``<script>``.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
+from functools import cache
 from html import escape
 from importlib.resources import files
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from plotly.utils import PlotlyJSONEncoder
 
 from pizza_game.analysis.merge import ALL_REGIONS
@@ -37,20 +42,47 @@ DEFAULT_TITLE = "Do football matches move pizza orders?"
 STATIC = files("pizza_game.report") / "static"
 
 
+@dataclass(frozen=True)
+class PlotlyBundle:
+    """Plotly's JavaScript, under a file name that changes whenever its bytes do."""
+
+    name: str
+    text: str
+
+
+@cache
+def plotly_bundle() -> PlotlyBundle:
+    """The bundle the installed plotly ships: ``plotly-<plotly.js version>-<sha256 prefix>.min.js``,
+    so a stored bundle is never replaced by other bytes under the same key."""
+    text = get_plotlyjs()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return PlotlyBundle(f"plotly-{get_plotlyjs_version()}-{digest}.min.js", text)
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where a page finds, relative to itself, the per-match table and Plotly's bundle."""
+
+    plotly: str
+    match_table: str | None = None
+
+
 def render_report(
     dashboard: pd.DataFrame,
     summary: dict,
     *,
     title: str = DEFAULT_TITLE,
     windows: WindowConfig = DEFAULT_WINDOWS,
-    match_table_href: str | None = None,
+    links: PageLinks | None = None,
 ) -> str:
     """The report page for a dashboard table (quicksight.dashboard) and the analysis summary.
 
     ``windows`` are the match windows the analysis used (the table gives each window's start only);
-    ``match_table_href`` links to the per-match table over the whole horizon (match_windows.csv).
+    ``links`` say where the per-match table over the whole horizon (match_windows.csv) and Plotly's
+    bundle are; by default the bundle is beside the page and there is no table link.
     """
-    return render_reports(dashboard, summary, title=title, windows=windows, match_table_hrefs=[match_table_href])[0]
+    links = links or PageLinks(plotly=plotly_bundle().name)
+    return render_reports(dashboard, summary, title=title, windows=windows, links=[links])[0]
 
 
 def render_reports(
@@ -59,11 +91,11 @@ def render_reports(
     *,
     title: str = DEFAULT_TITLE,
     windows: WindowConfig = DEFAULT_WINDOWS,
-    match_table_hrefs: list[str | None],
+    links: list[PageLinks],
 ) -> list[str]:
-    """``render_report`` for each of ``match_table_hrefs`` (pages stored in different folders link
-    the per-match table by different relative paths): the figures, data and scripts are built
-    once, only the per-match section differs."""
+    """``render_report`` for each of ``links`` (pages stored in different folders reach the
+    per-match table and the bundle by different relative paths): the figures, data and script are
+    built once, only the links differ."""
     missing = [c for c in DASHBOARD_COLUMNS if c not in dashboard.columns]
     if missing:
         raise ValueError(
@@ -72,16 +104,24 @@ def render_reports(
     dashboard = dashboard.reset_index(drop=True)
     facets = build_facets(dashboard, windows)
     data = page_data(dashboard, summary, facets, windows)
-    plotly_js, page_js = get_plotlyjs(), (STATIC / "report.js").read_text()
+    page_js = (STATIC / "report.js").read_text()
     policy = (
         "default-src 'none'; connect-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; "
-        f"script-src {script_hash(plotly_js)} {script_hash(page_js)}"
+        f"script-src 'self' {script_hash(page_js)}"
     )
     before_table = sections_before_table(dashboard, summary, facets)
     after_table = data_quality(summary)
     return [
-        page(title, summary, policy, data, plotly_js, page_js, "\n".join([before_table, match_table(dashboard, facets, summary, href), after_table]))
-        for href in match_table_hrefs
+        page(
+            title,
+            summary,
+            policy,
+            data,
+            link.plotly,
+            page_js,
+            "\n".join([before_table, match_table(dashboard, facets, summary, link.match_table), after_table]),
+        )
+        for link in links
     ]
 
 
@@ -126,8 +166,9 @@ def sections_before_table(dashboard: pd.DataFrame, summary: dict, facets: Facets
     )
 
 
-def page(title: str, summary: dict, policy: str, data: str, plotly_js: str, page_js: str, main: str) -> str:
-    """The whole HTML document around the sections ``main``."""
+def page(title: str, summary: dict, policy: str, data: str, plotly_src: str, page_js: str, main: str) -> str:
+    """The whole HTML document around the sections ``main``; Plotly's bundle is loaded from
+    ``plotly_src`` (a path relative to the page)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -143,9 +184,10 @@ def page(title: str, summary: dict, policy: str, data: str, plotly_js: str, page
 {main}
 </main>
 <footer>Made by pizza_game from the dashboard data of {escape(str(summary.get("as_of", "")))}.
-Plotly.js is embedded: the page needs no network.</footer>
+The charts load Plotly.js from <code>{escape(plotly_src)}</code>: keep that file where it is
+relative to this page (copy the whole reports folder) and the page needs no network.</footer>
 <script type="application/json" id="report-data">{data}</script>
-<script>{plotly_js}</script>
+<script id="plotly-bundle" src="{escape(plotly_src)}"></script>
 <script>{page_js}</script>
 </body>
 </html>

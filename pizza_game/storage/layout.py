@@ -32,6 +32,8 @@ IMPORTS_FAILED_PREFIX = "imports/failed"
 IMPORTS_JOURNAL_PREFIX = "imports/journal"
 IMPORTS_REJECTED_PREFIX = "imports/rejected"
 REPORT_LATEST_KEY = "reports/latest.html"
+# Files every report loads (Plotly's bundle), each written once under a name that changes with its bytes.
+REPORT_ASSETS_PREFIX = "reports/assets"
 
 
 def _dated(prefix: str, at: datetime, name: str) -> str:
@@ -101,6 +103,10 @@ def import_rejected_key(asset: str, fingerprint: str) -> str:
 
 def report_key(as_of: datetime) -> str:
     return _dated(REPORTS_PREFIX, as_of, "dashboard.html")
+
+
+def report_asset_key(name: str) -> str:
+    return f"{REPORT_ASSETS_PREFIX}/{name}"
 
 
 def _dashboard_json(as_of: datetime) -> str:

@@ -1,4 +1,5 @@
-"""dashboard_report in Dagster: reads the stored dashboard data and summary, writes both keys."""
+"""dashboard_report in Dagster: reads the stored dashboard data and summary, writes both keys and,
+once, the Plotly bundle they load."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pizza_game.analysis.windows import WindowConfig
 from pizza_game.assets.report import dashboard_report
 from pizza_game.model import Stamped
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
-from pizza_game.report.html import render_report
+from pizza_game.report.html import PageLinks, plotly_bundle, render_report
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.dated_outputs import DATED_IO, DatedOutputsIOManager
 from pizza_game.resources.s3_client import S3ClientResource
@@ -72,23 +73,40 @@ def test_the_report_lands_at_its_dated_key_and_as_latest(where, week, tmp_path, 
     page = store.get(key)
     stored = records_table(json.loads(to_json(week.dashboard)), DASHBOARD_COLUMNS)
     drill_down = "20240921_000000_match_windows.csv"
-    dated_href = f"../../../../processed-data/correlation-analysis/2024/09/21/{drill_down}"
-    latest_href = f"../processed-data/correlation-analysis/2024/09/21/{drill_down}"
-    render = lambda href, windows: render_report(  # noqa: E731
-        stored, week.summary, windows=windows, match_table_href=href
+    bundle_key = f"reports/assets/{plotly_bundle().name}"
+    dated = PageLinks(
+        plotly=f"../../../assets/{plotly_bundle().name}",
+        match_table=f"../../../../processed-data/correlation-analysis/2024/09/21/{drill_down}",
     )
-    assert page.decode("utf-8") == render(dated_href, SETTINGS.windows())
-    assert store.get(layout.REPORT_LATEST_KEY).decode("utf-8") == render(latest_href, SETTINGS.windows())
-    assert page.decode("utf-8") != render(dated_href, WindowConfig())
+    latest = PageLinks(
+        plotly=f"assets/{plotly_bundle().name}",
+        match_table=f"../processed-data/correlation-analysis/2024/09/21/{drill_down}",
+    )
+    render = lambda links, windows: render_report(stored, week.summary, windows=windows, links=links)  # noqa: E731
+    assert page.decode("utf-8") == render(dated, SETTINGS.windows())
+    latest_page = store.get(layout.REPORT_LATEST_KEY)
+    assert latest_page.decode("utf-8") == render(latest, SETTINGS.windows())
+    assert page.decode("utf-8") != render(dated, WindowConfig())
+    assert store.get(bundle_key) == plotly_bundle().text.encode("utf-8")
     metadata = result.asset_materializations_for_node("dashboard_report")[0].metadata
     assert metadata["storage_uri"] == dg.MetadataValue.path(store.uri(key))
     assert metadata["latest"] == dg.MetadataValue.url(store.uri(layout.REPORT_LATEST_KEY))
-    assert metadata["bytes_written"].value == len(page)
+    assert metadata["plotly_bundle"] == dg.MetadataValue.path(store.uri(bundle_key))
+    assert metadata["plotly_bundle_written"].value is True
+    assert metadata["bytes_written"].value == len(page) + len(latest_page) + len(store.get(bundle_key))
     if where == "s3":
-        head = request.getfixturevalue("moto_s3").client().head_object(Bucket=bucket, Key=key)
-        assert head["ContentType"] == "text/html; charset=utf-8"
+        client = request.getfixturevalue("moto_s3").client()
+        assert client.head_object(Bucket=bucket, Key=key)["ContentType"] == "text/html; charset=utf-8"
+        assert client.head_object(Bucket=bucket, Key=bundle_key)["ContentType"] == "text/javascript; charset=utf-8"
     else:
         assert (tmp_path / key).read_bytes() == page
+
+    # The next report loads the stored bundle and writes only its pages.
+    again = materialize(week, storage)
+    assert again.success
+    metadata = again.asset_materializations_for_node("dashboard_report")[0].metadata
+    assert metadata["plotly_bundle_written"].value is False
+    assert metadata["bytes_written"].value == len(page) + len(latest_page)
 
 
 def test_a_summary_of_another_day_is_refused(week, tmp_path):

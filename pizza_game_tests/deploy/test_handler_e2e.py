@@ -28,6 +28,7 @@ import pytest
 from pizza_game.quicksight.datasets import DATASETS
 from pizza_game.quicksight.manifest import validate_manifest
 from pizza_game.quicksight.publish import manifest_key
+from pizza_game.report.pages import plotly_bundle_object
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.storage import layout
 from pizza_game_tests.deploy.emf import emf_errors
@@ -240,6 +241,7 @@ def expected_day_keys(day: str) -> set[str]:
         *(manifest_key(name) for name in DATASETS),
         layout.report_key(start),
         layout.REPORT_LATEST_KEY,
+        plotly_bundle_object()[0],
     }
 
 

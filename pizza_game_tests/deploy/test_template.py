@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from cfnlint.decode import cfn_yaml
 
 from pizza_game import settings
 from pizza_game.lambda_lock import RUN_LOCK_KEY
+from pizza_game.storage import layout
 from pizza_game.storage.layout import (
     DASHBOARD_PREFIX,
     MANIFEST_KEY,
@@ -104,16 +106,21 @@ def test_bucket_is_versioned_encrypted_private_and_owner_enforced(template: dict
 
 def test_lifecycle_expires_each_layer_of_the_layout(template: dict[str, Any]) -> None:
     rules = resource(template, "DataBucket")["LifecycleConfiguration"]["Rules"]
-    expiry = {rule["Prefix"]: rule["ExpirationInDays"] for rule in rules if "Prefix" in rule}
+    expiry = {rule["Prefix"]: rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule}
     raw = RAW_ORDERS_PREFIX.split("/")[0] + "/"
     processed = MERGED_PREFIX.split("/")[0] + "/"
-    reports = REPORTS_PREFIX + "/"
-    assert expiry == {raw: 90, processed: 365, DASHBOARD_PREFIX + "/": 30, reports: 30}
+    dated_reports = REPORTS_PREFIX + "/2"
+    assert expiry == {raw: 90, processed: 365, DASHBOARD_PREFIX + "/": 30, dated_reports: 30}
     assert all(rule["Status"] == "Enabled" for rule in rules)
+    # Every dated report expires; latest.html and the Plotly bundle the pages load do not.
+    for year in (2024, 2099):
+        assert layout.report_key(datetime(year, 1, 1, tzinfo=UTC)).startswith(dated_reports)
+    assert not REPORT_LATEST_KEY.startswith(dated_reports)
+    assert not layout.report_asset_key("plotly-3.0.0-0123456789ab.min.js").startswith(tuple(expiry))
     # reports/latest.html is replaced every hour: its old versions go after a day.
-    [report_rule] = [rule for rule in rules if rule.get("Prefix") == reports]
-    assert report_rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
-    assert REPORT_LATEST_KEY.startswith(reports)
+    [latest_rule] = [rule for rule in rules if rule.get("Prefix") == REPORT_LATEST_KEY]
+    assert latest_rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert "ExpirationInDays" not in latest_rule
 
 
 def test_replaced_versions_expire(template: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""The report in a real browser: it renders offline, without errors, and its filters work."""
+"""The report in a real browser, opened from its stored files: it renders offline, without errors,
+loading only the Plotly bundle beside the reports, and its filters work."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import ConsoleMessage, Dialog, Page
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 
-from pizza_game.report.html import render_report
+from pizza_game.analysis.windows import DEFAULT_WINDOWS
+from pizza_game.report.pages import plotly_bundle_object, render_pages
+from pizza_game.storage import layout
 from pizza_game_tests.report.browser import chromium
 from pizza_game_tests.report.synthetic import HOSTILE_TEAM, Synthetic
 
@@ -44,31 +47,62 @@ class Loaded:
         self.page.wait_for_selector(f"html[data-draws='{draws + 1}']", state="attached")
 
 
+def stored_report(week: Synthetic, root: Path, *, bundle: bool = True) -> dict[str, Path]:
+    """The week's report pages (dated and latest) and, unless not ``bundle``, the Plotly bundle,
+    at their keys under ``root`` as dashboard_report stores them."""
+    stamp = pd.Timestamp(week.summary["as_of"], tz="UTC")
+    targets = (layout.report_key(stamp), layout.REPORT_LATEST_KEY)
+    files = render_pages(week.dashboard, week.summary, DEFAULT_WINDOWS, stamp, targets)
+    if bundle:
+        files.update([plotly_bundle_object()])
+    for key, data in files.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    return {key: root / key for key in files}
+
+
+def rendered(browser: Browser, path: Path) -> Page:
+    """A new page at the file ``path``, once its script has finished (drawn or said it cannot)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_selector("html[data-rendered]", timeout=60_000)
+    return page
+
+
 @pytest.fixture(scope="module")
-def loaded(week: Synthetic, tmp_path_factory) -> Iterator[Loaded]:
-    path = tmp_path_factory.mktemp("report") / "dashboard.html"
-    path.write_text(render_report(week.dashboard, week.summary), encoding="utf-8")
+def browser() -> Iterator[Browser]:
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        seen = Loaded(page, path.as_uri())
+        yield browser
 
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                seen.errors.append(message.text)
 
-        def on_dialog(dialog: Dialog) -> None:
-            seen.dialogs.append(dialog.message)
-            dialog.dismiss()
+@pytest.fixture(scope="module")
+def stored(week: Synthetic, tmp_path_factory) -> dict[str, Path]:
+    return stored_report(week, tmp_path_factory.mktemp("store"))
 
-        page.on("request", lambda request: seen.requests.append(request.url))
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: seen.errors.append(str(error)))
-        page.on("dialog", on_dialog)
-        page.goto(seen.url)
-        page.wait_for_selector("html[data-rendered]", timeout=60_000)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
-        yield seen
+
+@pytest.fixture(scope="module")
+def loaded(stored: dict[str, Path], browser: Browser) -> Iterator[Loaded]:
+    [path] = [p for key, p in stored.items() if layout.parse_dated(key)]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    seen = Loaded(page, path.as_uri())
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.errors.append(message.text)
+
+    def on_dialog(dialog: Dialog) -> None:
+        seen.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("request", lambda request: seen.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: seen.errors.append(str(error)))
+    page.on("dialog", on_dialog)
+    page.goto(seen.url)
+    page.wait_for_selector("html[data-rendered]", timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+    yield seen
 
 
 @pytest.fixture
@@ -82,13 +116,34 @@ def national(week: Synthetic, kind: str) -> pd.DataFrame:
     return table[(table["record_type"] == kind) & (table["region"] == "ALL")]
 
 
-def test_the_page_renders_offline_without_errors(report):
+def test_the_page_renders_offline_without_errors(report, stored):
     assert report.errors == []
     assert report.dialogs == []  # the hostile team name ran no script
-    assert [
-        url for url in report.requests if url != report.url and not url.startswith("data:")
-    ] == []
+    [bundle] = [path for key, path in stored.items() if key.startswith(layout.REPORT_ASSETS_PREFIX)]
+    assert [url for url in report.requests if not url.startswith("data:")] == [report.url, bundle.as_uri()]
+    assert report.page.evaluate("document.documentElement.dataset.rendered") == "true"
     assert report.page.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_latest_finds_the_same_bundle_from_its_own_folder(stored, browser):
+    page = rendered(browser, stored[layout.REPORT_LATEST_KEY])
+    try:
+        assert page.evaluate("document.documentElement.dataset.rendered") == "true"
+        assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 3
+    finally:
+        page.close()
+
+
+def test_a_page_copied_without_the_bundle_names_the_file_it_needs(week, tmp_path, browser):
+    pages = stored_report(week, tmp_path, bundle=False)
+    page = rendered(browser, pages[layout.REPORT_LATEST_KEY])
+    try:
+        assert page.evaluate("document.documentElement.dataset.rendered") == "without-plotly"
+        message = page.inner_text("#orders-chart")
+        assert f"assets/{plotly_bundle_object()[0].rsplit('/', 1)[1]}" in message
+        assert page.evaluate("document.querySelectorAll('.missing-bundle').length") == 3
+    finally:
+        page.close()
 
 
 def test_every_chart_is_drawn_with_data(report, week):

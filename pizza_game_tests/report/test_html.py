@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html import escape
@@ -13,7 +14,7 @@ import pytest
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS
 from pizza_game.report.figures import build_facets, kickoff_ms, orders_figure
-from pizza_game.report.html import render_report, script_json
+from pizza_game.report.html import plotly_bundle, render_report, script_json
 from pizza_game.storage.codecs import records_table, to_json
 from pizza_game_tests.report.synthetic import HOSTILE_TEAM
 
@@ -27,14 +28,24 @@ def page(week) -> str:
     return render_report(week.dashboard, week.summary)
 
 
-def test_the_page_loads_nothing_from_outside(page):
-    assert not re.search(r"<(script|img|iframe|link)\b[^>]*\b(src|href)=", page, re.IGNORECASE)
+def test_the_page_loads_nothing_but_the_plotly_bundle_beside_it(page):
+    loads = re.findall(r"<(script|img|iframe|link)\b[^>]*\b(?:src|href)=\"([^\"]*)\"", page, re.IGNORECASE)
+    assert loads == [("script", plotly_bundle().name)]
     assert "@import" not in page and "url(" not in page.split("<script")[0]
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page)
     assert csp is not None
     policy = csp.group(1)
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy
-    assert len(re.findall(r"'sha256-[A-Za-z0-9+/=]+'", policy)) == 2
+    # Inline, only the page's own script runs (by its hash); from files, only the page's origin.
+    [scripts] = [d for d in policy.split("; ") if d.startswith("script-src ")]
+    assert re.fullmatch(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]+'", scripts)
+
+
+def test_the_bundle_is_named_for_its_bytes():
+    bundle = plotly_bundle()
+    digest = hashlib.sha256(bundle.text.encode("utf-8")).hexdigest()
+    assert re.fullmatch(rf"plotly-\d+\.\d+\.\d+-{digest[:12]}\.min\.js", bundle.name)
+    assert "Plotly" in bundle.text[:2000] and len(bundle.text) > 1_000_000
 
 
 def test_hostile_team_names_stay_text(page):

@@ -29,6 +29,17 @@
   };
 
   const spec = JSON.parse(document.getElementById("report-data").textContent);
+  // Plotly's bundle is a file beside the reports: a page copied without it says which file it needs.
+  if (typeof Plotly === "undefined") {
+    const src = document.getElementById("plotly-bundle").getAttribute("src");
+    for (const figure of spec.figures) {
+      const chart = document.getElementById(figure.id);
+      chart.className = "missing-bundle";
+      chart.textContent = `This chart needs Plotly.js at ${src}, relative to this page: copy the reports folder with it.`;
+    }
+    document.documentElement.dataset.rendered = "without-plotly";
+    return;
+  }
   const facets = Object.fromEntries(Object.entries(spec.facets).map(([name, values]) => [name, plain(values)]));
   for (const trace of spec.figures.flatMap((figure) => figure.data)) {
     for (const path of POINT_ARRAYS) if (get(trace, path) !== undefined) set(trace, path, plain(get(trace, path)));
