@@ -103,8 +103,10 @@ def _csv_cells(column: pd.Series) -> list[str] | None:
     kind = dtype.kind if isinstance(dtype, np.dtype) else ""
     if kind == "f" and column.to_numpy().itemsize in (2, 4, 8):
         return _csv_floats(column.to_numpy())
-    if kind == "b":
-        return np.where(column.to_numpy(), "True", "False").tolist()
+    if kind == "b" or isinstance(dtype, pd.BooleanDtype):
+        cells = np.where(column.to_numpy(dtype=bool, na_value=False), "True", "False").astype(object)
+        cells[column.isna().to_numpy(dtype=bool)] = ""
+        return cells.tolist()
     if kind in ("i", "u") or isinstance(column.array, pd.arrays.IntegerArray):
         missing = column.isna().to_numpy(dtype=bool)
         integers = column.to_numpy(dtype=column.array.dtype.numpy_dtype, na_value=0) if missing.any() else column.to_numpy()
@@ -112,7 +114,7 @@ def _csv_cells(column: pd.Series) -> list[str] | None:
         texts = np.asarray([str(v) for v in distinct.tolist()], dtype=object)[codes.ravel()]
         texts[missing] = ""
         return texts.tolist()
-    if kind == "O" or isinstance(dtype, (pd.StringDtype, pd.BooleanDtype)):
+    if kind == "O" or isinstance(dtype, pd.StringDtype):
         return _csv_objects(np.asarray(column.array.astype(object)), column.isna().to_numpy(dtype=bool))
     return None
 
