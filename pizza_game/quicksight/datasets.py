@@ -21,6 +21,7 @@ INTEGER whose sum counts the true rows). docs/quicksight.md lists every column.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,11 +234,22 @@ def _formatted(values: pd.Series, kind: str) -> np.ndarray:
 
 
 def daily_slices(dataset: Dataset, table: pd.DataFrame) -> dict[pd.Timestamp, pd.DataFrame]:
-    """The rows of each UTC day (of ``dataset.day_column``), sorted by the dataset's key."""
-    days = table[dataset.day_column].dt.floor("D")
+    """The rows of each UTC day (of ``dataset.day_column``; rows without one are left out), sorted
+    by the dataset's key.
+
+    One sort by day and key, cut at the days: the rows and order of sorting each day's rows (a
+    sort by several columns is stable), without a sort per day of the dashboard's month."""
+    rows = table.reset_index(drop=True)
+    days = rows[dataset.day_column].dt.floor("D")
+    keys = pd.concat([days, *(rows[name] for name in dataset.key)], axis=1, keys=range(1 + len(dataset.key)))
+    order = keys[days.notna()].sort_values(list(keys.columns)).index
+    rows, days = rows.iloc[order], days.iloc[order]
+    day_ns = days.to_numpy(dtype="datetime64[ns]") if days.dt.tz is None else days.dt.tz_convert(None).to_numpy()
+    cuts = [0, *(np.flatnonzero(day_ns[1:] != day_ns[:-1]) + 1).tolist(), len(day_ns)]
     return {
-        day: rows.sort_values(list(dataset.key)).reset_index(drop=True)
-        for day, rows in table.groupby(days, sort=True)
+        days.iloc[start]: rows.iloc[start:end].reset_index(drop=True)
+        for start, end in itertools.pairwise(cuts)
+        if end > start
     }
 
 

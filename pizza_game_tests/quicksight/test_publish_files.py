@@ -45,3 +45,17 @@ def test_a_file_with_the_same_bytes_is_not_rewritten(tmp_path):
     assert path.stat().st_ino == before  # an atomic write replaces the file (a new inode)
     put_if_changed(store, "a/day.csv", b"x,y\n1,3\n", CSV_TYPE)
     assert path.read_bytes() == b"x,y\n1,3\n"
+
+
+def test_daily_slices_are_each_days_rows_sorted():
+    """One sort of every day gives what sorting each day's rows gives; rows without a day are left out."""
+    table = orders_hourly("x")
+    no_day = table.iloc[:2].copy()
+    no_day["hour"] = pd.Series([pd.NaT, pd.NaT], index=no_day.index, dtype=table["hour"].dtype)
+    table = pd.concat([table.sample(frac=1, random_state=3), no_day], ignore_index=True)
+    days = table["hour"].dt.floor("D")
+    expected = {day: rows.sort_values(list(DATASET.key)).reset_index(drop=True) for day, rows in table.groupby(days)}
+    slices = daily_slices(DATASET, table)
+    assert list(slices) == list(expected)
+    for day, rows in expected.items():
+        pd.testing.assert_frame_equal(slices[day], rows, check_exact=True)

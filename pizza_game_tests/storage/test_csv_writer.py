@@ -1,0 +1,83 @@
+"""codecs.to_csv writes column by column: the bytes must be pandas' ``to_csv`` of the same frame."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pizza_game.storage import codecs
+
+TEXTS = ["a", "a,b", 'say "x"', "line\nbreak", "cr\rx", "", " lead", "é€", "=1+2", "-3", None, np.nan]
+FLOATS = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 1e15, 1e-5, 1e-4, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, 2.0**53]
+
+
+def pandas_csv(table: pd.DataFrame) -> bytes:
+    """What to_csv wrote before it had its own writer."""
+    buffer = io.StringIO()
+    codecs._spreadsheet_safe(codecs._iso_frame(table)).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def awkward_table() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    floats = np.concatenate([rng.standard_normal(40) * 10.0 ** rng.integers(-20, 20, 40), FLOATS])
+    n = len(floats)
+
+    def cycle(values: list, dtype: str | None = None) -> pd.Series:
+        return pd.Series(np.resize(np.array(values, dtype=object), n), dtype=dtype)
+
+    return pd.DataFrame(
+        {
+            "f": floats,
+            "f32": np.resize(np.array([0.1, -0.0, np.nan, 3.4e38, 1e-7], dtype="float32"), n),
+            "f16": np.resize(np.array([0.1, -0.0, np.nan, 65504, 1e-7], dtype="float16"), n),
+            "i": rng.integers(-(10**18), 10**18, n),
+            "u8": rng.integers(0, 5, n).astype("uint8"),
+            "flag": rng.random(n) < 0.5,
+            "text": cycle(TEXTS),
+            "string": cycle(TEXTS, "string"),
+            "str": cycle(TEXTS, "str"),
+            "boolean": cycle([True, False, None], "boolean"),
+            "Int64": cycle([1, None, -7], "Int64"),
+            # Values the csv module writes with repr (floats) or str: never merged by equality.
+            "mixed": cycle([1, 1.0, True, "1", None, np.float64(2.5), 3.25, pd.NA]),
+            "at": pd.date_range("2024-01-01", periods=n, freq="37min", tz="UTC"),
+            "": 1,
+            'a,"b"': 2,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [None, ["f", "text"], ["Int64", "f32"], ["mixed", "boolean"], ["at", "str", "string"], ["text"], ["f"]],
+)
+def test_same_bytes_as_pandas(columns: list[str] | None) -> None:
+    table = awkward_table() if columns is None else awkward_table()[columns]
+    assert codecs.to_csv(table) == pandas_csv(table)
+    assert codecs.to_csv(table.iloc[:0]) == pandas_csv(table.iloc[:0])
+    assert codecs.to_csv(table.iloc[3:5]) == pandas_csv(table.iloc[3:5])
+
+
+def test_tables_of_several_columns_take_the_column_writer() -> None:
+    """The comparison above tests the column writer, not pandas against itself."""
+    frame = codecs._spreadsheet_safe(codecs._iso_frame(awkward_table()))
+    assert codecs._csv_columns(frame) is not None
+    assert codecs._csv_columns(frame[["f"]]) is None
+
+
+def test_zero_and_negative_zero_stay_apart() -> None:
+    assert codecs.to_csv(pd.DataFrame({"x": [0.0, -0.0], "n": 1})) == b"x,n\n0.0,1\n-0.0,1\n"
+
+
+def test_float64_text_is_numpys() -> None:
+    """The column writer writes float64 with ``repr``: it must be numpy's ``astype(str)``, which
+    pandas writes, for any double (random bit patterns, and decimals as measurements come)."""
+    rng = np.random.default_rng(11)
+    bits = rng.integers(0, 2**63, 200_000, dtype=np.int64).astype(np.uint64)
+    signs = rng.integers(0, 2, len(bits)).astype(np.uint64) << np.uint64(63)
+    doubles = (bits | signs).view(np.float64)
+    decimals = np.round(rng.random(200_000) * 10.0 ** rng.integers(-6, 18, 200_000), 3)
+    values = np.concatenate([doubles[np.isfinite(doubles)], decimals, np.array(FLOATS)[np.isfinite(FLOATS)]])
+    assert codecs._csv_floats(values) == values.astype(str).tolist()
