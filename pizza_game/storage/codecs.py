@@ -209,16 +209,31 @@ def _table_json(table: pd.DataFrame) -> str | None:
         return None
     cells = []
     for name in frame.columns:
-        values = _json_values(frame[name])
-        kinds = set(map(type, values))
-        if kinds <= {int, float, bool, type(None)}:
-            cells.append(json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else [])
-        elif kinds <= {str, type(None)}:
-            cells.append(["null" if v is None else _encode_text(v) for v in values])
-        else:
+        text = _json_cells(_json_values(frame[name]))
+        if text is None:
             return None
+        cells.append(text)
+    return "[" + ",".join(_json_rows(names, cells)) + "]"
+
+
+def _json_cells(values: list[Any]) -> list[str] | None:
+    """The JSON text of each value: numbers and booleans as ``json`` writes a list of them, text
+    as its string encoder writes each; None when some value is of another type (or types mix).
+    A non-finite number raises ValueError, as ``json`` does."""
+    kinds = set(map(type, values)) - {type(None)}
+    # Subclasses too (numpy's str, a bool): ``json`` writes them as their base type.
+    if all(issubclass(kind, (int, float)) for kind in kinds):
+        return json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else []
+    if all(issubclass(kind, str) for kind in kinds):
+        return ["null" if v is None else _encode_text(v) for v in values]
+    return None
+
+
+def _json_rows(names: list[str], cells: list[list[str]]) -> list[str]:
+    """The JSON object of each row, from its cells' JSON text (``cells``: one list per column of
+    ``names``): the bytes ``json`` writes for a dict of those names, through one template."""
     row = "{" + ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name in names) + "}"
-    return "[" + ",".join(row % values for values in zip(*cells, strict=True)) + "]"
+    return [row % values for values in zip(*cells, strict=True)]
 
 
 def _nulls(value: Any) -> Any:
@@ -269,10 +284,10 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
     bounds = np.cumsum([0, *sizes])
     # concat aligns the columns by name; coerce keeps the canonical ones, in order.
     table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
-    rows = _records(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes))
+    rows = _row_texts(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes))
     out = []
     for i, (partition, start, end, part) in enumerate(parts):
-        document = {
+        head = {
             "asset": asset,
             "partition": partition,
             "window_start": start,
@@ -281,18 +296,29 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
             "row_count": sizes[i],
             "rejected_count": len(part.rejected),
             "notes": part.notes,
-            "rows": rows[bounds[i] : bounds[i + 1]],
+        }
+        tail = {
             "rejected": table_records(part.rejected) if len(part.rejected) else [],
             "responses": part.responses,
         }
-        out.append(records_json(document))
+        out.append(_with_rows(head, rows[bounds[i] : bounds[i + 1]], tail))
     return out
 
 
-def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
-    """``table_records`` of a table made of groups (``group``: each row's group, ascending), where
-    a group's timestamps have microseconds if any of the group's own values has a fraction."""
-    values = []
+def _with_rows(head: dict[str, Any], rows: list[str], tail: dict[str, Any]) -> bytes:
+    """``records_json`` of the document ``head``, then "rows" (their records' JSON text), then
+    ``tail``. Compact JSON writes a dict as its items joined by commas inside braces, so the
+    document is the head without its closing brace, the rows, the tail without its opening one.
+    Writing rows through ``json`` as dicts was most of writing a range's raw partitions."""
+    return b"".join((records_json(head)[:-1], b',"rows":[', ",".join(rows).encode("ascii"), b"],", records_json(tail)[1:]))
+
+
+def _row_texts(table: pd.DataFrame, group: np.ndarray) -> list[str]:
+    """The JSON text of each row's record (``table_records``) in a table made of groups
+    (``group``: each row's group, ascending), where a group's timestamps have microseconds if
+    any of the group's own values has a fraction. Non-finite numbers are null, as
+    ``records_json`` writes them."""
+    cells = []
     for name in table.columns:
         column = table[name]
         if isinstance(column.dtype, pd.DatetimeTZDtype):
@@ -302,11 +328,16 @@ def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
                 grouped = np.zeros(group.max() + 1, dtype=bool)
                 np.logical_or.at(grouped, group, fraction)
                 fraction = grouped[group]
-            values.append(_iso_text(nanos, fraction).tolist())
+            values = _iso_text(nanos, fraction).tolist()
         else:
-            values.append(_json_values(column))
-    names = [str(name) for name in table.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+            values = _json_values(column)
+            if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+                for i in np.flatnonzero(np.isinf(column.to_numpy())).tolist():
+                    values[i] = None
+        text = _json_cells(values)
+        # Any other column: each value as ``records_json`` writes it in a record.
+        cells.append(text if text is not None else [records_json(v).decode("ascii") for v in values])
+    return _json_rows([str(name) for name in table.columns], cells)
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:
