@@ -45,7 +45,7 @@ def covered_ns(hours_ns: np.ndarray, instants_ns: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _SortedOrders:
+class SortedOrders:
     """The order columns a merge needs, sorted by order time (stable): UTC ns, the region (as its
     position in ``regions``), items, revenue and 1.0 for a real order; ``regions`` are the regions
     present, sorted."""
@@ -56,6 +56,44 @@ class _SortedOrders:
     revenue: np.ndarray
     real: np.ndarray
     regions: list[str]
+
+    @classmethod
+    def of(cls, orders: pd.DataFrame) -> SortedOrders:
+        """The columns of canonical ``orders``."""
+        order_ns = to_ns(orders["ordered_at"])
+        order_sort = np.argsort(order_ns, kind="stable")
+        # Regions as codes, numbered in sorted order: a day's regions are compared as integers,
+        # not as strings once per region.
+        codes, uniques = pd.factorize(orders["region"].astype(str).to_numpy()[order_sort])
+        names = [str(u) for u in uniques]
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        return cls(
+            ns=order_ns[order_sort],
+            region=rank[codes],
+            items=orders["items"].to_numpy(dtype="float64")[order_sort],
+            revenue=orders["total"].to_numpy(dtype="float64")[order_sort],
+            real=(orders["source"].to_numpy()[order_sort] == "real").astype("float64"),
+            regions=[names[i] for i in order],
+        )
+
+    def between(self, start_ns: int, end_ns: int) -> SortedOrders:
+        """The orders in [start, end), numbered by the regions present among them: what ``of``
+        gives for those orders alone, without sorting and comparing their text again."""
+        lo, hi = np.searchsorted(self.ns, [start_ns, end_ns])
+        codes = self.region[lo:hi]
+        present = np.flatnonzero(np.bincount(codes, minlength=len(self.regions)))
+        rank = np.zeros(len(self.regions), dtype="int64")
+        rank[present] = np.arange(len(present))
+        return SortedOrders(
+            ns=self.ns[lo:hi],
+            region=rank[codes],
+            items=self.items[lo:hi],
+            revenue=self.revenue[lo:hi],
+            real=self.real[lo:hi],
+            regions=[self.regions[i] for i in present],
+        )
 
 
 def merge_day(
@@ -72,10 +110,21 @@ def merge_day(
     canonical matches kicking off on the day, ``hours_present`` the hour starts that have raw order
     data (an hour present with no orders is a real zero).
     """
-    day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
     hours_ns = np.unique(to_ns(pd.Series(hours_present))) if len(hours_present) else np.array([], dtype="int64")
-    sorted_orders = _sorted_orders(orders)
+    return merge_sorted(day, SortedOrders.of(orders), matches, hours_ns, config, bin_minutes)
 
+
+def merge_sorted(
+    day: pd.Timestamp,
+    sorted_orders: SortedOrders,
+    matches: pd.DataFrame,
+    hours_ns: np.ndarray,
+    config: WindowConfig = DEFAULT_WINDOWS,
+    bin_minutes: int = BIN_MINUTES,
+) -> MergedDay:
+    """``merge_day`` of the UTC day ``day`` from its orders' columns and the sorted, unique hour
+    starts with raw order data (ns): what a range of days is merged by, its orders sorted once."""
+    day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
     analysable, excluded = split_analysable(matches)
     bounds = window_bounds(analysable["kickoff_at"], config)
     bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
@@ -94,26 +143,6 @@ def merge_day(
         windows=coerce(windows, WINDOW_COLUMNS),
         matches=_labelled_matches(matches, excluded),
         coverage=coverage,
-    )
-
-
-def _sorted_orders(orders: pd.DataFrame) -> _SortedOrders:
-    order_ns = to_ns(orders["ordered_at"])
-    order_sort = np.argsort(order_ns, kind="stable")
-    # Regions as codes, numbered in sorted order: a day's regions are compared as integers, not as
-    # strings once per region.
-    codes, uniques = pd.factorize(orders["region"].astype(str).to_numpy()[order_sort])
-    names = [str(u) for u in uniques]
-    order = sorted(range(len(names)), key=names.__getitem__)
-    rank = np.empty(len(order), dtype="int64")
-    rank[order] = np.arange(len(order))
-    return _SortedOrders(
-        ns=order_ns[order_sort],
-        region=rank[codes],
-        items=orders["items"].to_numpy(dtype="float64")[order_sort],
-        revenue=orders["total"].to_numpy(dtype="float64")[order_sort],
-        real=(orders["source"].to_numpy()[order_sort] == "real").astype("float64"),
-        regions=[names[i] for i in order],
     )
 
 
@@ -142,7 +171,7 @@ def _iso(ns: int) -> str:
     return pd.Timestamp(int(ns), tz="UTC").isoformat()
 
 
-def _series(day_ns: int, bin_minutes: int, orders: _SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
+def _series(day_ns: int, bin_minutes: int, orders: SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
     bin_ns = bin_minutes * 60 * 1_000_000_000
     n_bins = 24 * 60 // bin_minutes
     order_ns = orders.ns
@@ -219,7 +248,7 @@ def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, li
     )
 
 
-def _windows(bounds: pd.DataFrame, orders: _SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
+def _windows(bounds: pd.DataFrame, orders: SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
     """Window sums from sorted order times, region by region (exact for any window bounds)."""
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import merge_day
+from pizza_game.analysis.merge import SortedOrders, merge_sorted
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.model import MergedDay, RawPartition, Span, to_ns
 from pizza_game.partition_keys import DAY, partition_spans
@@ -51,12 +51,15 @@ def merge_days(
     day's own raw partitions, by reason (coverage "rejected")."""
     orders, hours = orders_and_hours(raw_orders)
     rejected_orders = rejected_orders_by_day(raw_orders)
-    order_ns = to_ns(orders["ordered_at"])
+    # Sorted once for the range; each day takes its slice (a merge sorts and numbers its orders).
+    sorted_orders = SortedOrders.of(orders)
+    hours_ns = np.unique(to_ns(pd.Series(hours))) if len(hours) else np.array([], dtype="int64")
     for day in days:
-        lo, hi = np.searchsorted(order_ns, [(day.start - DAY).value, (day.end + DAY).value])
-        near_hours = hours[(hours >= day.start - DAY) & (hours < day.end + DAY)]
+        start, end = (day.start - DAY).value, (day.end + DAY).value
+        near_hours = hours_ns[np.searchsorted(hours_ns, start) : np.searchsorted(hours_ns, end)]
         known = has_matches(raw_matches, day.key)
-        merged = merge_day(day.start, orders.iloc[lo:hi], raw_matches[day.key].rows if known else empty_matches(), near_hours, windows)
+        matches = raw_matches[day.key].rows if known else empty_matches()
+        merged = merge_sorted(day.start, sorted_orders.between(start, end), matches, near_hours, windows)
         merged.coverage["rejected"] = {
             "raw_orders": dict(sorted(rejected_orders.get(day.key, Counter()).items())),
             "raw_matches": rejected_by_reason(raw_matches[day.key]) if known else {},

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pizza_game.analysis.merge import ALL_REGIONS, covered_ns, merge_day
+from pizza_game.analysis.merge import ALL_REGIONS, SortedOrders, covered_ns, merge_day
+from pizza_game.model import to_ns
 from pizza_game.normalize.matches import normalize_matches
 from pizza_game.normalize.orders import normalize_orders
 
@@ -107,3 +108,16 @@ def test_covered_time_is_exact_for_partial_hours():
     assert covered_ns(hours, np.array([0, hour // 2, 2 * hour, 3 * hour + hour // 4, 10 * hour])).tolist() == [
         0, hour // 2, 2 * hour, 2 * hour + hour // 4, 3 * hour
     ]
+
+
+def test_a_slice_of_sorted_orders_is_the_sorted_orders_of_the_slice():
+    """A range's orders are sorted once and each day takes its slice (raw_days.merge_days): the
+    slice numbers only the regions present in it, as sorting those orders alone would."""
+    orders = _orders()
+    orders.loc[orders["ordered_at"] < DAY, "region"] = "Aberdeen"  # a region only before the day
+    start, end = DAY.value, (DAY + pd.Timedelta("1D")).value
+    inside = orders[(to_ns(orders["ordered_at"]) >= start) & (to_ns(orders["ordered_at"]) < end)]
+    sliced, alone = SortedOrders.of(orders).between(start, end), SortedOrders.of(inside)
+    assert sliced.regions == alone.regions == ["London", "North West", "Scotland"]
+    for name in ("ns", "region", "items", "revenue", "real"):
+        np.testing.assert_array_equal(getattr(sliced, name), getattr(alone, name))
