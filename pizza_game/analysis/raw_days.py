@@ -68,10 +68,10 @@ def merge_days(
 
 
 def orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
-    """The orders of the partitions sorted by time (stably), and the starts of the hours with data."""
+    """The orders of the partitions in partition order (``SortedOrders.of`` sorts them, stably),
+    and the starts of the hours with data."""
     parts = [p.rows for p in raw_orders.values() if len(p.rows)]
     orders = pd.concat(parts, ignore_index=True) if parts else empty_orders()
-    orders = orders.sort_values("ordered_at", kind="stable", ignore_index=True)
     # A partition marked missing holds no knowledge of its hour: it is not an hour with data.
     starts = [s.start for s in partition_spans([k for k, p in raw_orders.items() if not p.missing])]
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")
