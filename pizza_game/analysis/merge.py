@@ -25,8 +25,7 @@ from pizza_game.analysis.windows import (
     sum_in_windows,
     window_bounds,
 )
-from pizza_game.model import HOUR_NS, SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, to_ns
-from pizza_game.schema import coerce
+from pizza_game.model import HOUR_NS, MergedDay, to_ns
 
 BIN_MINUTES = 15
 ALL_REGIONS = "ALL"
@@ -45,7 +44,7 @@ def covered_ns(hours_ns: np.ndarray, instants_ns: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _SortedOrders:
+class SortedOrders:
     """The order columns a merge needs, sorted by order time (stable): UTC ns, the region (as its
     position in ``regions``), items, revenue and 1.0 for a real order; ``regions`` are the regions
     present, sorted."""
@@ -56,6 +55,44 @@ class _SortedOrders:
     revenue: np.ndarray
     real: np.ndarray
     regions: list[str]
+
+    @classmethod
+    def of(cls, orders: pd.DataFrame) -> SortedOrders:
+        """The columns of canonical ``orders``."""
+        order_ns = to_ns(orders["ordered_at"])
+        order_sort = np.argsort(order_ns, kind="stable")
+        # Regions as codes, numbered in sorted order: a day's regions are compared as integers,
+        # not as strings once per region.
+        codes, uniques = pd.factorize(orders["region"].astype(str).to_numpy()[order_sort])
+        names = [str(u) for u in uniques]
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        return cls(
+            ns=order_ns[order_sort],
+            region=rank[codes],
+            items=orders["items"].to_numpy(dtype="float64")[order_sort],
+            revenue=orders["total"].to_numpy(dtype="float64")[order_sort],
+            real=(orders["source"].to_numpy()[order_sort] == "real").astype("float64"),
+            regions=[names[i] for i in order],
+        )
+
+    def between(self, start_ns: int, end_ns: int) -> SortedOrders:
+        """The orders in [start, end), numbered by the regions present among them: what ``of``
+        gives for those orders alone, without sorting and comparing their text again."""
+        lo, hi = np.searchsorted(self.ns, [start_ns, end_ns])
+        codes = self.region[lo:hi]
+        present = np.flatnonzero(np.bincount(codes, minlength=len(self.regions)))
+        rank = np.zeros(len(self.regions), dtype="int64")
+        rank[present] = np.arange(len(present))
+        return SortedOrders(
+            ns=self.ns[lo:hi],
+            region=rank[codes],
+            items=self.items[lo:hi],
+            revenue=self.revenue[lo:hi],
+            real=self.real[lo:hi],
+            regions=[self.regions[i] for i in present],
+        )
 
 
 def merge_day(
@@ -72,16 +109,26 @@ def merge_day(
     canonical matches kicking off on the day, ``hours_present`` the hour starts that have raw order
     data (an hour present with no orders is a real zero).
     """
-    day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
     hours_ns = np.unique(to_ns(pd.Series(hours_present))) if len(hours_present) else np.array([], dtype="int64")
-    sorted_orders = _sorted_orders(orders)
+    return merge_sorted(day, SortedOrders.of(orders), matches, hours_ns, config, bin_minutes)
 
+
+def merge_sorted(
+    day: pd.Timestamp,
+    sorted_orders: SortedOrders,
+    matches: pd.DataFrame,
+    hours_ns: np.ndarray,
+    config: WindowConfig = DEFAULT_WINDOWS,
+    bin_minutes: int = BIN_MINUTES,
+) -> MergedDay:
+    """``merge_day`` of the UTC day ``day`` from its orders' columns and the sorted, unique hour
+    starts with raw order data (ns): what a range of days is merged by, its orders sorted once."""
+    day = pd.Timestamp(day).tz_convert("UTC") if pd.Timestamp(day).tzinfo else pd.Timestamp(day, tz="UTC")
     analysable, excluded = split_analysable(matches)
     bounds = window_bounds(analysable["kickoff_at"], config)
     bounds["match_id"] = analysable["match_id"].to_numpy()[bounds["position"].to_numpy()]
 
-    series = _series(day.value, bin_minutes, sorted_orders, hours_ns)
-    _overlay(series, bounds)
+    series = _series(day.value, bin_minutes, sorted_orders, hours_ns, bounds)
     windows = _windows(bounds, sorted_orders, hours_ns)
     coverage = _coverage(day.value, hours_ns, sorted_orders.ns, config) | {
         "matches": len(matches),
@@ -90,30 +137,10 @@ def merge_day(
     }
     return MergedDay(
         day=day,
-        series=coerce(series, SERIES_COLUMNS),
-        windows=coerce(windows, WINDOW_COLUMNS),
+        series=series,
+        windows=windows,
         matches=_labelled_matches(matches, excluded),
         coverage=coverage,
-    )
-
-
-def _sorted_orders(orders: pd.DataFrame) -> _SortedOrders:
-    order_ns = to_ns(orders["ordered_at"])
-    order_sort = np.argsort(order_ns, kind="stable")
-    # Regions as codes, numbered in sorted order: a day's regions are compared as integers, not as
-    # strings once per region.
-    codes, uniques = pd.factorize(orders["region"].astype(str).to_numpy()[order_sort])
-    names = [str(u) for u in uniques]
-    order = sorted(range(len(names)), key=names.__getitem__)
-    rank = np.empty(len(order), dtype="int64")
-    rank[order] = np.arange(len(order))
-    return _SortedOrders(
-        ns=order_ns[order_sort],
-        region=rank[codes],
-        items=orders["items"].to_numpy(dtype="float64")[order_sort],
-        revenue=orders["total"].to_numpy(dtype="float64")[order_sort],
-        real=(orders["source"].to_numpy()[order_sort] == "real").astype("float64"),
-        regions=[names[i] for i in order],
     )
 
 
@@ -142,7 +169,24 @@ def _iso(ns: int) -> str:
     return pd.Timestamp(int(ns), tz="UTC").isoformat()
 
 
-def _series(day_ns: int, bin_minutes: int, orders: _SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
+def _text(values: np.ndarray) -> pd.Series:
+    """A canonical str column (Python strings, object dtype) of text ``values``."""
+    return pd.Series(values, dtype=object)
+
+
+def _instants(ns: np.ndarray) -> pd.DatetimeIndex:
+    """A canonical UTC timestamp column (ns, also when empty) of epoch nanoseconds."""
+    return pd.to_datetime(ns.view("datetime64[ns]"), utc=True)
+
+
+def _counts(values: np.ndarray, known: np.ndarray) -> pd.arrays.IntegerArray:
+    """A canonical Int64 column of whole-number ``values``, missing where not ``known``."""
+    return pd.arrays.IntegerArray(np.where(known, values, 0).astype("int64"), ~known)
+
+
+def _series(day_ns: int, bin_minutes: int, orders: SortedOrders, hours_ns: np.ndarray, bounds: pd.DataFrame) -> pd.DataFrame:
+    """The series table, built with the canonical columns and dtypes (``SERIES_COLUMNS``): typing
+    it afterwards (``schema.coerce``) was a quarter of a merge."""
     bin_ns = bin_minutes * 60 * 1_000_000_000
     n_bins = 24 * 60 // bin_minutes
     order_ns = orders.ns
@@ -166,30 +210,36 @@ def _series(day_ns: int, bin_minutes: int, orders: _SortedOrders, hours_ns: np.n
         "revenue": np.round(total(orders.revenue[in_day]), 2),
         "real_orders": total(orders.real[in_day]),
     }
-    table = pd.DataFrame(
+    window, matches_live = _overlay(bin_start_ns, bounds)
+    return pd.DataFrame(
         {
-            "bin_start": pd.to_datetime(bin_start_ns, utc=True),
-            "region": np.repeat(np.array(regions, dtype=object), n_bins),
+            "bin_start": _instants(bin_start_ns),
+            "region": _text(np.repeat(np.array(regions, dtype=object), n_bins)),
             "covered": covered,
-            **{name: np.where(covered, values, np.nan) for name, values in columns.items()},
+            "orders": _counts(columns["orders"], covered),
+            "items": _counts(columns["items"], covered),
+            "revenue": np.where(covered, columns["revenue"], np.nan),
+            "real_orders": _counts(columns["real_orders"], covered),
+            "window": _text(window),
+            "matches_live": matches_live,
         }
     )
-    return table
 
 
-def _overlay(series: pd.DataFrame, bounds: pd.DataFrame) -> None:
-    """Label each bin with the match window it falls in (during > pre > post) and live matches."""
-    bin_ns = to_ns(series["bin_start"])
-    label = np.full(len(series), "", dtype=object)
+def _overlay(bin_ns: np.ndarray, bounds: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per bin (start, ns): the match window it falls in (during > pre > post, "" for none) and
+    how many matches are live."""
+    label = np.full(len(bin_ns), "", dtype=object)
+    live = np.zeros(len(bin_ns), dtype="int64")
     for name in OVERLAY_PRIORITY:
         rows = bounds[bounds["window"] == name]
         starts = np.sort(rows["start_ns"].to_numpy())
         ends = np.sort(rows["end_ns"].to_numpy())
         active = np.searchsorted(starts, bin_ns, side="right") - np.searchsorted(ends, bin_ns, side="right")
         if name == "during":
-            series["matches_live"] = active.astype("int64")
+            live = active.astype("int64")
         label[(label == "") & (active > 0)] = name
-    series["window"] = label
+    return label, live
 
 
 def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, list[np.ndarray]], names: list[str]) -> pd.DataFrame:
@@ -202,14 +252,15 @@ def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, li
     def stacked(column: str) -> np.ndarray:
         return np.concatenate(sums[column])
 
-    # Built at once, block after block (a frame per region and a concat cost 17 ms a day).
+    # Built at once, block after block (a frame per region and a concat cost 17 ms a day), with
+    # the canonical columns and dtypes (``WINDOW_COLUMNS``).
     return pd.DataFrame(
         {
-            "match_id": np.tile(bounds["match_id"].to_numpy(), blocks),
-            "window": np.tile(bounds["window"].to_numpy(), blocks),
-            "region": np.repeat(np.array(names, dtype=object), len(bounds)),
-            "start": pd.to_datetime(np.tile(start_ns, blocks), utc=True),
-            "end": pd.to_datetime(np.tile(end_ns, blocks), utc=True),
+            "match_id": _text(np.tile(bounds["match_id"].to_numpy(dtype=object), blocks)),
+            "window": _text(np.tile(bounds["window"].to_numpy(dtype=object), blocks)),
+            "region": _text(np.repeat(np.array(names, dtype=object), len(bounds))),
+            "start": _instants(np.tile(start_ns, blocks)),
+            "end": _instants(np.tile(end_ns, blocks)),
             "coverage": np.tile(coverage, blocks),
             "orders": np.rint(stacked("orders")).astype("int64"),
             "items": np.rint(stacked("items")).astype("int64"),
@@ -219,7 +270,7 @@ def _window_table(bounds: pd.DataFrame, hours_ns: np.ndarray, sums: dict[str, li
     )
 
 
-def _windows(bounds: pd.DataFrame, orders: _SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
+def _windows(bounds: pd.DataFrame, orders: SortedOrders, hours_ns: np.ndarray) -> pd.DataFrame:
     """Window sums from sorted order times, region by region (exact for any window bounds)."""
     start_ns = bounds["start_ns"].to_numpy()
     end_ns = bounds["end_ns"].to_numpy()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from pizza_game.analysis.merge import merge_day
+from pizza_game.analysis.merge import SortedOrders, merge_sorted
 from pizza_game.analysis.windows import WindowConfig
 from pizza_game.model import MergedDay, RawPartition, Span, to_ns
 from pizza_game.partition_keys import DAY, partition_spans
@@ -51,12 +51,15 @@ def merge_days(
     day's own raw partitions, by reason (coverage "rejected")."""
     orders, hours = orders_and_hours(raw_orders)
     rejected_orders = rejected_orders_by_day(raw_orders)
-    order_ns = to_ns(orders["ordered_at"])
+    # Sorted once for the range; each day takes its slice (a merge sorts and numbers its orders).
+    sorted_orders = SortedOrders.of(orders)
+    hours_ns = np.unique(to_ns(pd.Series(hours))) if len(hours) else np.array([], dtype="int64")
     for day in days:
-        lo, hi = np.searchsorted(order_ns, [(day.start - DAY).value, (day.end + DAY).value])
-        near_hours = hours[(hours >= day.start - DAY) & (hours < day.end + DAY)]
+        start, end = (day.start - DAY).value, (day.end + DAY).value
+        near_hours = hours_ns[np.searchsorted(hours_ns, start) : np.searchsorted(hours_ns, end)]
         known = has_matches(raw_matches, day.key)
-        merged = merge_day(day.start, orders.iloc[lo:hi], raw_matches[day.key].rows if known else empty_matches(), near_hours, windows)
+        matches = raw_matches[day.key].rows if known else empty_matches()
+        merged = merge_sorted(day.start, sorted_orders.between(start, end), matches, near_hours, windows)
         merged.coverage["rejected"] = {
             "raw_orders": dict(sorted(rejected_orders.get(day.key, Counter()).items())),
             "raw_matches": rejected_by_reason(raw_matches[day.key]) if known else {},
@@ -65,10 +68,10 @@ def merge_days(
 
 
 def orders_and_hours(raw_orders: dict[str, RawPartition]) -> tuple[pd.DataFrame, pd.DatetimeIndex]:
-    """The orders of the partitions sorted by time (stably), and the starts of the hours with data."""
+    """The orders of the partitions in partition order (``SortedOrders.of`` sorts them, stably),
+    and the starts of the hours with data."""
     parts = [p.rows for p in raw_orders.values() if len(p.rows)]
     orders = pd.concat(parts, ignore_index=True) if parts else empty_orders()
-    orders = orders.sort_values("ordered_at", kind="stable", ignore_index=True)
     # A partition marked missing holds no knowledge of its hour: it is not an hour with data.
     starts = [s.start for s in partition_spans([k for k, p in raw_orders.items() if not p.missing])]
     return orders, pd.DatetimeIndex(sorted(starts)).tz_convert("UTC") if starts else pd.DatetimeIndex([], tz="UTC")

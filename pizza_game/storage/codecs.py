@@ -12,6 +12,8 @@ import io
 import json
 import re
 import struct
+from collections.abc import Sequence
+from itertools import pairwise, repeat
 from json.encoder import encode_basestring_ascii as _encode_text
 from typing import Any
 
@@ -62,7 +64,14 @@ def records_table(records: list[dict[str, Any]], columns: dict[str, str]) -> pd.
     """A table with canonical ``columns`` from the JSON records ``to_json`` wrote for it."""
     if not records:
         return coerce(pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), columns)
-    return coerce(pd.DataFrame.from_records(records), columns)
+    # Column by column, as Python objects that coerce types once: ``DataFrame.from_records``
+    # inferred a type per column (text as pandas' str) that coerce then undid, a third of decoding
+    # a range's raw partitions. A key a record lacks is None (missing); a record that is not an
+    # object raises TypeError (``dict.get``).
+    return coerce(
+        pd.DataFrame({c: pd.Series(list(map(dict.get, records, repeat(c))), dtype=object) for c in columns}, copy=False),
+        columns,
+    )
 
 
 def to_csv(table: pd.DataFrame) -> bytes:
@@ -302,16 +311,46 @@ def _table_json(table: pd.DataFrame) -> str | None:
         return None
     cells = []
     for name in frame.columns:
-        values = _json_values(frame[name])
-        kinds = set(map(type, values))
-        if kinds <= {int, float, bool, type(None)}:
-            cells.append(json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else [])
-        elif kinds <= {str, type(None)}:
-            cells.append(["null" if v is None else _encode_text(v) for v in values])
-        else:
+        text = _json_cells(_json_values(frame[name]))
+        if text is None:
             return None
-    row = "{" + ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name in names) + "}"
-    return "[" + ",".join(row % values for values in zip(*cells, strict=True)) + "]"
+        cells.append(text)
+    return _json_arrays(names, cells, [0, len(frame)])[0]
+
+
+def _json_cells(values: list[Any]) -> list[str] | None:
+    """The JSON text of each value: numbers and booleans as ``json`` writes a list of them, text
+    as its string encoder writes each; None when some value is of another type (or types mix).
+    A non-finite number raises ValueError, as ``json`` does."""
+    kinds = set(map(type, values)) - {type(None)}
+    # Subclasses too (numpy's str, a bool): ``json`` writes them as their base type.
+    if all(issubclass(kind, (int, float)) for kind in kinds):
+        return json.dumps(values, separators=(",", ":"), allow_nan=False)[1:-1].split(",") if values else []
+    if all(issubclass(kind, str) for kind in kinds):
+        return ["null" if v is None else _encode_text(v) for v in values]
+    return None
+
+
+def _json_arrays(names: list[str], cells: list[list[str]], bounds: Sequence[int]) -> list[str]:
+    """The JSON array of the rows ``bounds[i]:bounds[i + 1]`` for each i, from their cells' JSON
+    text (``cells``: one list per column of ``names``): the bytes ``json`` writes for a list of
+    dicts of those names. One list holds every row's pieces (each key's text, then its cell)
+    and each array is one join of a slice of it: a template formatted per row, then joined per
+    array, took twice as long."""
+    if not names:  # rows without columns: no records (as ``table_records`` gives)
+        return ["[]" for _ in bounds[1:]]
+    width = 2 * len(names)
+    keys = [json.dumps(name) + ":" for name in names]
+    # A row's pieces start with the end of the row before it: the first row's comes off below.
+    row = [piece for j, key in enumerate(keys) for piece in (("},{" if j == 0 else ",") + key, "")]
+    pieces = row * (bounds[-1] - bounds[0])
+    for j, column in enumerate(cells):
+        pieces[2 * j + 1 :: width] = column[bounds[0] : bounds[-1]]
+    out = []
+    for start, end in pairwise(bounds):
+        first = width * (start - bounds[0])
+        out.append("[{" + keys[0] + "".join(pieces[first + 1 : first + width * (end - start)]) + "}]" if end > start else "[]")
+    return out
 
 
 def _nulls(value: Any) -> Any:
@@ -362,10 +401,10 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
     bounds = np.cumsum([0, *sizes])
     # concat aligns the columns by name; coerce keeps the canonical ones, in order.
     table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
-    rows = _records(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes))
+    rows = _row_arrays(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes), bounds)
     out = []
     for i, (partition, start, end, part) in enumerate(parts):
-        document = {
+        head = {
             "asset": asset,
             "partition": partition,
             "window_start": start,
@@ -374,32 +413,71 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
             "row_count": sizes[i],
             "rejected_count": len(part.rejected),
             "notes": part.notes,
-            "rows": rows[bounds[i] : bounds[i + 1]],
+        }
+        tail = {
             "rejected": table_records(part.rejected) if len(part.rejected) else [],
             "responses": part.responses,
         }
-        out.append(records_json(document))
+        out.append(_with_rows(head, rows[i], tail))
     return out
 
 
-def _records(table: pd.DataFrame, group: np.ndarray) -> list[dict[str, Any]]:
-    """``table_records`` of a table made of groups (``group``: each row's group, ascending), where
-    a group's timestamps have microseconds if any of the group's own values has a fraction."""
-    values = []
-    for name in table.columns:
-        column = table[name]
-        if isinstance(column.dtype, pd.DatetimeTZDtype):
-            nanos = _utc_nanos(column)
-            fraction = _fractions(nanos)
-            if fraction.any():
-                grouped = np.zeros(group.max() + 1, dtype=bool)
-                np.logical_or.at(grouped, group, fraction)
-                fraction = grouped[group]
-            values.append(_iso_text(nanos, fraction).tolist())
-        else:
-            values.append(_json_values(column))
-    names = [str(name) for name in table.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+def _with_rows(head: dict[str, Any], rows: str, tail: dict[str, Any]) -> bytes:
+    """``records_json`` of the document ``head``, then "rows" (the JSON text of their records),
+    then ``tail``. Compact JSON writes a dict as its items joined by commas inside braces, so the
+    document is the head without its closing brace, the rows, the tail without its opening one.
+    Writing rows through ``json`` as dicts was most of writing a range's raw partitions."""
+    return b"".join((records_json(head)[:-1], b',"rows":', rows.encode("ascii"), b",", records_json(tail)[1:]))
+
+
+def _row_arrays(table: pd.DataFrame, group: np.ndarray, bounds: np.ndarray) -> list[str]:
+    """The JSON text of each group's records (``table_records``) in a table made of groups
+    (``group``: each row's group, ascending; group i is rows ``bounds[i]:bounds[i + 1]``), where
+    a group's timestamps have microseconds if any of the group's own values has a fraction.
+    Non-finite numbers are null, as ``records_json`` writes them."""
+    cells = [_column_cells(table[name], group) for name in table.columns]
+    return _json_arrays([str(name) for name in table.columns], cells, bounds.tolist())
+
+
+def _column_cells(column: pd.Series, group: np.ndarray) -> list[str]:
+    """The JSON text of each value of a column of ``_row_arrays``' table."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        nanos = _utc_nanos(column)
+        fraction = _fractions(nanos)
+        if fraction.any():
+            grouped = np.zeros(group.max() + 1, dtype=bool)
+            np.logical_or.at(grouped, group, fraction)
+            fraction = grouped[group]
+        # ISO text needs no escaping: each is quoted as it is.
+        iso = _iso_text(nanos, fraction)
+        present = ~np.isnat(nanos)
+        iso[present] = '"' + iso[present] + '"'
+        iso[~present] = "null"
+        return iso.tolist()
+    if column.dtype == object:
+        text = _text_cells(column.to_numpy().tolist())
+        if text is not None:
+            return text
+    values = _json_values(column)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        for i in np.flatnonzero(np.isinf(column.to_numpy())).tolist():
+            values[i] = None
+    text = _json_cells(values)
+    # Any other column: each value as ``records_json`` writes it in a record.
+    return text if text is not None else [records_json(v).decode("ascii") for v in values]
+
+
+def _text_cells(values: list[Any]) -> list[str] | None:
+    """The JSON text of each value of a list of text, null where None; None when some value is
+    not text (NaN, a number: ``_json_values`` sorts those out). Straight through the string
+    encoder: the missing values and types ``_json_values`` and ``_json_cells`` look for first
+    took longer than the encoding."""
+    try:
+        if None not in values:
+            return list(map(_encode_text, values))
+        return ["null" if v is None else _encode_text(v) for v in values]
+    except TypeError:
+        return None
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:

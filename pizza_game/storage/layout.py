@@ -37,7 +37,10 @@ REPORT_ASSETS_PREFIX = "reports/assets"
 
 
 def _dated(prefix: str, at: datetime, name: str) -> str:
-    return f"{prefix}/{at:%Y/%m/%d}/{at:%Y%m%d_%H%M%S}_{name}"
+    # The text of "{at:%Y/%m/%d}/{at:%Y%m%d_%H%M%S}" (4-digit years) from the fields: strftime
+    # was 0.4 s of a 5-month run, which computes 60,000 keys.
+    y, m, d = f"{at.year:04d}", f"{at.month:02d}", f"{at.day:02d}"
+    return f"{prefix}/{y}/{m}/{d}/{y}{m}{d}_{at.hour:02d}{at.minute:02d}{at.second:02d}_{name}"
 
 
 def raw_orders_key(source: str, span_start: datetime) -> str:

@@ -2,9 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pizza_game.analysis.merge import ALL_REGIONS, covered_ns, merge_day
+from pizza_game.analysis.merge import ALL_REGIONS, SortedOrders, covered_ns, merge_day
+from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, to_ns
 from pizza_game.normalize.matches import normalize_matches
 from pizza_game.normalize.orders import normalize_orders
+from pizza_game.schema import coerce
 
 DAY = pd.Timestamp("2024-05-04", tz="UTC")
 
@@ -107,3 +109,31 @@ def test_covered_time_is_exact_for_partial_hours():
     assert covered_ns(hours, np.array([0, hour // 2, 2 * hour, 3 * hour + hour // 4, 10 * hour])).tolist() == [
         0, hour // 2, 2 * hour, 2 * hour + hour // 4, 3 * hour
     ]
+
+
+def test_a_slice_of_sorted_orders_is_the_sorted_orders_of_the_slice():
+    """A range's orders are sorted once and each day takes its slice (raw_days.merge_days): the
+    slice numbers only the regions present in it, as sorting those orders alone would."""
+    orders = _orders()
+    orders.loc[orders["ordered_at"] < DAY, "region"] = "Aberdeen"  # a region only before the day
+    start, end = DAY.value, (DAY + pd.Timedelta("1D")).value
+    inside = orders[(to_ns(orders["ordered_at"]) >= start) & (to_ns(orders["ordered_at"]) < end)]
+    sliced, alone = SortedOrders.of(orders).between(start, end), SortedOrders.of(inside)
+    assert sliced.regions == alone.regions == ["London", "North West", "Scotland"]
+    for name in ("ns", "region", "items", "revenue", "real"):
+        np.testing.assert_array_equal(getattr(sliced, name), getattr(alone, name))
+
+
+@pytest.mark.parametrize("played", [True, False])  # with windows, and a day without any
+def test_merged_tables_are_built_canonical(played):
+    """The series and windows tables are built with their canonical columns and dtypes (text as
+    Python strings, counts Int64 with missing hours missing, ns UTC times even when empty):
+    what ``schema.coerce`` would make of them, which the merge no longer calls."""
+    matches = _matches() if played else _matches().iloc[2:]
+    merged = merge_day(DAY, _orders(), matches, _hours(["2024-05-04T10:00:00"]))
+    assert (len(merged.windows) > 0) == played
+    for table, columns in ((merged.series, SERIES_COLUMNS), (merged.windows, WINDOW_COLUMNS)):
+        pd.testing.assert_frame_equal(table, coerce(table, columns), check_exact=True)
+        assert [str(t) for t in table.dtypes] == [str(t) for t in coerce(table, columns).dtypes]
+        for name, dtype in columns.items():
+            assert dtype != "str" or all(type(v) is str for v in table[name]), name

@@ -103,3 +103,10 @@ def test_mock_or_missing_data_never_replaces_real_data(tmp_path):
     back = _read(raw)
     assert back is not None
     pd.testing.assert_frame_equal(back.rows, real.rows)
+
+
+def test_layout_keys_are_dated_by_the_span_start():
+    """Keys spell the date and time of the span start (written from its fields, not strftime)."""
+    at = pd.Timestamp("2024-05-04T07:08:09Z")
+    assert layout.raw_orders_key("mock", at) == f"{layout.RAW_ORDERS_PREFIX}/mock/2024/05/04/20240504_070809_mock_orders.json"
+    assert layout.merged_keys(pd.Timestamp("2031-12-31", tz="UTC"))["csv"].endswith("/2031/12/31/20311231_000000_merged_data.csv")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,6 +52,39 @@ def test_many_at_once_encodes_the_bytes_of_one_by_one() -> None:
     assert [r["ordered_at"] for r in documents[1]["rows"]] == ["2024-10-05T19:00:00.000000Z", "2024-10-05T19:00:00.250000Z"]
     assert documents[1]["rejected"] == [{"where": "f.csv line 3", "reason": "bad time", "record": "x,y"}]
     assert documents[2]["rows"] == [] and documents[2]["rejected"] == []
+
+
+def test_rows_have_the_bytes_json_writes_for_their_records() -> None:
+    """Rows are written column by column: the bytes ``json`` writes for them as records, whatever
+    the text (quotes, commas, backslashes, non-ASCII, %), numpy strings, missing and non-finite
+    numbers (null, as strict JSON has no such numbers)."""
+    rows = _orders("2024-10-05T18:01:00Z", "2024-10-05T18:02:00Z", "2024-10-05T18:03:00Z")
+    rows["order_id"] = ['a","b', "caf\u00e9 %s", np.str_("x\\")]
+    rows["store_id"] = [None, "s,1", "\n"]
+    rows["total"] = [float("inf"), float("nan"), 1e-7]
+    notes = {"why": 'it said "%d"'}
+    data = encode_raw("raw_orders", "2024-10-05-18:00", HOUR, HOUR + pd.Timedelta(hours=1), RawPartition("real", rows, notes=notes))
+    # Missing text (NaN in the frame) and non-finite numbers are null.
+    records = [
+        {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
+        | {"ordered_at": f"{r['ordered_at']:%Y-%m-%dT%H:%M:%SZ}"}
+        for r in rows.to_dict("records")
+    ]
+    expected = {
+        "asset": "raw_orders",
+        "partition": "2024-10-05-18:00",
+        "window_start": "2024-10-05T18:00:00Z",
+        "window_end": "2024-10-05T19:00:00Z",
+        "source": "real",
+        "row_count": 3,
+        "rejected_count": 0,
+        "notes": notes,
+        "rows": records,
+        "rejected": [],
+        "responses": [],
+    }
+    assert data == json.dumps(expected, separators=(",", ":")).encode()
+    assert json.loads(data)["rows"][0]["order_id"] == 'a","b'
 
 
 def test_many_at_once_decodes_the_partitions_of_one_by_one() -> None:
