@@ -150,7 +150,7 @@ def run_pipeline(
     hours, days = _partitions(start, end, (defs.resources or {})["analysis_settings"], collect_margin)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
-    with _loaded_objects_frozen():
+    with _collector_for_runs():
         # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.
         orders_run = _execute(defs, "orders_job", hours, instance, run_config, {**(tags or {}), ANALYSIS_STAGE_TAG: IN_PROCESS})
         analysis_config = {**run_config, "ops": {"correlation_analysis": {"config": {"as_of": days[1]}}}}
@@ -203,16 +203,26 @@ class _Run:
     metadata: dict[str, dict]
 
 
+# Full collections once per 100 collections of the middle generation, not 10 (Python's default).
+RUN_FULL_COLLECTION_THRESHOLD = 100
+
+
 @contextlib.contextmanager
-def _loaded_objects_frozen() -> Iterator[None]:
+def _collector_for_runs() -> Iterator[None]:
     """While the runs execute, the garbage collector leaves alone what the process had loaded
-    before them (modules, definitions, the instance: 155,000 objects after the CLI's imports):
-    every full collection walked them all again, a dozen times in a 5-month run. Unfrozen after
-    the runs, so a long-lived process (a warm Lambda, a test session) collects them as before."""
+    before them (modules, definitions, the instance: 155,000 objects after the CLI's imports) and
+    makes full collections a tenth as often. A 5-month run made 10 full collections walking all
+    of it, 1.52 s; frozen, 14 walking the run's own objects, 0.82 s; both, 2 (0.17 s), with no
+    higher peak (629 MB against 653). Reference counting frees everything else as before. After
+    the runs the objects are unfrozen and the thresholds restored, so a long-lived process (a
+    warm Lambda, a test session) collects as before."""
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], RUN_FULL_COLLECTION_THRESHOLD))
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
