@@ -31,7 +31,8 @@ import pandas as pd
 
 from pizza_game.collectors.file_import import import_matches, import_orders
 from pizza_game.schema import Normalized
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE
+from pizza_game.storage.codecs import JSON_TYPE
+from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.landing import land_import
 from pizza_game.storage.layout import IMPORTS_DONE_PREFIX, IMPORTS_FAILED_PREFIX, IMPORTS_PREFIX
 from pizza_game.storage.store import ObjectStore

@@ -30,7 +30,7 @@ import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.model import source_labels
-from pizza_game.storage.codecs import to_csv
+from pizza_game.storage.csv_text import to_csv
 
 DATETIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 DATE_FORMAT = "yyyy-MM-dd"

@@ -25,7 +25,8 @@ from pizza_game.quicksight.dashboard import DASHBOARD_DAYS
 from pizza_game.quicksight.datasets import DATASETS, PRIMARY, Dataset, daily_slices, encode
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_manifest
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, to_json
+from pizza_game.storage.codecs import JSON_TYPE, to_json
+from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.store import LocalStore, ObjectStore, put_if_changed
 
 

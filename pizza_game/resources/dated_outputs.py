@@ -20,7 +20,8 @@ from pizza_game.partition_keys import run_range
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.resources.written import record_written
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import CSV_TYPE, JSON_TYPE, from_csv, to_csv, to_json
+from pizza_game.storage.codecs import JSON_TYPE, to_json
+from pizza_game.storage.csv_text import CSV_TYPE, from_csv, to_csv
 from pizza_game.storage.lookup import newest_dated_key
 from pizza_game.storage.store import put_if_changed
 

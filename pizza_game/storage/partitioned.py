@@ -16,7 +16,6 @@ from pizza_game.progress import Progress
 from pizza_game.schema import SOURCES
 from pizza_game.storage import columns, layout
 from pizza_game.storage.codecs import (
-    CSV_TYPE,
     JSON_TYPE,
     decode_merged_days,
     decode_raw_many,
@@ -26,6 +25,7 @@ from pizza_game.storage.codecs import (
     stack_merged_columns,
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
+from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
 from pizza_game.storage.known_digests import KNOWN_DIGESTS, KnownDigests
 from pizza_game.storage.stacked_days import StackedDays

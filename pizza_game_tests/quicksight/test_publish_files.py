@@ -7,7 +7,7 @@ import pandas as pd
 
 from pizza_game.quicksight.datasets import DATASETS, conform, daily_slices, encode
 from pizza_game.quicksight.publish import encode_daily
-from pizza_game.storage.codecs import CSV_TYPE
+from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.store import LocalStore, put_if_changed
 
 DATASET = DATASETS["orders_hourly"]

@@ -1,10 +1,10 @@
-"""Every CSV goes through codecs.to_csv: cells a spreadsheet would run as formulas are neutralised."""
+"""Every CSV goes through csv_text.to_csv: cells a spreadsheet would run as formulas are neutralised."""
 
 import io
 
 import pandas as pd
 
-from pizza_game.storage.codecs import to_csv
+from pizza_game.storage.csv_text import to_csv
 
 
 def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers():

@@ -1,4 +1,4 @@
-"""codecs.to_csv writes column by column: the bytes must be pandas' ``to_csv`` of the same frame."""
+"""csv_text.to_csv writes column by column: the bytes must be pandas' ``to_csv`` of the same frame."""
 
 import io
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pizza_game.storage import codecs
+from pizza_game.storage import csv_text
+from pizza_game.storage.iso_times import iso_frame
 
 TEXTS = ["a", "a,b", 'say "x"', "line\nbreak", "cr\rx", "", " lead", "é€", "=1+2", "-3", None, np.nan]
 FLOATS = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 1e15, 1e-5, 1e-4, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, 2.0**53]
@@ -15,7 +16,7 @@ FLOATS = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 1e15, 1e-5, 1e-4, 0.1, 1 / 3
 def pandas_csv(table: pd.DataFrame) -> bytes:
     """What to_csv wrote before it had its own writer."""
     buffer = io.StringIO()
-    codecs._spreadsheet_safe(codecs._iso_frame(table)).to_csv(buffer, index=False, lineterminator="\n")
+    csv_text._spreadsheet_safe(iso_frame(table)).to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")
 
 
@@ -55,20 +56,20 @@ def awkward_table() -> pd.DataFrame:
 )
 def test_same_bytes_as_pandas(columns: list[str] | None) -> None:
     table = awkward_table() if columns is None else awkward_table()[columns]
-    assert codecs.to_csv(table) == pandas_csv(table)
-    assert codecs.to_csv(table.iloc[:0]) == pandas_csv(table.iloc[:0])
-    assert codecs.to_csv(table.iloc[3:5]) == pandas_csv(table.iloc[3:5])
+    assert csv_text.to_csv(table) == pandas_csv(table)
+    assert csv_text.to_csv(table.iloc[:0]) == pandas_csv(table.iloc[:0])
+    assert csv_text.to_csv(table.iloc[3:5]) == pandas_csv(table.iloc[3:5])
 
 
 def test_tables_of_several_columns_take_the_column_writer() -> None:
     """The comparison above tests the column writer, not pandas against itself."""
-    frame = codecs._spreadsheet_safe(codecs._iso_frame(awkward_table()))
-    assert codecs._csv_columns(frame) is not None
-    assert codecs._csv_columns(frame[["f"]]) is None
+    frame = csv_text._spreadsheet_safe(iso_frame(awkward_table()))
+    assert csv_text._csv_columns(frame) is not None
+    assert csv_text._csv_columns(frame[["f"]]) is None
 
 
 def test_zero_and_negative_zero_stay_apart() -> None:
-    assert codecs.to_csv(pd.DataFrame({"x": [0.0, -0.0], "n": 1})) == b"x,n\n0.0,1\n-0.0,1\n"
+    assert csv_text.to_csv(pd.DataFrame({"x": [0.0, -0.0], "n": 1})) == b"x,n\n0.0,1\n-0.0,1\n"
 
 
 def test_float64_text_is_numpys() -> None:
@@ -80,4 +81,4 @@ def test_float64_text_is_numpys() -> None:
     doubles = (bits | signs).view(np.float64)
     decimals = np.round(rng.random(200_000) * 10.0 ** rng.integers(-6, 18, 200_000), 3)
     values = np.concatenate([doubles[np.isfinite(doubles)], decimals, np.array(FLOATS)[np.isfinite(FLOATS)]])
-    assert codecs._csv_floats(values) == values.astype(str).tolist()
+    assert csv_text._csv_floats(values) == values.astype(str).tolist()
