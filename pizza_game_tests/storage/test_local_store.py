@@ -52,6 +52,18 @@ def test_keys_cannot_escape_through_a_folder_already_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["root"]
 
 
+def test_reads_cannot_escape_the_root_either_once_a_folder_is_known(tmp_path):
+    (tmp_path / "outside.json").write_bytes(b"secret")
+    store = LocalStore(tmp_path / "root")
+    store.put("a/x.json", b"{}", "application/json")
+    assert store.get("a/x.json") == b"{}"  # the folder "a" is now resolved and known
+    for key in ("../outside.json", "a/../../outside.json", "a/../a/../../outside.json"):
+        with pytest.raises(StorageError, match="escapes"):
+            store.get(key)
+        with pytest.raises(StorageError, match="escapes"):
+            store.exists(key)
+
+
 def test_a_folder_removed_after_a_write_is_created_again(tmp_path):
     store = LocalStore(tmp_path)
     store.put("a/2024/x.json", b"1", "application/json")
