@@ -10,7 +10,8 @@ columns only when that digest matches the JSON object stored now, so a merged da
 anything (a rerun, a crash between the two writes, a concurrent writer, older code) is never read
 through a stale copy: it is decoded from its JSON instead. The digest of the JSON stored now is
 known without reading it again when the listing gives the object the version token it was read
-and hashed at earlier in the process (storage/known_digests.py): any rewrite gives a new token.
+and hashed at earlier, in this process or (a local store) a previous one (storage/known_digests.py):
+any rewrite gives a new token.
 
 Layout: ``MAGIC``, the header's length (8 bytes, little endian), the header (UTF-8 JSON), then
 the buffers at the offsets the header gives.

@@ -27,9 +27,9 @@ from pizza_game.storage.codecs import (
 from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
-from pizza_game.storage.known_digests import KNOWN_DIGESTS, KnownDigests
+from pizza_game.storage.known_digests import KNOWN_DIGESTS, SAVED_NAME, KnownDigests
 from pizza_game.storage.stacked_days import StackedDays
-from pizza_game.storage.store import ObjectStore
+from pizza_game.storage.store import LocalStore, ObjectStore
 
 # Partitions encoded or decoded in one pass: a month of hours.
 CHUNK = 744
@@ -221,6 +221,9 @@ class MergedStore:
         for folder in sorted(_month_folders(keys.values())):
             versions.update(self.store.list_versions(folder))
         listed = {day: key for day, key in keys.items() if key in versions}
+        saved = isinstance(self.store, LocalStore)
+        if saved:
+            self.digests.load(self.store.uri(SAVED_NAME), lambda: self.store.get(SAVED_NAME))
         known = {day: digest for day, key in listed.items() if (digest := self.digests.get(self.store.uri(key), versions[key]))}
         read = self.store.get_many([key for day, key in listed.items() if day not in known])
         for day, key in listed.items():
@@ -229,4 +232,7 @@ class MergedStore:
             data, version = read[key]
             merged_json[day], known[day] = data, columns.digest(data)
             self.digests.put(self.store.uri(key), version, known[day])
+        if saved and read:
+            # For the next process (known_digests.py): Dagster's daemon runs each run in a new one.
+            self.store.put(SAVED_NAME, self.digests.saved(), JSON_TYPE)
         return {day: known[day] for day in listed if day in known}

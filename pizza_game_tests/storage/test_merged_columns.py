@@ -28,7 +28,7 @@ from pizza_game.storage.codecs import (
 )
 from pizza_game.storage.columns import digest
 from pizza_game.storage.decoded_days import DecodedDays
-from pizza_game.storage.known_digests import KnownDigests
+from pizza_game.storage.known_digests import SAVED_NAME, KnownDigests
 from pizza_game.storage.partitioned import MergedStore
 from pizza_game.storage.store import LocalStore
 
@@ -174,6 +174,7 @@ class CountingStore(LocalStore):
 
 
 def test_a_json_object_listed_at_a_version_read_before_is_not_read_again_until_rewritten(store: LocalStore) -> None:
+    (store.root / SAVED_NAME).unlink(missing_ok=True)  # no digest saved by an earlier process
     counting, known = CountingStore(store.root), KnownDigests()
     first = MergedStore(counting, DecodedDays(), known).read_days(DAYS)
     assert counting.json_reads == len(DAYS)
@@ -191,3 +192,26 @@ def test_a_json_object_listed_at_a_version_read_before_is_not_read_again_until_r
         assert_same(read, from_json(store, DAYS))
     finally:
         store.put(key, original, "application/json")
+
+
+def test_the_next_process_starts_with_the_digests_this_one_read(store: LocalStore) -> None:
+    """Dagster's daemon runs each run in a new process: the digests are saved beside the data."""
+    (store.root / SAVED_NAME).unlink(missing_ok=True)
+    first = CountingStore(store.root)
+    days = MergedStore(first, DecodedDays(), KnownDigests()).read_days(DAYS)
+    assert first.json_reads == len(DAYS)
+    assert SAVED_NAME not in store.list("")  # a file of the store's own, not an object
+    # A new process (its own, empty KnownDigests): every digest comes from the saved file.
+    second = CountingStore(store.root)
+    assert_same(MergedStore(second, DecodedDays(), KnownDigests()).read_days(DAYS), days)
+    assert second.json_reads == 0
+    # A rewritten day is read again (its token changed); a damaged file is only a cache missed.
+    key = layout.merged_keys(DAYS[0])["json"]
+    store.put(key, store.get(key), "application/json")
+    third = CountingStore(store.root)
+    MergedStore(third, DecodedDays(), KnownDigests()).read_days(DAYS)
+    assert third.json_reads == 1
+    (store.root / SAVED_NAME).write_bytes(b"{not json")
+    fourth = CountingStore(store.root)
+    assert_same(MergedStore(fourth, DecodedDays(), KnownDigests()).read_days(DAYS), days)
+    assert fourth.json_reads == len(DAYS)
