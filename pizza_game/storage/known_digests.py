@@ -73,10 +73,12 @@ class KnownDigests:
                 if (uri, version) not in self._digests:
                     self._put(uri, version, digest)
 
-    def saved(self) -> bytes:
-        """The digests kept, as ``load`` reads them."""
+    def saved(self, prefix: str) -> bytes:
+        """The digests kept of the objects whose URI starts with ``prefix`` (one store's), as
+        ``load`` reads them."""
         with self._lock:
-            return json.dumps({"digests": [[u, v, d] for (u, v), d in self._digests.items()]}, separators=(",", ":")).encode()
+            entries = [[u, v, d] for (u, v), d in self._digests.items() if u.startswith(prefix)]
+        return json.dumps({"digests": entries}, separators=(",", ":")).encode()
 
 
 # The process's digests, which MergedStore.read_days uses.

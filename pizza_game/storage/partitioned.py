@@ -234,5 +234,5 @@ class MergedStore:
             self.digests.put(self.store.uri(key), version, known[day])
         if saved and read:
             # For the next process (known_digests.py): Dagster's daemon runs each run in a new one.
-            self.store.put(SAVED_NAME, self.digests.saved(), JSON_TYPE)
+            self.store.put(SAVED_NAME, self.digests.saved(self.store.uri("") + "/"), JSON_TYPE)
         return {day: known[day] for day in listed if day in known}

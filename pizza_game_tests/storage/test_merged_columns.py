@@ -197,10 +197,13 @@ def test_a_json_object_listed_at_a_version_read_before_is_not_read_again_until_r
 def test_the_next_process_starts_with_the_digests_this_one_read(store: LocalStore) -> None:
     """Dagster's daemon runs each run in a new process: the digests are saved beside the data."""
     (store.root / SAVED_NAME).unlink(missing_ok=True)
-    first = CountingStore(store.root)
-    days = MergedStore(first, DecodedDays(), KnownDigests()).read_days(DAYS)
+    first, known = CountingStore(store.root), KnownDigests()
+    known.put("file:///elsewhere/day.json", "1-2-3", "0" * 64)  # another store's: not saved here
+    days = MergedStore(first, DecodedDays(), known).read_days(DAYS)
     assert first.json_reads == len(DAYS)
     assert SAVED_NAME not in store.list("")  # a file of the store's own, not an object
+    saved = json.loads((store.root / SAVED_NAME).read_bytes())["digests"]
+    assert sorted(uri for uri, _, _ in saved) == sorted(store.uri(layout.merged_keys(d)["json"]) for d in DAYS)
     # A new process (its own, empty KnownDigests): every digest comes from the saved file.
     second = CountingStore(store.root)
     assert_same(MergedStore(second, DecodedDays(), KnownDigests()).read_days(DAYS), days)
