@@ -1,13 +1,13 @@
 """The offline HTML dashboard: one page showing what the QuickSight dashboard shows.
 
-The page embeds its own small script and style, and the data; Plotly's JavaScript (4.6 MB, the
+The page embeds its own small script and style, and the data; Plotly's JavaScript (4.8 MB, the
 same for every page) is one file beside the reports (``plotly_bundle``), written once to the store
 and loaded by a relative path, so a page opens from a file with no network. A
-Content-Security-Policy lets only the page's own script (by its hash) and scripts of the page's own
-origin run, and forbids every other request. The bundle is allowed as ``'self'``, not by a hash: a hash
-needs an ``integrity`` check, which Chromium refuses for a file:// script. Every value from the
-data is escaped: HTML text and attributes with ``html.escape``, the embedded JSON with ``<``, ``>``
-and ``&`` as ``\\u`` escapes, so no value can close its ``<script>``.
+Content-Security-Policy lets only the page's own script (by its hash) and scripts of the page's
+own origin run, and forbids every other request. The bundle is allowed as ``'self'``, not by a
+hash: a hash needs an ``integrity`` check, which Chromium refuses for a file:// script. Every value
+from the data is escaped: HTML text and attributes with ``html.escape``, the embedded JSON with
+``<``, ``>`` and ``&`` as ``\\u`` escapes, so no value can close its ``<script>``.
 """
 
 from __future__ import annotations
