@@ -7,6 +7,7 @@ partition never has two objects and nothing is counted twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
@@ -29,7 +30,7 @@ from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
 from pizza_game.storage.known_digests import KNOWN_DIGESTS, SAVED_NAME, KnownDigests
 from pizza_game.storage.stacked_days import StackedDays
-from pizza_game.storage.store import LocalStore, ObjectStore
+from pizza_game.storage.store import LocalStore, ObjectStore, StorageError
 
 # Partitions encoded or decoded in one pass: a month of hours.
 CHUNK = 744
@@ -234,5 +235,7 @@ class MergedStore:
             self.digests.put(self.store.uri(key), version, known[day])
         if saved and read:
             # For the next process (known_digests.py): Dagster's daemon runs each run in a new one.
-            self.store.put(SAVED_NAME, self.digests.saved(self.store.uri("") + "/"), JSON_TYPE)
+            # A cache: a data directory that can be read but not written is read as before.
+            with contextlib.suppress(StorageError):
+                self.store.put(SAVED_NAME, self.digests.saved(self.store.uri("") + "/"), JSON_TYPE)
         return {day: known[day] for day in listed if day in known}

@@ -30,7 +30,7 @@ from pizza_game.storage.columns import digest
 from pizza_game.storage.decoded_days import DecodedDays
 from pizza_game.storage.known_digests import SAVED_NAME, KnownDigests
 from pizza_game.storage.partitioned import MergedStore
-from pizza_game.storage.store import LocalStore
+from pizza_game.storage.store import LocalStore, StorageError
 
 START, END = pd.Timestamp("2024-10-05", tz="UTC"), pd.Timestamp("2024-10-08", tz="UTC")
 DAYS = list(pd.date_range(START, END, freq="D", inclusive="left"))
@@ -218,3 +218,17 @@ def test_the_next_process_starts_with_the_digests_this_one_read(store: LocalStor
     fourth = CountingStore(store.root)
     assert_same(MergedStore(fourth, DecodedDays(), KnownDigests()).read_days(DAYS), days)
     assert fourth.json_reads == len(DAYS)
+
+
+def test_a_data_directory_that_cannot_take_the_saved_digests_is_read_as_before(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (store.root / SAVED_NAME).unlink(missing_ok=True)
+    read_only = CountingStore(store.root)
+
+    def refused(key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        raise StorageError(f"cannot write {key}: read-only file system")
+
+    monkeypatch.setattr(read_only, "put", refused)
+    assert_same(MergedStore(read_only, DecodedDays(), KnownDigests()).read_days(DAYS), from_json(store, DAYS))
+    assert not (store.root / SAVED_NAME).exists()
