@@ -231,10 +231,12 @@ def _overlay(bin_ns: np.ndarray, bounds: pd.DataFrame) -> tuple[np.ndarray, np.n
     how many matches are live."""
     label = np.full(len(bin_ns), "", dtype=object)
     live = np.zeros(len(bin_ns), dtype="int64")
+    window = bounds["window"].to_numpy()
+    start_ns, end_ns = bounds["start_ns"].to_numpy(), bounds["end_ns"].to_numpy()
     for name in OVERLAY_PRIORITY:
-        rows = bounds[bounds["window"] == name]
-        starts = np.sort(rows["start_ns"].to_numpy())
-        ends = np.sort(rows["end_ns"].to_numpy())
+        rows = window == name
+        starts = np.sort(start_ns[rows])
+        ends = np.sort(end_ns[rows])
         active = np.searchsorted(starts, bin_ns, side="right") - np.searchsorted(ends, bin_ns, side="right")
         if name == "during":
             live = active.astype("int64")

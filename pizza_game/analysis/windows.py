@@ -65,34 +65,33 @@ def split_analysable(matches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     A match is analysable when its kick-off time is known and it was played (in play, paused or
     finished). Postponed, cancelled, suspended, awarded and not-yet-played matches are excluded.
     """
-    unknown = ~matches["kickoff_known"].astype(bool)
-    not_played = ~matches["status"].isin(PLAYED_STATUSES)
-    status = "not played: status " + matches["status"].astype(str)
-    reason = pd.Series(
-        np.where(unknown, "kick-off time not known", np.where(not_played, status, "")),
-        index=matches.index,
-    )
-    keep = reason == ""
-    excluded = matches.loc[~keep].assign(excluded_reason=reason[~keep])
-    return matches.loc[keep], excluded
+    unknown = ~matches["kickoff_known"].to_numpy(dtype=bool)
+    keep = ~unknown & matches["status"].isin(PLAYED_STATUSES).to_numpy()
+    statuses = matches["status"].to_numpy()[~keep]
+    reasons = [
+        "kick-off time not known" if not_known else f"not played: status {status}"
+        for not_known, status in zip(unknown[~keep], statuses, strict=True)
+    ]
+    # Text ("str") like any reason column; a table without matches gives an empty object one.
+    reason = pd.Series(reasons, index=matches.index[~keep], dtype="str" if len(matches) else object)
+    return matches.loc[keep], matches.loc[~keep].assign(excluded_reason=reason)
 
 
 def window_bounds(kickoff_at: pd.Series, config: WindowConfig) -> pd.DataFrame:
-    """One row per (kick-off, window): position of the kick-off, window name, start and end (ns)."""
+    """One row per (kick-off, window): position of the kick-off, window name, start and end (ns);
+    the rows of each window together, in ``config.offsets_ns()`` order."""
     kickoff_ns = to_ns(kickoff_at)
-    frames = []
-    for name, (start_offset, end_offset) in config.offsets_ns().items():
-        frames.append(
-            pd.DataFrame(
-                {
-                    "position": np.arange(len(kickoff_ns)),
-                    "window": name,
-                    "start_ns": kickoff_ns + start_offset,
-                    "end_ns": kickoff_ns + end_offset,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    offsets = config.offsets_ns()
+    starts, ends = (np.array(column, dtype="int64")[:, None] for column in zip(*offsets.values(), strict=True))
+    # Built as one frame: a frame per window and a concat cost each merged day about 1 ms.
+    return pd.DataFrame(
+        {
+            "position": np.tile(np.arange(len(kickoff_ns)), len(offsets)),
+            "window": np.repeat(np.array(list(offsets)), len(kickoff_ns)),
+            "start_ns": (kickoff_ns[None, :] + starts).ravel(),
+            "end_ns": (kickoff_ns[None, :] + ends).ravel(),
+        }
+    )
 
 
 def count_in_windows(sorted_ns: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:

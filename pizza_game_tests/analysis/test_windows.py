@@ -30,6 +30,21 @@ def test_default_windows_follow_the_design():
     }
 
 
+def test_bounds_of_several_kickoffs_are_grouped_by_window_in_kickoff_order():
+    kickoffs = pd.Series(pd.to_datetime(["2024-05-04T14:00:00Z", "2024-05-04T19:30:00Z", "2024-05-05T12:00:00Z"]))
+    bounds = window_bounds(kickoffs, WindowConfig())
+    assert bounds["window"].tolist() == [w for w in ("pre", "during", "post", "extended") for _ in range(3)]
+    assert bounds["position"].tolist() == [0, 1, 2] * 4
+    kick_ns = to_ns(kickoffs)
+    during = bounds[bounds["window"] == "during"]
+    assert during["start_ns"].tolist() == kick_ns.tolist()
+    assert (during["end_ns"] - during["start_ns"]).tolist() == [120 * 60 * 10**9] * 3
+    assert bounds.index.equals(pd.RangeIndex(12))
+    empty = window_bounds(pd.Series(pd.to_datetime([], utc=True)), WindowConfig())
+    assert len(empty) == 0 and empty["window"].dtype == bounds["window"].dtype
+    assert empty.dtypes.drop("window").tolist() == [np.dtype("int64")] * 3
+
+
 def test_reach_and_invalid_config():
     assert WindowConfig(pre_minutes=90).reach() == (pd.Timedelta("12h"), pd.Timedelta("12h"))
     assert WindowConfig(post_minutes=600, during_minutes=300).reach()[1] == pd.Timedelta("15h")
