@@ -6,7 +6,7 @@ Which instance (its ``DAGSTER_HOME``):
 2. Run from a checkout (this package sits beside workspace.yaml and dagster.yaml): the checkout's
    git-ignored ``.dagster/`` folder, configured by the checkout's dagster.yaml (linked there).
    `make ui` (`pizza-game ui`) opens the same one.
-3. Installed elsewhere: ``~/.pizza-game/dagster``, configured with ``INSTANCE_SETTINGS``.
+3. Installed elsewhere: ``~/.pizza-game/dagster``, configured with ``HOME_SETTINGS``.
 
 Every piece of state Dagster writes (run and event storage, schedules, compute logs, ``.nux``,
 ``.telemetry``) goes under that folder, whatever the current directory. ``--ephemeral-instance``
@@ -37,9 +37,16 @@ from typing import Any
 import dagster as dg
 import yaml
 
-# What dagster.yaml says (a test keeps the two equal): no telemetry; our modules' Python loggers
+# The instance's settings (an ephemeral instance's too): no telemetry; our modules' Python loggers
 # (e.g. the API clients' retries) go through each run's loggers, with its run id.
 INSTANCE_SETTINGS = {"telemetry": {"enabled": False}, "python_logs": {"managed_python_loggers": ["pizza_game"]}}
+# A home's dagster.yaml (the checkout's; the one written for an installed copy) also names the
+# CLI's event log, so that the UI's processes store events as the CLI does (event_log.py). Without
+# a folder, so the file holds no path: each process takes the files of its DAGSTER_HOME. Named
+# here, not imported: the Lambda imports this module and never the SQLite event log.
+EVENT_LOG_STORAGE: dict[str, Any] = {"module": "pizza_game.event_log", "class": "SqliteEventLog", "config": {}}
+# What dagster.yaml says (a test keeps the two equal).
+HOME_SETTINGS = {**INSTANCE_SETTINGS, "event_log_storage": EVENT_LOG_STORAGE}
 CHECKOUT = Path(__file__).resolve().parents[1]
 STATE_FOLDER = ".dagster"
 USER_HOME = Path("~/.pizza-game/dagster")
@@ -81,7 +88,7 @@ def prepare_home(home: Path) -> Path:
     if root and home == root / STATE_FOLDER:
         config.symlink_to(Path("..") / "dagster.yaml")
     else:
-        config.write_text(yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False))
+        config.write_text(yaml.safe_dump(HOME_SETTINGS, sort_keys=False))
     return home
 
 
