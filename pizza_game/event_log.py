@@ -9,11 +9,11 @@ engine for the life of the storage. The pool stays ``NullPool``, as Dagster chos
 still opened and closed per operation, so no file stays open or locked between events and every
 process (the CLI, the UI's webserver, its daemon and the runs they launch) reads and writes the
 same files as before. The files and tables are Dagster's own. The CLI's process uses the subclass
-(``instance_ref``); the UI's processes do when the instance's dagster.yaml names it
-(``EVENT_LOG_STORAGE``: the checkout's does, and so does the one instance.py writes), as Dagster
-builds their instance from that file alone. Its connections commit without fsync in every process
-(the CLI's whole history does, instance.py says why), where each of the UI's runs committed, and
-waited for the disk, once per event (``benchmarks/event_log.py`` times the three ways).
+(``instance_ref``); the UI's processes do when the home's dagster.yaml names it, as Dagster builds
+their instance from that file alone (the one ``instance.prepare_home`` writes does). Its
+connections commit without fsync in every process (the CLI's whole history does, instance.py says
+why), where each of the UI's runs committed, and waited for the disk, once per event
+(``benchmarks/event_log.py`` times the three ways).
 
 It also writes a batch of events in one statement per file (``store_event_batch``), where Dagster's
 SQLite storage stores them one by one, four connections and a dozen statements per event: 3,624
@@ -62,10 +62,7 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from pizza_game.instance import EVENT_LOG_STORAGE
-
-# The keys of dagster.yaml that choose the storage.
-STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+from pizza_game.instance import EVENT_LOG_CLASS, STORAGE_KEYS, home_settings
 
 
 class SqliteEventLog(SqliteEventLogStorage):
@@ -79,18 +76,10 @@ class SqliteEventLog(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data)
 
     @classmethod
-    def config_type(cls) -> dict[str, dg.Field]:
-        return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
-
-    @classmethod
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Any
     ) -> SqliteEventLog:
-        """Without ``base_dir`` (``EVENT_LOG_STORAGE``), the files of the instance in DAGSTER_HOME,
-        which is how Dagster found the dagster.yaml naming this class (and what the processes it
-        starts, a run's, inherit)."""
-        base_dir = config_value.get("base_dir") or str(_runs_folder(_dagster_home()))
-        return cls(inst_data=inst_data, base_dir=base_dir)
+        return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
         with self._engines_lock:
@@ -248,52 +237,25 @@ def _without_fsync(connection: Any, _record: Any) -> None:
 
 
 def instance_ref(home: Path) -> InstanceRef:
-    """The instance of ``home`` as its dagster.yaml configures it, with ``SqliteEventLog`` (on the
-    files of ``home``) as the event log when the file chooses no other storage."""
-    if _chooses_other_storage(_config(home)):
+    """The instance of ``home`` as its dagster.yaml configures it; when the file chooses no storage
+    (a home of an earlier version, or one the user made), with ``SqliteEventLog`` on its files."""
+    config = _config(home)
+    if any(config.get(key) for key in STORAGE_KEYS):
         return InstanceRef.from_dir(str(home))
-    event_log = {**EVENT_LOG_STORAGE, "config": {"base_dir": str(_runs_folder(home))}}
-    return InstanceRef.from_dir(str(home), overrides={"event_log_storage": event_log})
+    return InstanceRef.from_dir(str(home), overrides={"event_log_storage": home_settings({}, home)["event_log_storage"]})
 
 
 def stores_batches(home: Path) -> bool:
-    """Whether every process on the instance of ``home`` stores events with ``SqliteEventLog``:
-    its dagster.yaml names the class (without a folder of its own) and chooses no other storage."""
+    """Whether every process on the instance of ``home`` stores events with ``SqliteEventLog``: its
+    dagster.yaml names the class as its event log and chooses no other storage."""
     config = _config(home)
-    return _is_ours(config.get("event_log_storage")) and not _chooses_other_storage(config)
+    storage = config.get("event_log_storage")
+    ours = isinstance(storage, Mapping) and (storage.get("module"), storage.get("class")) == EVENT_LOG_CLASS
+    return ours and not any(config.get(key) for key in STORAGE_KEYS if key != "event_log_storage")
 
 
 def _config(home: Path) -> Mapping[str, Any]:
     return dagster_instance_config(str(home))[0]
-
-
-def _chooses_other_storage(config: Mapping[str, Any]) -> bool:
-    """A storage key set to anything but ``EVENT_LOG_STORAGE`` (Postgres, say): the instance is
-    its owner's and is used as configured."""
-    return any(config.get(key) and not (key == "event_log_storage" and _is_ours(config[key])) for key in STORAGE_KEYS)
-
-
-def _is_ours(storage: Any) -> bool:
-    return (
-        isinstance(storage, dict)
-        and (storage.get("module"), storage.get("class")) == (EVENT_LOG_STORAGE["module"], EVENT_LOG_STORAGE["class"])
-        and not (storage.get("config") or {}).get("base_dir")
-    )
-
-
-def _runs_folder(home: Path) -> Path:
-    # Where Dagster's default storage keeps the event log: history/runs/, index.db beside the runs.
-    return Path(home).resolve() / "history" / "runs"
-
-
-def _dagster_home() -> Path:
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        raise dg.DagsterInvariantViolationError(
-            f"{EVENT_LOG_STORAGE['module']}.{EVENT_LOG_STORAGE['class']} without a base_dir needs DAGSTER_HOME "
-            "(the folder of the dagster.yaml naming it)"
-        )
-    return Path(home).expanduser()
 
 
 def instance_at(home: Path) -> dg.DagsterInstance:
