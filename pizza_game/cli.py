@@ -125,6 +125,7 @@ def command_ui(args: argparse.Namespace) -> int:
     In a checkout, dg finds the project in pyproject.toml ([tool.dg]) and loads the checkout's
     definitions; installed elsewhere, it is told the module.
     """
+    from pizza_game.event_log import BATCH_SIZE, BATCH_SIZE_VARIABLE, stores_batches
     from pizza_game.instance import checkout_root, dagster_environment, instance_home, prepare_home
 
     dg = Path(sys.executable).with_name("dg")
@@ -137,7 +138,11 @@ def command_ui(args: argparse.Namespace) -> int:
         os.chdir(root)
     print(f"pizza-game: Dagster UI on the instance in {home}", file=sys.stderr, flush=True)
     # The daemon creates the UI's backfill runs: it needs the instance's Dagster settings too.
-    os.execve(dg, [str(dg), "dev", *target, *args.dev_args], {**dagster_environment(), "DAGSTER_HOME": str(home)})
+    environment = {**dagster_environment(), "DAGSTER_HOME": str(home)}
+    if stores_batches(home):
+        # Its processes store events as the CLI's runs do: a range's materializations at once.
+        environment.setdefault(BATCH_SIZE_VARIABLE, BATCH_SIZE)
+    os.execve(dg, [str(dg), "dev", *target, *args.dev_args], environment)
 
 
 def command_import(args: argparse.Namespace) -> int:

@@ -6,10 +6,14 @@ compiled-statement cache, so every statement is compiled again, every time: in a
 `pizza-game run` (4,121 events) 13.9 s of 73 s went to compiling, 3.4 s to ``has_table``, and
 engine set-up to most of the rest of the 40 s of event storage. This subclass keeps each file's
 engine for the life of the storage. The pool stays ``NullPool``, as Dagster chose it: a connection is
-still opened and closed per operation, so no file stays open or locked between events and other
-processes (the UI's webserver and daemon) read and write the same files as before. The files and
-tables are Dagster's own; only the CLI's process uses the subclass (``instance_ref``),
-the UI keeps Dagster's class on the same files.
+still opened and closed per operation, so no file stays open or locked between events and every
+process (the CLI, the UI's webserver, its daemon and the runs they launch) reads and writes the
+same files as before. The files and tables are Dagster's own. The CLI's process uses the subclass
+(``instance_ref``); the UI's processes do when the home's dagster.yaml names it, as Dagster builds
+their instance from that file alone (the one ``instance.prepare_home`` writes does). Its
+connections commit without fsync in every process (the CLI's whole history does, instance.py says
+why), where each of the UI's runs committed, and waited for the disk, once per event
+(``benchmarks/event_log.py`` times the three ways).
 
 It also writes a batch of events in one statement per file (``store_event_batch``), where Dagster's
 SQLite storage stores them one by one, four connections and a dozen statements per event: 3,624
@@ -17,17 +21,17 @@ hourly partitions made the event log more than half of a 5-month run. The rows a
 Dagster writes event by event (a test compares every table): the events in both files in order,
 their tags, the asset's latest state from its latest event, and a planned check's rows. Dagster
 hands over a batch when ``DAGSTER_EVENT_BATCH_SIZE`` is set, which ``batched_events`` does while a
-run of the CLI executes on this storage: the materializations of one output over a range of
-partitions, and the planned events of a run. Only then: Dagster's stock storage (the UI's daemon)
-would store a batch event by event anyway, and when one insert of a batch fails it stores the
-whole batch again.
+run of the CLI executes on this storage, and `pizza-game ui` gives the UI's processes when their
+instance uses it (``stores_batches``): the materializations of one output over a range of
+partitions, and the planned events of a run. Only then: Dagster's stock storage would store a
+batch event by event anyway, and when one insert of a batch fails it stores the whole batch again.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,12 +58,11 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from dagster._serdes import ConfigurableClassData, serialize_value
 from sqlalchemy import create_engine, select
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-# The keys of dagster.yaml that choose the storage: when one is set, the instance is configured
-# by its owner (Postgres, say) and is used as configured.
-STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+from pizza_game.instance import EVENT_LOG_CLASS, STORAGE_KEYS, home_settings
 
 
 class SqliteEventLog(SqliteEventLogStorage):
@@ -87,6 +90,9 @@ class SqliteEventLog(SqliteEventLogStorage):
                     poolclass=NullPool,
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 )
+                # Commits without fsync in every process, as the CLI writes its whole history
+                # (instance.write_history_without_fsync says why): the UI's runs commit each event.
+                sqlalchemy_event.listen(engine, "connect", _without_fsync)
                 self._engines[shard] = engine
             return engine
 
@@ -226,19 +232,30 @@ def _latest_of_each_kind(
     return [events[p] for p in sorted(latest.values())]
 
 
+def _without_fsync(connection: Any, _record: Any) -> None:
+    connection.execute("PRAGMA synchronous=OFF")
+
+
 def instance_ref(home: Path) -> InstanceRef:
-    """The instance of ``home`` as its dagster.yaml configures it, with ``SqliteEventLog`` as the
-    event log when that is Dagster's default SQLite one (no storage key in the file)."""
-    config, _ = dagster_instance_config(str(home))
+    """The instance of ``home`` as its dagster.yaml configures it; when the file chooses no storage
+    (a home of an earlier version, or one the user made), with ``SqliteEventLog`` on its files."""
+    config = _config(home)
     if any(config.get(key) for key in STORAGE_KEYS):
         return InstanceRef.from_dir(str(home))
-    event_log = {
-        "module": __name__,
-        "class": SqliteEventLog.__name__,
-        # Where Dagster's default composite storage keeps it (history/runs/, index.db beside the runs).
-        "config": {"base_dir": str(Path(home).resolve() / "history" / "runs")},
-    }
-    return InstanceRef.from_dir(str(home), overrides={"event_log_storage": event_log})
+    return InstanceRef.from_dir(str(home), overrides={"event_log_storage": home_settings({}, home)["event_log_storage"]})
+
+
+def stores_batches(home: Path) -> bool:
+    """Whether every process on the instance of ``home`` stores events with ``SqliteEventLog``: its
+    dagster.yaml names the class as its event log and chooses no other storage."""
+    config = _config(home)
+    storage = config.get("event_log_storage")
+    ours = isinstance(storage, Mapping) and (storage.get("module"), storage.get("class")) == EVENT_LOG_CLASS
+    return ours and not any(config.get(key) for key in STORAGE_KEYS if key != "event_log_storage")
+
+
+def _config(home: Path) -> Mapping[str, Any]:
+    return dagster_instance_config(str(home))[0]
 
 
 def instance_at(home: Path) -> dg.DagsterInstance:

@@ -4,7 +4,8 @@ Which instance (its ``DAGSTER_HOME``):
 
 1. ``DAGSTER_HOME`` when it is set.
 2. Run from a checkout (this package sits beside workspace.yaml and dagster.yaml): the checkout's
-   git-ignored ``.dagster/`` folder, configured by the checkout's dagster.yaml (linked there).
+   git-ignored ``.dagster/`` folder, configured by the checkout's dagster.yaml (written there by
+   ``prepare_home``, with the event log added).
    `make ui` (`pizza-game ui`) opens the same one.
 3. Installed elsewhere: ``~/.pizza-game/dagster``, configured with ``INSTANCE_SETTINGS``.
 
@@ -40,6 +41,14 @@ import yaml
 # What dagster.yaml says (a test keeps the two equal): no telemetry; our modules' Python loggers
 # (e.g. the API clients' retries) go through each run's loggers, with its run id.
 INSTANCE_SETTINGS = {"telemetry": {"enabled": False}, "python_logs": {"managed_python_loggers": ["pizza_game"]}}
+# The keys of a dagster.yaml that choose the storage.
+STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+# The event log a home's dagster.yaml names (event_log.py), so that the UI's processes store
+# events as the CLI does. Named here, not imported: the Lambda imports this module and never the
+# SQLite event log.
+EVENT_LOG_CLASS = ("pizza_game.event_log", "SqliteEventLog")
+# The first line of the dagster.yaml written into a checkout's state folder.
+WRITTEN_FROM_CHECKOUT = "# Written by pizza-game from ../dagster.yaml, with this folder's event log: edit that file.\n"
 CHECKOUT = Path(__file__).resolve().parents[1]
 STATE_FOLDER = ".dagster"
 USER_HOME = Path("~/.pizza-game/dagster")
@@ -72,17 +81,44 @@ def instance_home(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def prepare_home(home: Path) -> Path:
-    """Creates ``home`` and its dagster.yaml if missing (a link to the checkout's, else ours)."""
+    """Creates ``home`` and its dagster.yaml (``home_settings``): in a checkout's state folder, of
+    the checkout's dagster.yaml, rewritten whenever that file changes; elsewhere, if missing, of
+    ``INSTANCE_SETTINGS``."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if config.exists() or config.is_symlink():
-        return home
     root = checkout_root()
     if root and home == root / STATE_FOLDER:
-        config.symlink_to(Path("..") / "dagster.yaml")
-    else:
-        config.write_text(yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False))
+        settings = yaml.safe_load((root / "dagster.yaml").read_text()) or {}
+        text = WRITTEN_FROM_CHECKOUT + yaml.safe_dump(home_settings(settings, home), sort_keys=False)
+        # A home of an earlier version links the checkout's file instead.
+        if config.is_symlink() or not config.is_file() or config.read_text() != text:
+            _write_atomically(config, text)
+    elif not (config.exists() or config.is_symlink()):
+        _write_atomically(config, yaml.safe_dump(home_settings(INSTANCE_SETTINGS, home), sort_keys=False))
     return home
+
+
+def home_settings(settings: Mapping[str, Any], home: Path) -> dict[str, Any]:
+    """A dagster.yaml's ``settings`` with, unless they choose a storage of their own, the CLI's
+    event log on ``home``'s files (those of Dagster's default storage): every process that builds
+    the instance from the file (the UI's webserver, its daemon, the runs they launch) uses it."""
+    if any(settings.get(key) for key in STORAGE_KEYS):
+        return dict(settings)
+    module, name = EVENT_LOG_CLASS
+    event_log = {"module": module, "class": name, "config": {"base_dir": str(history_runs(home))}}
+    return {**settings, "event_log_storage": event_log}
+
+
+def history_runs(home: Path) -> Path:
+    """Where Dagster's default storage keeps a home's event log (index.db beside the runs' files)."""
+    return Path(home).resolve() / "history" / "runs"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A webserver reading the file meanwhile sees the old one or the new one, never half of one.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def dagster_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:

@@ -7,17 +7,26 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 import yaml
+from dagster._core.instance.ref import InstanceRef
 
+from pizza_game import event_log
 from pizza_game import instance as instance_module
 from pizza_game.cli import main
+from pizza_game.event_log import SqliteEventLog, instance_at, instance_ref, stores_batches
 from pizza_game.instance import (
     DAGSTER_SETTINGS,
+    EVENT_LOG_CLASS,
     INSTANCE_SETTINGS,
     STATE_FOLDER,
+    WRITTEN_FROM_CHECKOUT,
     dagster_environment,
     default_instance,
+    history_runs,
+    home_settings,
     instance_home,
+    prepare_home,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +46,83 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_repositorys_dagster_yaml_says_what_installed_copies_get() -> None:
     assert yaml.safe_load((REPO / "dagster.yaml").read_text()) == INSTANCE_SETTINGS
+    assert (event_log.__name__, SqliteEventLog.__name__) == EVENT_LOG_CLASS
+
+
+@dg.asset
+def one() -> int:
+    return 1
+
+
+def test_the_uis_processes_build_the_clis_event_log_from_the_homes_dagster_yaml(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = prepare_home(checkout / STATE_FOLDER)
+    runs_folder = str(history_runs(home))
+    written = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert written == home_settings(INSTANCE_SETTINGS, home)
+    assert written["event_log_storage"]["config"] == {"base_dir": runs_folder}
+    assert stores_batches(home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    # As the webserver, the daemon and a run's process build theirs: from DAGSTER_HOME's file alone.
+    with dg.DagsterInstance.get() as ui:
+        assert type(ui.event_log_storage) is SqliteEventLog
+        assert ui.event_log_storage._base_dir == runs_folder
+        assert dg.materialize([one], instance=ui).success
+        run_id = ui.get_runs(limit=1)[0].run_id
+        # Its events commit without fsync too, as the CLI's do (the UI's runs commit each event).
+        with ui.event_log_storage.run_connection(run_id) as conn:
+            assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 0
+    # The CLI's instance is on the same files: it sees the UI's run and its materialization.
+    with instance_at(home) as cli:
+        assert type(cli.event_log_storage) is SqliteEventLog
+        assert [r.run_id for r in cli.get_runs()] == [run_id]
+        latest = cli.get_latest_materialization_event(dg.AssetKey("one"))
+        assert latest is not None and latest.run_id == run_id
+
+
+def test_the_homes_dagster_yaml_follows_the_checkouts_and_replaces_an_older_link(checkout: Path) -> None:
+    home = checkout / STATE_FOLDER
+    home.mkdir()
+    (home / "dagster.yaml").symlink_to(Path("..") / "dagster.yaml")  # as an earlier version made it
+    prepare_home(home)
+    assert not (home / "dagster.yaml").is_symlink()
+    assert (home / "dagster.yaml").read_text().startswith(WRITTEN_FROM_CHECKOUT)
+    settings = yaml.safe_load((checkout / "dagster.yaml").read_text())
+    (checkout / "dagster.yaml").write_text(yaml.safe_dump({**settings, "telemetry": {"enabled": True}}))
+    prepare_home(home)
+    assert yaml.safe_load((home / "dagster.yaml").read_text())["telemetry"] == {"enabled": True}
+    assert stores_batches(home)
+
+
+def test_dagster_dev_without_dagster_home_reads_the_checkouts_file_with_dagsters_own_event_log(
+    checkout: Path, tmp_path: Path
+) -> None:
+    # `dagster dev` or `dg dev` started by hand without DAGSTER_HOME: a temporary instance,
+    # configured by the current directory's dagster.yaml (dagster._cli.utils).
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "temporary"), config_dir=str(checkout))) as instance:
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+
+
+def test_a_home_that_chooses_its_storage_keeps_it_and_an_older_home_batches_only_in_the_cli(tmp_path: Path) -> None:
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "dagster.yaml").write_text(yaml.safe_dump(INSTANCE_SETTINGS))
+    assert not stores_batches(older)
+    assert _event_log_class(older) == "SqliteEventLog"  # the CLI's, as before
+    own = tmp_path / "own"
+    own.mkdir()
+    stock = {"module": "dagster._core.storage.event_log", "class": "SqliteEventLogStorage", "config": {"base_dir": str(own / "events")}}
+    (own / "dagster.yaml").write_text(yaml.safe_dump({**INSTANCE_SETTINGS, "event_log_storage": stock}))
+    assert home_settings(yaml.safe_load((own / "dagster.yaml").read_text()), own)["event_log_storage"] == stock
+    assert not stores_batches(own)
+    assert _event_log_class(own) == "SqliteEventLogStorage"
+
+
+def _event_log_class(home: Path) -> str:
+    data = instance_ref(home).event_storage_data
+    assert data is not None
+    return data.class_name
 
 
 def test_the_home_is_dagster_home_else_the_checkouts_state_folder_else_one_in_the_users_home(
@@ -56,7 +142,7 @@ def test_a_cli_run_is_in_the_default_instance_with_its_materializations(
     assert main(["run", "--start", "2024-10-07", "--end", "2024-10-07", "--data-dir", str(data), "--quiet"]) == 0
 
     home = checkout / STATE_FOLDER
-    assert (home / "dagster.yaml").resolve() == (checkout / "dagster.yaml").resolve()
+    assert yaml.safe_load((home / "dagster.yaml").read_text()) == home_settings(INSTANCE_SETTINGS, home)
     assert str(home) in capsys.readouterr().out
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
@@ -99,8 +185,6 @@ def test_the_cli_and_the_ui_get_one_planned_event_per_asset_for_a_range_run(
 
 
 def test_the_history_is_written_without_fsync_and_other_sqlite_files_are_not(checkout: Path, tmp_path: Path) -> None:
-    import sqlalchemy as sa
-
     with default_instance() as instance, instance.event_log_storage.index_connection() as conn:  # type: ignore[attr-defined]
         assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 0  # OFF
     elsewhere = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")

@@ -123,8 +123,9 @@ def graphql_with_variables(url: str, query: str, variables: dict) -> dict:
 def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
     tmp = tmp_path_factory.mktemp("dagster_dev")
     home = tmp / "dagster_home"
+    # `pizza-game ui` writes its dagster.yaml: the webserver, the daemon and the runs it launches
+    # store their events with the CLI's event log, in batches (pizza_game/event_log.py).
     home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
     env = {k: v for k, v in os.environ.items() if k not in OUTSIDE_WORLD}
     env |= {
         "DAGSTER_HOME": str(home),

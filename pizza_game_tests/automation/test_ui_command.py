@@ -12,7 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
+from pizza_game.event_log import BATCH_SIZE, BATCH_SIZE_VARIABLE
+from pizza_game.instance import INSTANCE_SETTINGS, home_settings
 from pizza_game_tests.automation.conftest import OUTSIDE_WORLD
 from pizza_game_tests.automation.test_webserver import free_port, graphql, stop_session
 from pizza_game_tests.test_definitions import ASSETS
@@ -79,6 +82,11 @@ def test_pizza_game_ui_starts_dg_dev_with_the_webserver_the_daemon_and_the_asset
         # The process pizza-game ui became (it execs): dg dev, not dagster dev.
         command = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\0")
         assert Path(command[1].decode()).name == "dg" and command[2] == b"dev", command
+        # Its home's dagster.yaml (written by pizza-game ui) names the CLI's event log, so its
+        # processes are also given the CLI's event batches.
+        assert yaml.safe_load((home / "dagster.yaml").read_text()) == home_settings(INSTANCE_SETTINGS, home)
+        environment = dict(v.split(b"=", 1) for v in Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0") if v)
+        assert environment[BATCH_SIZE_VARIABLE.encode()] == BATCH_SIZE.encode()
     finally:
         # dg dev, its webserver, daemon and code servers share the session started above.
         stop_session(server, timeout=30)
