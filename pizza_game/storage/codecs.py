@@ -136,22 +136,82 @@ def _with_placeholders(value: Any, texts: list[str]) -> Any:
 
 
 def _table_json(table: pd.DataFrame) -> str | None:
-    """The JSON text of ``table_records(table)``, written column by column: numbers and booleans
-    as ``json`` writes a list of them, text as its string encoder writes each, then row by row
-    through one template. None when a column holds anything else or names repeat (the records
-    are written by ``json`` then). A non-finite number raises ValueError, as ``json`` does.
-    Building a dict per row was most of writing a merged day and the dashboard data."""
-    frame = iso_frame(table)
-    names = [str(name) for name in frame.columns]
+    """The JSON text of ``table_records(table)``, written column by column (``_json_column``),
+    then row by row through one template. None when a column holds anything else or names
+    repeat (the records are written by ``json`` then). A non-finite number raises ValueError,
+    as ``json`` does. Building a dict per row was most of writing a merged day and the
+    dashboard data."""
+    names = [str(name) for name in table.columns]
     if len(set(names)) != len(names):
         return None
     cells = []
-    for name in frame.columns:
-        text = _json_cells(_json_values(frame[name]))
+    for _, column in table.items():
+        text = _json_column(column, None, infinite_as_null=False)
         if text is None:
             return None
         cells.append(text)
-    return _json_arrays(names, cells, [0, len(frame)])[0]
+    return _json_arrays(names, cells, [0, len(table)])[0]
+
+
+def _json_column(column: pd.Series, group: np.ndarray | None, *, infinite_as_null: bool) -> list[str] | None:
+    """The JSON text of each value of a column as ``json`` writes it in a record of
+    ``table_records`` (missing values null), or None for a column of other values (or mixed
+    types). Timestamps have microseconds if any value of their group (``group``: each row's,
+    ascending from 0; None: one group) has a fraction. Infinities are null or raise ValueError.
+
+    Each distinct number and short text is formatted once: ``json`` formatting every value (a
+    list of numbers, then split) was most of writing the merged days and raw partitions."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return _time_cells(utc_nanos(column), group)
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize <= 8)):
+        return _number_cells(column.to_numpy(), np.zeros(len(column), dtype=bool), infinite_as_null=infinite_as_null)
+    if isinstance(column.array, pd.arrays.IntegerArray):
+        missing = column.isna().to_numpy(dtype=bool)
+        values = column.to_numpy(dtype=str(dtype).lower(), na_value=0)  # "Int64" -> "int64"
+        return _number_cells(values, missing, infinite_as_null=infinite_as_null)
+    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+        text = _text_cells(column.to_numpy(dtype=object))
+        if text is not None:
+            return text
+    return _json_cells(_json_values(column))
+
+
+def _time_cells(nanos: np.ndarray, group: np.ndarray | None) -> list[str]:
+    fraction = fractions(nanos)
+    if group is None:
+        fraction = np.full(len(nanos), fraction.any())
+    elif fraction.any():
+        grouped = np.zeros(group.max() + 1, dtype=bool)
+        np.logical_or.at(grouped, group, fraction)
+        fraction = grouped[group]
+    text = iso_text(nanos, fraction, quote='"')  # ISO text needs no escaping
+    text[np.isnat(nanos)] = "null"
+    return text.tolist()
+
+
+def _number_cells(values: np.ndarray, missing: np.ndarray, *, infinite_as_null: bool) -> list[str]:
+    """Numbers and booleans as ``json`` writes them (``repr`` of a float widened to a double,
+    ``str`` of an int), null where ``missing`` or NaN; each distinct value (bit pattern: 0.0 and
+    -0.0 differ) formatted once."""
+    if values.dtype.kind == "b":
+        texts = np.array(["false", "true"], dtype=object)[values.view(np.uint8)]
+        texts[missing] = "null"
+        return texts.tolist()
+    if values.dtype.kind == "f":
+        codes, bits = pd.factorize(values.astype(np.float64).view(np.uint64))
+        distinct = bits.view(np.float64)
+        texts = np.asarray([*map(float.__repr__, distinct.tolist()), "null"], dtype=object)
+        infinite = np.isinf(distinct)
+        if infinite.any() and not infinite_as_null:
+            raise ValueError("Out of range float values are not JSON compliant")
+        texts[:-1][np.isnan(distinct) | infinite] = "null"
+    else:
+        codes, distinct = pd.factorize(values)
+        texts = np.asarray([*map(str, distinct.tolist()), "null"], dtype=object)
+    cells = texts[codes]
+    cells[missing] = "null"
+    return cells.tolist()
 
 
 def _json_cells(values: list[Any]) -> list[str] | None:
@@ -271,49 +331,35 @@ def _row_arrays(table: pd.DataFrame, group: np.ndarray, bounds: np.ndarray) -> l
     (``group``: each row's group, ascending; group i is rows ``bounds[i]:bounds[i + 1]``), where
     a group's timestamps have microseconds if any of the group's own values has a fraction.
     Non-finite numbers are null, as ``records_json`` writes them."""
-    cells = [_column_cells(table[name], group) for name in table.columns]
+    cells = []
+    for _, column in table.items():
+        text = _json_column(column, group, infinite_as_null=True)
+        # Any other column: each value as ``records_json`` writes it in a record.
+        cells.append(text if text is not None else [records_json(v).decode("ascii") for v in _json_values(column)])
     return _json_arrays([str(name) for name in table.columns], cells, bounds.tolist())
 
 
-def _column_cells(column: pd.Series, group: np.ndarray) -> list[str]:
-    """The JSON text of each value of a column of ``_row_arrays``' table."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        nanos = utc_nanos(column)
-        fraction = fractions(nanos)
-        if fraction.any():
-            grouped = np.zeros(group.max() + 1, dtype=bool)
-            np.logical_or.at(grouped, group, fraction)
-            fraction = grouped[group]
-        # ISO text needs no escaping: each is quoted as it is.
-        iso = iso_text(nanos, fraction)
-        present = ~np.isnat(nanos)
-        iso[present] = '"' + iso[present] + '"'
-        iso[~present] = "null"
-        return iso.tolist()
-    if column.dtype == object:
-        text = _text_cells(column.to_numpy().tolist())
-        if text is not None:
-            return text
-    values = _json_values(column)
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
-        for i in np.flatnonzero(np.isinf(column.to_numpy())).tolist():
-            values[i] = None
-    text = _json_cells(values)
-    # Any other column: each value as ``records_json`` writes it in a record.
-    return text if text is not None else [records_json(v).decode("ascii") for v in values]
-
-
-def _text_cells(values: list[Any]) -> list[str] | None:
-    """The JSON text of each value of a list of text, null where None; None when some value is
-    not text (NaN, a number: ``_json_values`` sorts those out). Straight through the string
-    encoder: the missing values and types ``_json_values`` and ``_json_cells`` look for first
-    took longer than the encoding."""
-    try:
-        if None not in values:
-            return list(map(_encode_text, values))
-        return ["null" if v is None else _encode_text(v) for v in values]
+def _text_cells(values: np.ndarray) -> list[str] | None:
+    """The JSON text of each value of an object array of text, null where missing; None when
+    some value is not text. A column of few distinct values (judged by its first ones) has each
+    encoded once; any other is encoded value by value: hashing each (``factorize``) of a column
+    of ids took twice as long as encoding it."""
+    try:  # unhashable values (lists) cannot be factorized: not text either
+        sample = values[:_TEXT_SAMPLE]
+        if len(pd.unique(sample)) * 2 <= len(sample):
+            codes, distinct = pd.factorize(values)
+            if not all(isinstance(v, str) for v in distinct.tolist()):
+                return None
+            return np.asarray([*map(_encode_text, distinct.tolist()), "null"], dtype=object)[codes].tolist()
+        listed = values.tolist()
+        if None not in listed:
+            return list(map(_encode_text, listed))
+        return ["null" if v is None else _encode_text(v) for v in listed]
     except TypeError:
         return None
+
+
+_TEXT_SAMPLE = 1_000
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:
