@@ -144,6 +144,8 @@ def _table_json(table: pd.DataFrame) -> str | None:
     names = [str(name) for name in table.columns]
     if len(set(names)) != len(names):
         return None
+    if not len(table):  # most days have no match windows: nothing to look at in their columns
+        return "[]"
     cells = []
     for _, column in table.items():
         text = _json_column(column, None, infinite_as_null=False)

