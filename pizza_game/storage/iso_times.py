@@ -36,15 +36,24 @@ def iso_text(nanos: np.ndarray, fraction: np.ndarray, *, quote: str = "") -> np.
     text = np.full(len(nanos), None, dtype=object)
     present = ~np.isnat(nanos)
     if present.any():
-        day, second = np.divmod(nanos[present].astype("datetime64[s]").view(np.int64), _SECONDS_PER_DAY)
-        codes, days = pd.factorize(day)
-        dates = np.datetime_as_string(days.astype("datetime64[D]")).astype(object)
-        text[present] = (quote + dates + "T")[codes] + _clock(quote)[second]
+        days, seconds = iso_halves(nanos[present], before=quote, after=quote)
+        text[present] = days + seconds
     fraction = fraction & present
     if fraction.any():
         iso = np.datetime_as_string(nanos[fraction].astype("datetime64[us]"), unit="us").astype(object)
         text[fraction] = quote + iso + ("Z" + quote)
     return text
+
+
+def iso_halves(nanos: np.ndarray, *, before: str = "", after: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The whole-second ISO text of instants (none missing) in two halves, ``before`` and the day
+    ("YYYY-MM-DDT"), the second of the day and ``after`` ("HH:MM:SSZ"): the texts of two small
+    tables (the days of the instants, the 86,400 seconds of a day) that ``iso_text`` joins and a
+    JSON writer joins with the rest of a row."""
+    day, second = np.divmod(nanos.astype("datetime64[s]").view(np.int64), _SECONDS_PER_DAY)
+    codes, days = pd.factorize(day)
+    dates = np.datetime_as_string(days.astype("datetime64[D]")).astype(object)
+    return (before + dates + "T")[codes], _clock(after)[second]
 
 
 @functools.cache
