@@ -137,21 +137,24 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     every column text (``astype("string")``) was: numpy takes each value's first character
     (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
     through pandas."""
-    out = frame.copy(deep=False)
-    for name in out.columns:
-        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            candidates = np.flatnonzero(np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS))
+    out = frame
+    for i, (_, column) in enumerate(frame.items()):
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            values = column.to_numpy(dtype=object)
+            candidates = np.flatnonzero(np.isin(values.astype("U1"), FORMULA_STARTS))
             if not len(candidates):
                 continue
-            text = out[name].iloc[candidates].astype("string")
+            text = column.iloc[candidates].astype("string")
             risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
             if not risky.any():
                 continue
             risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna().to_numpy(dtype=bool)
             if risky.any():
-                cells = out[name].to_numpy(dtype=object).copy()
+                cells = values.copy()
                 cells[candidates[risky]] = ("'" + text[risky]).to_numpy(dtype=object)
-                out[name] = pd.Series(cells, index=out.index, dtype=out[name].dtype)
+                if out is frame:  # copy-on-write: setting a column never changes ``frame``
+                    out = frame.copy(deep=False)
+                out.isetitem(i, pd.Series(cells, index=out.index, dtype=column.dtype))
     return out
 
 
