@@ -154,7 +154,7 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
                 cells[candidates[risky]] = ("'" + text[risky]).to_numpy(dtype=object)
                 if out is frame:  # copy-on-write: setting a column never changes ``frame``
                     out = frame.copy(deep=False)
-                out.isetitem(i, pd.Series(cells, index=out.index, dtype=column.dtype))
+                out.isetitem(i, pd.Series(cells, index=out.index, dtype=column.dtype))  # type: ignore[arg-type]  # the stubs take no Series; an array of text would become str
     return out
 
 

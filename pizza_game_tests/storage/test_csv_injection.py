@@ -31,3 +31,12 @@ def test_the_table_written_is_left_as_it_was():
     before = table.copy()
     assert to_csv(table) == b"a,b,n\n'=1+1,y,1\nx,'@z,2\n"
     pd.testing.assert_frame_equal(table, before)
+
+
+def test_neutralised_columns_keep_their_dtypes():
+    from pizza_game.storage.csv_text import _spreadsheet_safe
+
+    table = pd.DataFrame({str(t): pd.Series(["=1+1", "x"], dtype=t) for t in (object, "string", "str")})
+    safe = _spreadsheet_safe(table)
+    assert safe.dtypes.tolist() == table.dtypes.tolist()
+    assert [safe[name].tolist() for name in safe] == [["'=1+1", "x"]] * 3
