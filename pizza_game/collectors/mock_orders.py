@@ -134,8 +134,16 @@ def _day_orders(
 
 def _serials(count: int) -> np.ndarray:
     """"000000", "000001", ... (``count`` of them) as an object array: a day's order ids are its
-    prefix and these, one array addition in place of formatting each id (a sixth of generating)."""
-    return _serial_table(max(8_192, 1 << (count - 1).bit_length()))[:count]
+    prefix and these, one array addition in place of formatting each id (a sixth of generating).
+    Tables of up to ``_KEPT_SERIALS`` are kept; a bigger day formats the rest."""
+    size = max(8_192, 1 << (count - 1).bit_length())
+    if size <= _KEPT_SERIALS:
+        return _serial_table(size)[:count]
+    kept = _serial_table(_KEPT_SERIALS)
+    return np.concatenate([kept, np.array([f"{k:06d}" for k in range(len(kept), count)], dtype=object)])
+
+
+_KEPT_SERIALS = 1 << 17  # 8 MB of text at most; a default day has about 4,500 orders
 
 
 @functools.cache
@@ -199,7 +207,7 @@ def _days(
             yield {name: values[keep] for name, values in columns.items()}
 
 
-_DAYS_AT_ONCE = 16  # days whose rates are computed together (9 MB of factors)
+_DAYS_AT_ONCE = 16  # days whose rates are computed together (2 MB of factors)
 
 
 _NO_ORDERS = {  # column arrays of an empty range
