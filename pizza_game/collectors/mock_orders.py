@@ -8,6 +8,7 @@ UTC day has its own random stream, so any range of hours equals the same hours o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -103,22 +104,17 @@ def national_rate(minutes: pd.DatetimeIndex, scale: float = 1.0) -> np.ndarray:
 
 
 def _day_orders(
-    day: pd.Timestamp, *, seed: int, matches: pd.DataFrame, effects: MatchEffects, scale: float
+    day: pd.Timestamp, rate: np.ndarray, factor: np.ndarray, *, seed: int
 ) -> dict[str, np.ndarray]:
-    """All mock orders of the UTC ``day`` as column arrays, sorted by time then store."""
+    """All mock orders of the UTC ``day`` as column arrays, sorted by time then store, from its
+    national ``rate`` per minute and match ``factor`` per minute and region (``_rates``)."""
     rng = stream(seed, "mock_orders", day.year * 10_000 + day.month * 100 + day.day)
-    minutes = pd.date_range(day, periods=MINUTES_PER_DAY, freq="min")
-    rate = national_rate(minutes, scale) * np.exp(rng.normal(0, DAILY_NOISE))
-    grid_times = minutes.repeat(len(REGIONS))
-    grid_regions = np.tile(np.array(REGIONS, dtype=object), MINUTES_PER_DAY)
-    factor = match_factor(grid_times, grid_regions, matches, effects).reshape(
-        MINUTES_PER_DAY, len(REGIONS)
-    )
+    rate = rate * np.exp(rng.normal(0, DAILY_NOISE))
     intensity = rate[:, None] * STORE_SHARES[None, :] * factor[:, STORE_REGION_CODES]
     counts = rng.poisson(intensity).ravel()
     cells = np.repeat(np.flatnonzero(counts), counts[counts > 0])
     minute, store = np.divmod(cells, len(STORE_IDS))
-    ordered_ns = minutes.asi8[minute] + rng.integers(0, 60, cells.size) * _NS_PER_SECOND
+    ordered_ns = day.value + (minute * 60 + rng.integers(0, 60, cells.size)) * _NS_PER_SECOND
     order = np.lexsort((store, ordered_ns))
     ordered_ns, store = ordered_ns[order], store[order]
     items = rng.choice(np.arange(1, len(ITEM_SHARES) + 1), size=cells.size, p=ITEM_SHARES)
@@ -127,14 +123,48 @@ def _day_orders(
     ]
     starts = np.concatenate(([0], np.cumsum(items)[:-1]))
     pence = np.add.reduceat(prices, starts) if cells.size else np.zeros(0, dtype=np.int64)
-    prefix = f"mock-{day:%Y%m%d}-"
     return {
-        "order_id": np.array([f"{prefix}{k:06d}" for k in range(cells.size)], dtype=object),
+        "order_id": f"mock-{day:%Y%m%d}-" + _serials(cells.size),
         "ordered_ns": ordered_ns,
         "store": store,
         "items": items.astype(np.int64),
         "total": pence / 100,
     }
+
+
+def _serials(count: int) -> np.ndarray:
+    """"000000", "000001", ... (``count`` of them) as an object array: a day's order ids are its
+    prefix and these, one array addition in place of formatting each id (a sixth of generating).
+    Tables of up to ``_KEPT_SERIALS`` are kept; a bigger day formats the rest."""
+    size = max(8_192, 1 << (count - 1).bit_length())
+    if size <= _KEPT_SERIALS:
+        return _serial_table(size)[:count]
+    kept = _serial_table(_KEPT_SERIALS)
+    return np.concatenate([kept, np.array([f"{k:06d}" for k in range(len(kept), count)], dtype=object)])
+
+
+_KEPT_SERIALS = 1 << 17  # 8 MB of text at most; a default day has about 4,500 orders
+
+
+@functools.cache
+def _serial_table(size: int) -> np.ndarray:
+    return np.array([f"{k:06d}" for k in range(size)], dtype=object)
+
+
+def _rates(
+    days: pd.DatetimeIndex, *, matches: pd.DataFrame, effects: MatchEffects, scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The national rate per minute (days x minutes) and the match factor per minute and region
+    (days x minutes x regions) of whole UTC ``days``, before each day's noise: computed for
+    many days at once, as the same values elementwise, since their fixed costs (time zones, the
+    loop over matches) were a third of generating a day."""
+    minutes = pd.DatetimeIndex(
+        (days.as_unit("ns").asi8[:, None] + np.arange(MINUTES_PER_DAY) * 60 * _NS_PER_SECOND).ravel()
+    ).tz_localize("UTC")
+    rate = national_rate(minutes, scale).reshape(len(days), MINUTES_PER_DAY)
+    grid_regions = np.tile(np.array(REGIONS, dtype=object), len(minutes))
+    factor = match_factor(minutes.repeat(len(REGIONS)), grid_regions, matches, effects)
+    return rate, factor.reshape(len(days), MINUTES_PER_DAY, len(REGIONS))
 
 
 def _check(
@@ -168,10 +198,16 @@ def _days(
         # Effects reach at most 12 h before and 2 h after a kick-off: a day either side suffices.
         lo, hi = days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=2)
         matches = generate_matches(lo, hi, seed=seed, now=hi + pd.Timedelta(days=1))
-    for day in days:
-        columns = _day_orders(day, seed=seed, matches=matches, effects=effects, scale=scale)
-        keep = slice(*np.searchsorted(columns["ordered_ns"], [start.value, end.value]))
-        yield {name: values[keep] for name, values in columns.items()}
+    for first in range(0, len(days), _DAYS_AT_ONCE):
+        chunk = days[first : first + _DAYS_AT_ONCE]
+        rates, factors = _rates(chunk, matches=matches, effects=effects, scale=scale)
+        for day, rate, factor in zip(chunk, rates, factors, strict=True):
+            columns = _day_orders(day, rate, factor, seed=seed)
+            keep = slice(*np.searchsorted(columns["ordered_ns"], [start.value, end.value]))
+            yield {name: values[keep] for name, values in columns.items()}
+
+
+_DAYS_AT_ONCE = 16  # days whose rates are computed together (2 MB of factors)
 
 
 _NO_ORDERS = {  # column arrays of an empty range

@@ -22,7 +22,7 @@ from pizza_game.model import SERIES_COLUMNS, WINDOW_COLUMNS, MergedDay, RawParti
 from pizza_game.schema import MATCH_COLUMNS, ORDER_COLUMNS, REJECTED_COLUMNS, coerce
 from pizza_game.storage import columns
 from pizza_game.storage.csv_text import to_csv
-from pizza_game.storage.iso_times import fractions, iso_frame, iso_text, utc_nanos
+from pizza_game.storage.iso_times import fractions, iso_frame, iso_halves, iso_text, utc_nanos
 from pizza_game.storage.stacked_days import StackedDays
 
 JSON_TYPE = "application/json"
@@ -136,22 +136,109 @@ def _with_placeholders(value: Any, texts: list[str]) -> Any:
 
 
 def _table_json(table: pd.DataFrame) -> str | None:
-    """The JSON text of ``table_records(table)``, written column by column: numbers and booleans
-    as ``json`` writes a list of them, text as its string encoder writes each, then row by row
-    through one template. None when a column holds anything else or names repeat (the records
-    are written by ``json`` then). A non-finite number raises ValueError, as ``json`` does.
-    Building a dict per row was most of writing a merged day and the dashboard data."""
-    frame = iso_frame(table)
-    names = [str(name) for name in frame.columns]
+    """The JSON text of ``table_records(table)``, written column by column (``_json_column``),
+    then row by row through one template. None when a column holds anything else or names
+    repeat (the records are written by ``json`` then). A non-finite number raises ValueError,
+    as ``json`` does. Building a dict per row was most of writing a merged day and the
+    dashboard data."""
+    names = [str(name) for name in table.columns]
     if len(set(names)) != len(names):
         return None
-    cells = []
-    for name in frame.columns:
-        text = _json_cells(_json_values(frame[name]))
-        if text is None:
+    if not len(table):  # most days have no match windows: nothing to look at in their columns
+        return "[]"
+    columns: list[Parts] = []
+    for key, (_, column) in zip(_keys(names), table.items(), strict=True):
+        parts = _json_column(column, None, key, infinite_as_null=False)
+        if parts is None:
             return None
-        cells.append(text)
-    return _json_arrays(names, cells, [0, len(frame)])[0]
+        columns.append(parts)
+    return _json_arrays(columns, [0, len(table)])[0]
+
+
+# A column's text in a row of records: the concatenation of its parts, each either the same text
+# in every row or a list of one text per row.
+Parts = list[str | list[str]]
+
+
+def _keys(names: list[str]) -> list[str]:
+    """What precedes each column's value in a record: its name's JSON text, after a comma but
+    for the first."""
+    return [("," if j else "") + json.dumps(name) + ":" for j, name in enumerate(names)]
+
+
+def _json_column(column: pd.Series, group: np.ndarray | None, key: str, *, infinite_as_null: bool) -> Parts | None:
+    """``key`` and the JSON text of each value of a column as ``json`` writes it in a record of
+    ``table_records`` (missing values null), or None for a column of other values (or mixed
+    types). Timestamps have microseconds if any value of their group (``group``: each row's,
+    ascending from 0; None: one group) has a fraction. Infinities are null or raise ValueError.
+
+    Each distinct number and short text is formatted once, its key with it, and each row's
+    cell is a reference to that text: ``json`` formatting every value (a list of numbers, then
+    split) was most of writing the merged days and raw partitions."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return _time_cells(utc_nanos(column), group, key)
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize <= 8)):
+        return [_number_cells(column.to_numpy(), np.zeros(len(column), dtype=bool), key, infinite_as_null=infinite_as_null)]
+    if isinstance(column.array, pd.arrays.IntegerArray):
+        missing = column.isna().to_numpy(dtype=bool)
+        values = column.to_numpy(dtype=str(dtype).lower(), na_value=0)  # "Int64" -> "int64"
+        return [_number_cells(values, missing, key, infinite_as_null=infinite_as_null)]
+    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+        parts = _text_cells(column.to_numpy(dtype=object), key)
+        if parts is not None:
+            return parts
+    cells = _json_cells(_json_values(column))
+    return None if cells is None else [key, cells]
+
+
+def _time_cells(nanos: np.ndarray, group: np.ndarray | None, key: str) -> Parts:
+    """Timestamps as two parts, the key and day (``"YYYY-MM-DDT``) and the second of the day
+    (``HH:MM:SSZ"``), both references to the texts of small tables (``iso_halves``), null where
+    missing; as whole texts where microseconds are needed."""
+    fraction = fractions(nanos)
+    present = ~np.isnat(nanos)
+    if fraction.any():
+        if group is None:
+            fraction = np.full(len(nanos), True)
+        else:
+            grouped = np.zeros(group.max() + 1, dtype=bool)
+            np.logical_or.at(grouped, group, fraction)
+            fraction = grouped[group]
+        text = iso_text(nanos, fraction, quote='"')  # ISO text needs no escaping
+        text[~present] = "null"
+        return [key, text.tolist()]
+    if present.all():
+        days, seconds = iso_halves(nanos, before=key + '"', after='"')
+        return [days.tolist(), seconds.tolist()]
+    days, seconds = np.full(len(nanos), key + "null", dtype=object), np.full(len(nanos), "", dtype=object)
+    if present.any():
+        days[present], seconds[present] = iso_halves(nanos[present], before=key + '"', after='"')
+    return [days.tolist(), seconds.tolist()]
+
+
+def _number_cells(values: np.ndarray, missing: np.ndarray, key: str, *, infinite_as_null: bool) -> list[str]:
+    """``key`` and numbers or booleans as ``json`` writes them (``repr`` of a float widened to a
+    double, ``str`` of an int), null where ``missing`` or NaN; each distinct value (bit pattern:
+    0.0 and -0.0 differ) formatted once."""
+    if values.dtype.kind == "b":
+        texts = np.array([key + "false", key + "true"], dtype=object)[values.view(np.uint8)]
+        texts[missing] = key + "null"
+        return texts.tolist()
+    if values.dtype.kind == "f":
+        codes, bits = pd.factorize(values.astype(np.float64).view(np.uint64))
+        distinct = bits.view(np.float64)
+        texts = np.asarray([*map(float.__repr__, distinct.tolist()), "null"], dtype=object)
+        infinite = np.isinf(distinct)
+        if infinite.any() and not infinite_as_null:
+            raise ValueError("Out of range float values are not JSON compliant")
+        texts[:-1][np.isnan(distinct) | infinite] = "null"
+    else:
+        codes, distinct = pd.factorize(values)
+        texts = np.asarray([*map(str, distinct.tolist()), "null"], dtype=object)
+    cells = (key + texts)[codes]
+    cells[missing] = key + "null"
+    return cells.tolist()
 
 
 def _json_cells(values: list[Any]) -> list[str] | None:
@@ -167,25 +254,32 @@ def _json_cells(values: list[Any]) -> list[str] | None:
     return None
 
 
-def _json_arrays(names: list[str], cells: list[list[str]], bounds: Sequence[int]) -> list[str]:
-    """The JSON array of the rows ``bounds[i]:bounds[i + 1]`` for each i, from their cells' JSON
-    text (``cells``: one list per column of ``names``): the bytes ``json`` writes for a list of
-    dicts of those names. One list holds every row's pieces (each key's text, then its cell)
-    and each array is one join of a slice of it: a template formatted per row, then joined per
-    array, took twice as long."""
-    if not names:  # rows without columns: no records (as ``table_records`` gives)
+def _json_arrays(columns: list[Parts], bounds: Sequence[int]) -> list[str]:
+    """The JSON array of the rows ``bounds[i]:bounds[i + 1]`` for each i, from the parts of
+    their columns' text (``_json_column``, each with its key): the bytes ``json`` writes for a
+    list of dicts. One list holds every row's pieces and each array is one join of a slice of
+    it: a template formatted per row, then joined per array, took twice as long, and joining
+    references to shared texts makes no string per cell."""
+    if not columns:  # rows without columns: no records (as ``table_records`` gives)
         return ["[]" for _ in bounds[1:]]
-    width = 2 * len(names)
-    keys = [json.dumps(name) + ":" for name in names]
+    start, end = bounds[0], bounds[-1]
     # A row's pieces start with the end of the row before it: the first row's comes off below.
-    row = [piece for j, key in enumerate(keys) for piece in (("},{" if j == 0 else ",") + key, "")]
-    pieces = row * (bounds[-1] - bounds[0])
-    for j, column in enumerate(cells):
-        pieces[2 * j + 1 :: width] = column[bounds[0] : bounds[-1]]
+    row: list[str] = ["},{"]
+    lists: list[tuple[int, list[str]]] = []
+    for part in (part for parts in columns for part in parts):
+        if isinstance(part, str):
+            row.append(part)
+        else:
+            lists.append((len(row), part))
+            row.append("")
+    width = len(row)
+    pieces = row * (end - start)
+    for j, part in lists:
+        pieces[j::width] = part[start:end]
     out = []
-    for start, end in pairwise(bounds):
-        first = width * (start - bounds[0])
-        out.append("[{" + keys[0] + "".join(pieces[first + 1 : first + width * (end - start)]) + "}]" if end > start else "[]")
+    for first_row, end_row in pairwise(bounds):
+        first = width * (first_row - start)
+        out.append("[{" + "".join(pieces[first + 1 : first + width * (end_row - first_row)]) + "}]" if end_row > first_row else "[]")
     return out
 
 
@@ -271,49 +365,37 @@ def _row_arrays(table: pd.DataFrame, group: np.ndarray, bounds: np.ndarray) -> l
     (``group``: each row's group, ascending; group i is rows ``bounds[i]:bounds[i + 1]``), where
     a group's timestamps have microseconds if any of the group's own values has a fraction.
     Non-finite numbers are null, as ``records_json`` writes them."""
-    cells = [_column_cells(table[name], group) for name in table.columns]
-    return _json_arrays([str(name) for name in table.columns], cells, bounds.tolist())
+    columns: list[Parts] = []
+    for key, (_, column) in zip(_keys([str(name) for name in table.columns]), table.items(), strict=True):
+        parts = _json_column(column, group, key, infinite_as_null=True)
+        if parts is None:  # any other column: each value as ``records_json`` writes it in a record
+            parts = [key, [records_json(v).decode("ascii") for v in _json_values(column)]]
+        columns.append(parts)
+    return _json_arrays(columns, bounds.tolist())
 
 
-def _column_cells(column: pd.Series, group: np.ndarray) -> list[str]:
-    """The JSON text of each value of a column of ``_row_arrays``' table."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        nanos = utc_nanos(column)
-        fraction = fractions(nanos)
-        if fraction.any():
-            grouped = np.zeros(group.max() + 1, dtype=bool)
-            np.logical_or.at(grouped, group, fraction)
-            fraction = grouped[group]
-        # ISO text needs no escaping: each is quoted as it is.
-        iso = iso_text(nanos, fraction)
-        present = ~np.isnat(nanos)
-        iso[present] = '"' + iso[present] + '"'
-        iso[~present] = "null"
-        return iso.tolist()
-    if column.dtype == object:
-        text = _text_cells(column.to_numpy().tolist())
-        if text is not None:
-            return text
-    values = _json_values(column)
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
-        for i in np.flatnonzero(np.isinf(column.to_numpy())).tolist():
-            values[i] = None
-    text = _json_cells(values)
-    # Any other column: each value as ``records_json`` writes it in a record.
-    return text if text is not None else [records_json(v).decode("ascii") for v in values]
-
-
-def _text_cells(values: list[Any]) -> list[str] | None:
-    """The JSON text of each value of a list of text, null where None; None when some value is
-    not text (NaN, a number: ``_json_values`` sorts those out). Straight through the string
-    encoder: the missing values and types ``_json_values`` and ``_json_cells`` look for first
-    took longer than the encoding."""
-    try:
-        if None not in values:
-            return list(map(_encode_text, values))
-        return ["null" if v is None else _encode_text(v) for v in values]
+def _text_cells(values: np.ndarray, key: str) -> Parts | None:
+    """``key`` and the JSON text of each value of an object array of text, null where missing;
+    None when some value is not text. A column of few distinct values (judged by its first ones)
+    has each encoded once, with its key; any other is encoded value by value: hashing each
+    (``factorize``) of a column of ids took twice as long as encoding it."""
+    try:  # unhashable values (lists) cannot be factorized: not text either
+        sample = values[:_TEXT_SAMPLE]
+        if len(pd.unique(sample)) * 2 <= len(sample):
+            codes, distinct = pd.factorize(values)
+            if not all(isinstance(v, str) for v in distinct.tolist()):
+                return None
+            texts = np.asarray([*(key + _encode_text(v) for v in distinct.tolist()), key + "null"], dtype=object)
+            return [texts[codes].tolist()]
+        listed = values.tolist()
+        if None not in listed:
+            return [key, list(map(_encode_text, listed))]
+        return [key, ["null" if v is None else _encode_text(v) for v in listed]]
     except TypeError:
         return None
+
+
+_TEXT_SAMPLE = 1_000
 
 
 def decode_raw(asset: str, data: bytes, where: str) -> RawPartition:

@@ -19,6 +19,7 @@ the buffers at the offsets the header gives.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import struct
@@ -26,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pizza_game.storage.iso_times import utc_nanos
 
 MAGIC = b"PIZZA-GAME-MERGED-COLUMNS-1\n"
 COLUMNS_TYPE = "application/octet-stream"
@@ -45,10 +48,17 @@ def _column(values: pd.Series, dtype: str) -> tuple[dict[str, Any], list[np.ndar
         array = values.array
         return {"kind": "Int64"}, [np.asarray(array.to_numpy(dtype="int64", na_value=0), dtype="<i8"), np.asarray(array.isna(), dtype=bool)]
     if dtype.startswith("datetime64[ns"):
-        return {"kind": "datetime"}, [values.dt.tz_convert(None).to_numpy().astype("datetime64[ns]").view("<i8")]
+        return {"kind": "datetime"}, [utc_nanos(values).view("<i8")]
     if dtype in ("bool", "int64", "float64"):
         return {"kind": dtype}, [values.to_numpy(dtype=dtype).astype(np.dtype(dtype).newbyteorder("<"))]
     raise ValueError(f"no columnar form for dtype {dtype}")
+
+
+@functools.cache
+def _no_rows(dtype: str) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """``_column`` of a column without rows of canonical ``dtype``: the same for every one (most
+    days have no match windows; their 27 empty columns took as long as the day's series)."""
+    return _column(pd.Series([], dtype=object if dtype == "str" else dtype), dtype)
 
 
 def encode_columns(fields: dict[str, Any], tables: dict[str, tuple[pd.DataFrame, dict[str, str]]], merged_json: bytes) -> bytes:
@@ -61,7 +71,13 @@ def encode_columns(fields: dict[str, Any], tables: dict[str, tuple[pd.DataFrame,
     for name, (table, columns) in tables.items():
         entry: dict[str, Any] = {"rows": len(table), "columns": {}}
         for column, dtype in columns.items():
-            spec, arrays = _column(table[column], dtype)
+            if len(table):
+                spec, arrays = _column(table[column], dtype)
+            elif column in table:
+                spec, arrays = _no_rows(dtype)
+                spec = dict(spec)
+            else:
+                raise KeyError(column)
             spec["buffers"] = []
             for array in arrays:
                 data = np.ascontiguousarray(array).tobytes()

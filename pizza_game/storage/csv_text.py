@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pizza_game.storage.iso_times import iso_frame
+from pizza_game.storage.iso_times import fractions, iso_frame, iso_text, utc_nanos
 
 CSV_TYPE = "text/csv"
 
@@ -23,11 +23,11 @@ CSV_TYPE = "text/csv"
 def to_csv(table: pd.DataFrame) -> bytes:
     """``table`` as CSV: the bytes of pandas' ``to_csv(index=False, lineterminator="\\n")`` of its
     spreadsheet-safe, ISO-timestamped copy, written column by column where ``_csv_columns`` can."""
-    frame = _spreadsheet_safe(iso_frame(table))
+    frame = _spreadsheet_safe(table)  # ISO text (digits first) is never a formula
     cells = _csv_columns(frame)
     if cells is None:
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        iso_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
         return buffer.getvalue().encode("utf-8")
     header = ",".join(_csv_field(name) for name in frame.columns)
     return "\n".join([header, *map(",".join, zip(*cells, strict=True)), ""]).encode("utf-8")
@@ -38,15 +38,22 @@ def _csv_columns(frame: pd.DataFrame) -> list[list[str]] | None:
     the table (no rows, one column (a lone empty cell is quoted), labels other than text, or a
     column ``_csv_cells`` does not know). Each distinct value is formatted once, by the function
     pandas formats it with: formatting every cell of the horizon-wide tables, then passing
-    each row through the csv module, was most of writing them."""
+    each row through the csv module, was most of writing them. Timestamps are ISO text (as
+    ``iso_frame`` writes them; it needs no quotes), empty where missing."""
     if len(frame) == 0 or frame.shape[1] < 2 or not all(isinstance(name, str) for name in frame.columns):
         return None
     cells = []
-    for i in range(frame.shape[1]):
-        column = _csv_cells(frame.iloc[:, i])
-        if column is None:
+    for _, column in frame.items():
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            nanos = utc_nanos(column)
+            text = iso_text(nanos, np.full(len(nanos), fractions(nanos).any()))
+            text[np.isnat(nanos)] = ""
+            cells.append(text.tolist())
+            continue
+        values = _csv_cells(column)
+        if values is None:
             return None
-        cells.append(column)
+        cells.append(values)
     return cells
 
 
@@ -130,21 +137,24 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     every column text (``astype("string")``) was: numpy takes each value's first character
     (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
     through pandas."""
-    out = frame.copy(deep=False)
-    for name in out.columns:
-        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            candidates = np.flatnonzero(np.isin(out[name].to_numpy(dtype=object).astype("U1"), FORMULA_STARTS))
+    out = frame
+    for i, (_, column) in enumerate(frame.items()):
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            values = column.to_numpy(dtype=object)
+            candidates = np.flatnonzero(np.isin(values.astype("U1"), FORMULA_STARTS))
             if not len(candidates):
                 continue
-            text = out[name].iloc[candidates].astype("string")
+            text = column.iloc[candidates].astype("string")
             risky = text.str[:1].isin(FORMULA_STARTS).to_numpy(dtype=bool, copy=True)
             if not risky.any():
                 continue
             risky[risky] = pd.to_numeric(text[risky], errors="coerce").isna().to_numpy(dtype=bool)
             if risky.any():
-                cells = out[name].to_numpy(dtype=object).copy()
+                cells = values.copy()
                 cells[candidates[risky]] = ("'" + text[risky]).to_numpy(dtype=object)
-                out[name] = pd.Series(cells, index=out.index, dtype=out[name].dtype)
+                if out is frame:  # copy-on-write: setting a column never changes ``frame``
+                    out = frame.copy(deep=False)
+                out.isetitem(i, pd.Series(cells, index=out.index, dtype=column.dtype))  # type: ignore[arg-type]  # the stubs take no Series; an array of text would become str
     return out
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pizza_game.collectors import mock_orders
 from pizza_game.collectors.match_effects import MatchEffects
 from pizza_game.collectors.mock_matches import generate_matches
 from pizza_game.collectors.mock_orders import generate_orders
@@ -186,3 +187,23 @@ def test_an_empty_range_is_an_empty_canonical_table():
     orders = generate_orders("2024-10-26T10:00Z", "2024-10-26T10:00Z", seed=42)
     assert orders.empty
     pd.testing.assert_frame_equal(orders, coerce(orders, ORDER_COLUMNS))
+
+
+def test_days_generated_together_equal_days_generated_alone():
+    """Rates and match factors are computed for many days at once (``_DAYS_AT_ONCE``): across
+    those batches every day is the day generated alone, match days and a clock change included."""
+    start = pd.Timestamp("2024-10-10T00:00Z")
+    days = pd.date_range(start, periods=mock_orders._DAYS_AT_ONCE + 5, freq="D")
+    together = generate_orders(days[0], days[-1] + pd.Timedelta(days=1), seed=42)
+    alone = pd.concat(
+        [generate_orders(day, day + pd.Timedelta(days=1), seed=42) for day in days], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(together, alone)
+    assert together["order_id"].iloc[:2].tolist() == ["mock-20241010-000000", "mock-20241010-000001"]
+
+
+def test_order_serials_past_the_kept_tables(monkeypatch):
+    monkeypatch.setattr(mock_orders, "_KEPT_SERIALS", 16_384)
+    for count in (0, 1, 8_192, 8_193, 16_384, 16_385, 40_000):
+        assert mock_orders._serials(count).tolist() == [f"{k:06d}" for k in range(count)], count
+    assert mock_orders._serials(1_000_001)[-2:].tolist() == ["999999", "1000000"]

@@ -24,3 +24,19 @@ def test_mixed_object_and_string_columns_are_neutralised_alike():
         text = to_csv(pd.DataFrame({"note": pd.Series(cells, dtype=dtype), "n": 1}))
         assert text.splitlines()[1:] == [b",1", b"-2.5,1", b"'=1+1,1", b"ok,1"], dtype
     assert to_csv(pd.DataFrame({"note": [None, -3, "-4"], "n": 1})).splitlines()[1:] == [b",1", b"-3,1", b"-4,1"]
+
+
+def test_the_table_written_is_left_as_it_was():
+    table = pd.DataFrame({"a": ["=1+1", "x"], "b": ["y", "@z"], "n": [1, 2]})
+    before = table.copy()
+    assert to_csv(table) == b"a,b,n\n'=1+1,y,1\nx,'@z,2\n"
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_neutralised_columns_keep_their_dtypes():
+    from pizza_game.storage.csv_text import _spreadsheet_safe
+
+    table = pd.DataFrame({str(t): pd.Series(["=1+1", "x"], dtype=t) for t in (object, "string", "str")})
+    safe = _spreadsheet_safe(table)
+    assert safe.dtypes.tolist() == table.dtypes.tolist()
+    assert [safe[name].tolist() for name in safe] == [["'=1+1", "x"]] * 3

@@ -44,6 +44,10 @@ def awkward_table() -> pd.DataFrame:
             # Values the csv module writes with repr (floats) or str: never merged by equality.
             "mixed": cycle([1, 1.0, True, "1", None, np.float64(2.5), 3.25, pd.NA]),
             "at": pd.date_range("2024-01-01", periods=n, freq="37min", tz="UTC"),
+            # Microseconds (all the column's cells get them) and missing instants (empty).
+            "at_us": pd.Series(pd.date_range("1969-12-31T23:59:58Z", periods=n, freq="1001us")).where(
+                np.arange(n) % 5 != 2
+            ),
             "": 1,
             'a,"b"': 2,
         }
@@ -52,7 +56,7 @@ def awkward_table() -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     "columns",
-    [None, ["f", "text"], ["Int64", "f32"], ["mixed", "boolean"], ["at", "str", "string"], ["text"], ["f"]],
+    [None, ["f", "text"], ["Int64", "f32"], ["mixed", "boolean"], ["at", "str", "string"], ["at_us", "i"], ["text"], ["f"]],
 )
 def test_same_bytes_as_pandas(columns: list[str] | None) -> None:
     table = awkward_table() if columns is None else awkward_table()[columns]
@@ -65,6 +69,7 @@ def test_tables_of_several_columns_take_the_column_writer() -> None:
     """The comparison above tests the column writer, not pandas against itself."""
     frame = csv_text._spreadsheet_safe(iso_frame(awkward_table()))
     assert csv_text._csv_columns(frame) is not None
+    assert csv_text._csv_columns(awkward_table()) is not None  # timestamps too
     assert csv_text._csv_columns(frame[["f"]]) is None
 
 

@@ -232,3 +232,26 @@ def test_a_data_directory_that_cannot_take_the_saved_digests_is_read_as_before(
     monkeypatch.setattr(read_only, "put", refused)
     assert_same(MergedStore(read_only, DecodedDays(), KnownDigests()).read_days(DAYS), from_json(store, DAYS))
     assert not (store.root / SAVED_NAME).exists()
+
+
+
+def test_tables_without_rows_have_the_entries_of_their_columns() -> None:
+    """Empty tables take a shortcut (one entry per dtype): each column's entry is still what the
+    column itself gives, and a missing column is still refused."""
+    from pizza_game.schema import empty_table
+    from pizza_game.storage import columns
+    from pizza_game.storage.codecs import MERGED_TABLES
+
+    tables = {name: (empty_table(cols), cols) for name, cols in MERGED_TABLES.items()}
+    header, body = columns.read_header(columns.encode_columns({"day": "2024-10-01"}, tables, b"{}"))
+    assert len(body) == 0
+    for name, (table, cols) in tables.items():
+        assert header["tables"][name]["rows"] == 0
+        for column, dtype in cols.items():
+            spec, arrays = columns._column(table[column], dtype)
+            entry = dict(header["tables"][name]["columns"][column])
+            assert entry.pop("buffers") == [[0, 0, array.dtype.str] for array in arrays], (name, column)
+            assert entry == spec, (name, column)
+    series = MERGED_TABLES["series"]
+    with pytest.raises(KeyError):
+        columns.encode_columns({}, {"series": (empty_table(series).drop(columns="orders"), series)}, b"")
