@@ -145,17 +145,17 @@ class RawStore:
         is read and decoded.
         """
         wanted = {source: {self.key(source, s): s for s in spans} for source in sources}
-        present: dict[str, str] = {}
+        versions: dict[str, str] = {}
         for source in sources:
             for folder in sorted(_month_folders(wanted[source])):
-                present.update(self.store.list_versions(folder))
+                versions.update(self.store.list_versions(folder))
         out: dict[str, RawPartition] = {}
         for chunk in _chunks(spans):
             taken: dict[str, RawPartition] = {}
             found = []
             for span in chunk:
-                key = next((self.key(source, span) for source in sources if self.key(source, span) in present), None)
-                part = None if key is None else self.written.take(self.store.uri(key), present[key])
+                key = next((self.key(source, span) for source in sources if self.key(source, span) in versions), None)
+                part = None if key is None else self.written.take(self.store.uri(key), versions[key])
                 if part is not None:
                     taken[span.key] = part
                 elif key is not None:
