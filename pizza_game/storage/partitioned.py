@@ -101,7 +101,8 @@ class RawStore:
                 # The other source's object goes only once this partition's object is written.
                 for other in SOURCES:
                     if other != part.source and self.key(other, span) in existing:
-                        self._delete(self.key(other, span))
+                        self.store.delete(self.key(other, span))
+                        self.written.discard(self.store.uri(self.key(other, span)))
                 written.append((self.key(part.source, span), len(data_of[span.key])))
                 if progress:
                     progress.advance()
@@ -119,7 +120,8 @@ class RawStore:
         present = {key for folder in sorted(_month_folders(real_keys)) for key in self.store.list(folder)}
         for span in mock:
             if self.key("real", span) in present:
-                self._delete(self.key("mock", span))
+                self.store.delete(self.key("mock", span))
+                self.written.discard(self.store.uri(self.key("mock", span)))
 
     def _keep(self, spans: list[Span], batch: dict[str, RawPartition], versions: list[str]) -> None:
         """Keep the partitions of ``spans`` just written, each under the version its write gave."""
@@ -129,10 +131,6 @@ class RawStore:
         for span, version, part in zip(spans, versions, decoded, strict=True):
             if part is not None:
                 self.written.put(self.store.uri(self.key(part.source, span)), version, part)
-
-    def _delete(self, key: str) -> None:
-        self.store.delete(key)
-        self.written.discard(self.store.uri(key))
 
     def read_many(
         self, spans: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
