@@ -31,6 +31,7 @@ from pizza_game.storage.decoded_days import DECODED, DecodedDays
 from pizza_game.storage.known_digests import KNOWN_DIGESTS, SAVED_NAME, KnownDigests
 from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import LocalStore, ObjectStore, StorageError
+from pizza_game.storage.written_raw import WRITTEN, WrittenRaw, as_decoded
 
 # Partitions encoded or decoded in one pass: a month of hours.
 CHUNK = 744
@@ -50,13 +51,15 @@ def _chunks(spans: list[Span]) -> Iterator[list[Span]]:
 
 
 class RawStore:
-    """The objects of ``raw_orders`` or ``raw_matches``."""
+    """The objects of ``raw_orders`` or ``raw_matches``; the partitions written are kept in
+    ``written`` for a read in this process (storage/written_raw.py)."""
 
-    def __init__(self, store: ObjectStore, asset: str):
+    def __init__(self, store: ObjectStore, asset: str, written: WrittenRaw = WRITTEN):
         if asset not in RAW_KEYS:
             raise ValueError(f"not a raw asset: {asset}")
         self.store = store
         self.asset = asset
+        self.written = written
 
     def key(self, source: str, span: Span) -> str:
         return RAW_KEYS[self.asset](source, span.start)
@@ -87,9 +90,9 @@ class RawStore:
                 key for key, s in placeholders.items()
                 if not self.store.put_if_version(self.key("real", s), data_of[key], JSON_TYPE, None)
             }  # fmt: skip
-            self.store.put_many(
-                [(self.key(batch[s.key].source, s), data_of[s.key], JSON_TYPE) for s in kept if s.key not in placeholders]
-            )
+            plain = [s for s in kept if s.key not in placeholders]
+            versions = self.store.put_many([(self.key(batch[s.key].source, s), data_of[s.key], JSON_TYPE) for s in plain])
+            self._keep(plain, batch, versions)
             for span in chunk:
                 if span.key not in data_of or span.key in refused:
                     written.append((self.key("real", span), 0))
@@ -99,6 +102,7 @@ class RawStore:
                 for other in SOURCES:
                     if other != part.source and self.key(other, span) in existing:
                         self.store.delete(self.key(other, span))
+                        self.written.discard(self.store.uri(self.key(other, span)))
                 written.append((self.key(part.source, span), len(data_of[span.key])))
                 if progress:
                     progress.advance()
@@ -117,6 +121,16 @@ class RawStore:
         for span in mock:
             if self.key("real", span) in present:
                 self.store.delete(self.key("mock", span))
+                self.written.discard(self.store.uri(self.key("mock", span)))
+
+    def _keep(self, spans: list[Span], batch: dict[str, RawPartition], versions: list[str]) -> None:
+        """Keep the partitions of ``spans`` just written, each under the version its write gave."""
+        if not self.written.enabled:
+            return
+        decoded = as_decoded(self.asset, [batch[s.key] for s in spans])
+        for span, version, part in zip(spans, versions, decoded, strict=True):
+            if part is not None:
+                self.written.put(self.store.uri(self.key(part.source, span)), version, part)
 
     def read_many(
         self, spans: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None
@@ -124,24 +138,32 @@ class RawStore:
         """The stored partitions among ``spans`` (real preferred), keyed by partition key.
 
         Missing partitions are simply absent. Folders are listed once per month rather than probing
-        every key, which keeps a read to a handful of listings on S3.
+        every key, which keeps a read to a handful of listings on S3. A partition this process
+        wrote comes from ``written`` when the object listed is still the one it wrote; any other
+        is read and decoded.
         """
         wanted = {source: {self.key(source, s): s for s in spans} for source in sources}
-        present: set[str] = set()
+        versions: dict[str, str] = {}
         for source in sources:
             for folder in sorted(_month_folders(wanted[source])):
-                present.update(self.store.list(folder))
+                versions.update(self.store.list_versions(folder))
         out: dict[str, RawPartition] = {}
         for chunk in _chunks(spans):
+            taken: dict[str, RawPartition] = {}
             found = []
             for span in chunk:
-                key = next((self.key(source, span) for source in sources if self.key(source, span) in present), None)
-                if key is not None:
+                key = next((self.key(source, span) for source in sources if self.key(source, span) in versions), None)
+                part = None if key is None else self.written.take(self.store.uri(key), versions[key])
+                if part is not None:
+                    taken[span.key] = part
+                elif key is not None:
                     found.append((span.key, self.store.get(key), self.store.uri(key)))
                 if progress:
                     progress.advance()
             parts = decode_raw_many(self.asset, [(data, where) for _, data, where in found])
-            out.update((key, part) for (key, _, _), part in zip(found, parts, strict=True))
+            taken.update((key, part) for (key, _, _), part in zip(found, parts, strict=True))
+            # In the order of the spans, as read before.
+            out.update((span.key, taken[span.key]) for span in chunk if span.key in taken)
         return out
 
 

@@ -85,24 +85,26 @@ class S3Store:
         return StorageError(f"cannot {action} {self.uri(key)} {self._where()}: {_describe(error)}", permanent=permanent)
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._put(key, data, content_type)
+
+    def _put(self, key: str, data: bytes, content_type: str) -> str:
+        """Write the object; the ETag S3 answered, which ListObjectsV2 lists for it too."""
         try:
-            self.client.put_object(
+            answer = self.client.put_object(
                 Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **self._encryption
             )
         except (ClientError, BotoCoreError) as error:
             raise self._fail("write", key, error) from None
+        return str(answer["ETag"])
 
-    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> list[str]:
         """Write (key, data, content type) objects in parallel, each as ``put`` writes it (same
         encryption, the client's retries); for writes whose order does not matter. Raises the
-        first failure once every write has been tried."""
+        first failure once every write has been tried. Each object's ETag, in order."""
         if len(objects) < 2:
-            for key, data, content_type in objects:
-                self.put(key, data, content_type)
-            return
+            return [self._put(*item) for item in objects]
         with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(objects))) as pool:
-            for _ in pool.map(lambda item: self.put(*item), objects):
-                pass
+            return list(pool.map(lambda item: self._put(*item), objects))
 
     def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
         """Conditional PUTs in parallel, each as ``put_if_version``; whether each was written."""

@@ -40,8 +40,11 @@ def local_error(action: str, key: str, root: Path, error: OSError) -> StorageErr
 class ObjectStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
-    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
-        """Write (key, data, content type) objects, in any order (S3: in parallel)."""
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> list[str]:
+        """Write (key, data, content type) objects, in any order (S3: in parallel); the version
+        token of each object as written, in order: what ``list_versions`` lists for it until
+        another write replaces it. Taken from the write itself, not from a listing after it,
+        which could already show another writer's object."""
         ...
 
     def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
@@ -141,6 +144,11 @@ class LocalStore:
         return folder
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._put(key, data)
+
+    def _put(self, key: str, data: bytes) -> str:
+        """Write the file; its version (as ``list_versions`` gives it) from the temp file's own
+        ``fstat`` before the rename, which keeps its inode, mtime and size."""
         name = key.rpartition("/")[2]
         try:
             folder = self._folder(key)
@@ -155,16 +163,18 @@ class LocalStore:
                 with os.fdopen(fd, "wb") as handle:
                     os.fchmod(handle.fileno(), 0o644)
                     handle.write(data)
+                    handle.flush()
+                    version = _version(os.fstat(handle.fileno()))
                 os.replace(tmp, folder / name)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as error:
             raise local_error("write", key, self.root, error) from None
+        return version
 
-    def put_many(self, objects: list[tuple[str, bytes, str]]) -> None:
-        for key, data, content_type in objects:
-            self.put(key, data, content_type)
+    def put_many(self, objects: list[tuple[str, bytes, str]]) -> list[str]:
+        return [self._put(key, data) for key, data, _ in objects]
 
     def put_if_versions(self, objects: list[tuple[str, bytes, str, str | None]]) -> list[bool]:
         """Compare and swap each object as ``put_if_version`` does, taking each folder's lock once
