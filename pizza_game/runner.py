@@ -25,6 +25,7 @@ from pizza_game.instance import default_instance
 from pizza_game.partition_keys import RANGE_END, RANGE_START, day_range, hour_range
 from pizza_game.partitions import daily_partitions, hourly_partitions, refusal
 from pizza_game.resources.analysis_settings import AnalysisSettings
+from pizza_game.storage.written_raw import keeping_written_raw
 
 
 class PipelineError(RuntimeError):
@@ -150,7 +151,8 @@ def run_pipeline(
     hours, days = _partitions(start, end, (defs.resources or {})["analysis_settings"], collect_margin)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
 
-    with _collector_for_runs():
+    # The analysis run reads back the raw hours the orders run wrote (storage/written_raw.py).
+    with _collector_for_runs(), keeping_written_raw():
         # The tag tells the analysis_after_orders sensor that this process runs the analysis itself.
         orders_run = _execute(defs, "orders_job", hours, instance, run_config, {**(tags or {}), ANALYSIS_STAGE_TAG: IN_PROCESS})
         analysis_config = {**run_config, "ops": {"correlation_analysis": {"config": {"as_of": days[1]}}}}

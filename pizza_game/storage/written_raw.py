@@ -14,8 +14,11 @@ the microseconds the JSON keeps, or a number is infinite (written as null).
 
 A read takes the entry out: the merge reads each partition once (the hours around its chunk
 boundaries twice: the second read decodes), so the rows held shrink as the merge goes. Bounded by
-rows held, oldest written first out, for a range larger than a season or a process (a warm
-Lambda) whose writes are not read back.
+rows held, oldest written first out, for a range larger than a season.
+
+Off unless a process turns it on (``keeping_written_raw``): only ``run_pipeline`` reads back what
+its own process wrote (the CLI, the Lambda), and only while its two runs execute. Dagster's UI
+runs each run in a new process, where what is kept would only be memory.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -134,6 +139,11 @@ class WrittenRaw:
             entry = self._drop(uri)
         return entry[1] if entry is not None and entry[0] == version else None
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._rows = 0
+
     def discard(self, uri: str) -> None:
         """Forget ``uri`` (its object was removed)."""
         with self._lock:
@@ -159,4 +169,18 @@ def _weight(part: RawPartition) -> int:
 
 
 # The process's cache, which RawStore uses.
-WRITTEN = WrittenRaw()
+# The process's map, which RawStore uses: empty and off until keeping_written_raw.
+WRITTEN = WrittenRaw(limit=0)
+
+
+@contextmanager
+def keeping_written_raw(limit: int = LIMIT) -> Iterator[None]:
+    """While the block runs, this process keeps the raw partitions it writes for its own reads;
+    afterwards it keeps none and holds nothing (a warm Lambda waits with an empty map)."""
+    before = WRITTEN.limit
+    WRITTEN.limit = limit
+    try:
+        yield
+    finally:
+        WRITTEN.limit = before
+        WRITTEN.clear()

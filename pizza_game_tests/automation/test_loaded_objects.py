@@ -11,6 +11,7 @@ import pytest
 from pizza_game import runner
 from pizza_game.definitions import make_definitions
 from pizza_game.instance import ephemeral_instance
+from pizza_game.storage.written_raw import WRITTEN, WrittenRaw
 
 
 def test_the_collector_is_set_for_the_runs_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,3 +37,26 @@ def test_the_collector_is_set_for_the_runs_only(tmp_path: Path, monkeypatch: pyt
     # ...and a process that goes on (a warm Lambda, this test session) collects as before after.
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_the_runs_read_back_the_raw_hours_they_wrote_from_memory_and_keep_none_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken: list[bool] = []
+    take = WrittenRaw.take
+
+    def recording(self: WrittenRaw, uri: str, version: str):
+        part = take(self, uri, version)
+        taken.append(part is not None)
+        return part
+
+    monkeypatch.setattr(WrittenRaw, "take", recording)
+    defs = make_definitions(data_dir=str(tmp_path / "data"), seed=1)
+    start = pd.Timestamp("2024-10-05", tz="UTC")
+    assert not WRITTEN.enabled  # off in a process that runs no pipeline (the UI's run workers)
+    with ephemeral_instance() as instance:
+        runner.run_pipeline(start, start + pd.Timedelta(days=1), defs=defs, instance=instance, log_level="ERROR")
+    # The merge took most of the hours the orders run had just written from memory...
+    assert sum(taken) > len(taken) / 2, taken
+    # ...and a process that goes on (a warm Lambda) holds none afterwards.
+    assert not WRITTEN.enabled and len(WRITTEN) == 0 and WRITTEN.rows == 0
