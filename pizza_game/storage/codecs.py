@@ -310,8 +310,23 @@ def encode_raw(asset: str, partition: str, start: pd.Timestamp, end: pd.Timestam
     return encode_raw_many(asset, [(partition, start, end, part)])[0]
 
 
-def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestamp, RawPartition]]) -> list[bytes]:
-    """The JSON object of each (partition key, window start, window end, partition), in order.
+def raw_rows(asset: str, tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of partitions' ``tables`` stacked, typed as their objects hold them (the canonical
+    columns, in order): what ``encode_raw_many`` writes, and ``as_decoded`` cuts back."""
+    columns = RAW_COLUMNS[asset]
+    for table in tables:
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise ValueError(f"table lacks canonical columns {missing}")
+    # concat aligns the columns by name; coerce keeps the canonical ones, in order.
+    return coerce(pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True), columns)
+
+
+def encode_raw_many(
+    asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestamp, RawPartition]], rows: pd.DataFrame | None = None
+) -> list[bytes]:
+    """The JSON object of each (partition key, window start, window end, partition), in order;
+    ``rows``: ``raw_rows`` of the partitions' rows, when the caller has it already.
 
     The rows of all partitions are typed and formatted together, then cut back per partition:
     typing and formatting a table costs milliseconds however few rows it holds, and a range
@@ -320,18 +335,10 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
     """
     if not parts:
         return []
-    columns = RAW_COLUMNS[asset]
-    tables = []
-    for _, _, _, part in parts:
-        missing = [c for c in columns if c not in part.rows.columns]
-        if missing:
-            raise ValueError(f"table lacks canonical columns {missing}")
-        tables.append(part.rows)
-    sizes = [len(t) for t in tables]
+    sizes = [len(part.rows) for _, _, _, part in parts]
     bounds = np.cumsum([0, *sizes])
-    # concat aligns the columns by name; coerce keeps the canonical ones, in order.
-    table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
-    rows = _row_arrays(coerce(table, columns), np.repeat(np.arange(len(parts)), sizes), bounds)
+    table = raw_rows(asset, [part.rows for _, _, _, part in parts]) if rows is None else rows
+    texts = _row_arrays(table, np.repeat(np.arange(len(parts)), sizes), bounds)
     out = []
     for i, (partition, start, end, part) in enumerate(parts):
         head = {
@@ -348,7 +355,7 @@ def encode_raw_many(asset: str, parts: list[tuple[str, pd.Timestamp, pd.Timestam
             "rejected": table_records(part.rejected) if len(part.rejected) else [],
             "responses": part.responses,
         }
-        out.append(_with_rows(head, rows[i], tail))
+        out.append(_with_rows(head, texts[i], tail))
     return out
 
 

@@ -23,6 +23,7 @@ from pizza_game.storage.codecs import (
     encode_merged,
     encode_merged_columns,
     encode_raw_many,
+    raw_rows,
     stack_merged_columns,
 )
 from pizza_game.storage.columns import COLUMNS_TYPE
@@ -82,7 +83,9 @@ class RawStore:
         written = []
         for chunk in _chunks(spans):
             kept = [s for s in chunk if batch[s.key].is_real_data or self.key("real", s) not in existing]
-            encoded = encode_raw_many(self.asset, [(s.key, s.start, s.end, batch[s.key]) for s in kept])
+            # Typed once for the encoder and for what is kept in memory (storage/written_raw.py).
+            rows = raw_rows(self.asset, [batch[s.key].rows for s in kept]) if kept else None
+            encoded = encode_raw_many(self.asset, [(s.key, s.start, s.end, batch[s.key]) for s in kept], rows)
             data_of = dict(zip((s.key for s in kept), encoded, strict=True))
             placeholders = {s.key: s for s in kept if batch[s.key].source == "real" and not batch[s.key].is_real_data}
             # A "missing" placeholder never replaces real data written since the listing.
@@ -92,7 +95,7 @@ class RawStore:
             }  # fmt: skip
             plain = [s for s in kept if s.key not in placeholders]
             versions = self.store.put_many([(self.key(batch[s.key].source, s), data_of[s.key], JSON_TYPE) for s in plain])
-            self._keep(plain, batch, versions)
+            self._keep(kept, batch, dict(zip((s.key for s in plain), versions, strict=True)), rows)
             for span in chunk:
                 if span.key not in data_of or span.key in refused:
                     written.append((self.key("real", span), 0))
@@ -123,14 +126,17 @@ class RawStore:
                 self.store.delete(self.key("mock", span))
                 self.written.discard(self.store.uri(self.key("mock", span)))
 
-    def _keep(self, spans: list[Span], batch: dict[str, RawPartition], versions: list[str]) -> None:
-        """Keep the partitions of ``spans`` just written, each under the version its write gave."""
-        if not self.written.enabled:
+    def _keep(
+        self, spans: list[Span], batch: dict[str, RawPartition], versions: dict[str, str], rows: pd.DataFrame | None
+    ) -> None:
+        """Keep the partitions of ``spans`` (``rows``: their rows typed) that were just written,
+        each under the version its write gave (``versions``, by partition key)."""
+        if not self.written.enabled or rows is None:
             return
-        decoded = as_decoded(self.asset, [batch[s.key] for s in spans])
-        for span, version, part in zip(spans, versions, decoded, strict=True):
-            if part is not None:
-                self.written.put(self.store.uri(self.key(part.source, span)), version, part)
+        decoded = as_decoded(self.asset, [batch[s.key] for s in spans], rows)
+        for span, part in zip(spans, decoded, strict=True):
+            if part is not None and span.key in versions:
+                self.written.put(self.store.uri(self.key(part.source, span)), versions[span.key], part)
 
     def read_many(
         self, spans: list[Span], sources: tuple[str, ...] = SOURCES, progress: Progress | None = None

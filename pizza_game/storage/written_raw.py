@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.model import RawPartition
-from pizza_game.schema import REJECTED_COLUMNS, coerce
-from pizza_game.storage.codecs import RAW_COLUMNS, records_json, records_table, table_records
+from pizza_game.schema import REJECTED_COLUMNS
+from pizza_game.storage.codecs import raw_rows, records_json, records_table, table_records
 from pizza_game.storage.iso_times import utc_nanos
 
 # Rows held at most: a season's mock orders (2024-08-16 to 2025-05-25) are 1.38 million, all kept
@@ -44,16 +44,16 @@ from pizza_game.storage.iso_times import utc_nanos
 LIMIT = 1_500_000
 
 
-def as_decoded(asset: str, parts: list[RawPartition]) -> list[RawPartition | None]:
+def as_decoded(asset: str, parts: list[RawPartition], rows: pd.DataFrame | None = None) -> list[RawPartition | None]:
     """Each partition as ``decode_raw_many`` gives it for the object ``encode_raw_many`` writes
     for it, or None where that is not certain. The rows are typed together as the encoder types
-    them (``coerce`` of their concatenation), then cut back per partition, numbered from 0."""
+    them (``raw_rows``; ``rows``, when the caller has it already), then cut back per partition,
+    numbered from 0."""
     if not parts:
         return []
     tables = [part.rows for part in parts]
     bounds = np.cumsum([0, *(len(t) for t in tables)]).tolist()
-    # concat aligns the columns by name; coerce keeps the canonical ones, in order.
-    table = coerce(pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True), RAW_COLUMNS[asset])
+    table = raw_rows(asset, tables) if rows is None else rows
     # Rows not written exactly before each row: a partition is exact when none is in its rows.
     inexact = np.concatenate([[0], np.cumsum(~_exact_rows(table))]).tolist()
     # As the decoder: one empty table for every partition without rows, one without rejected rows.
