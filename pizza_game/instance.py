@@ -82,8 +82,9 @@ def instance_home(environ: Mapping[str, str] = os.environ) -> Path:
 
 def prepare_home(home: Path) -> Path:
     """Creates ``home`` and its dagster.yaml (``home_settings``): in a checkout's state folder, of
-    the checkout's dagster.yaml, rewritten whenever that file changes; elsewhere, if missing, of
-    ``INSTANCE_SETTINGS``."""
+    the checkout's dagster.yaml, rewritten whenever that file changes; elsewhere, if missing or as
+    an earlier version wrote it (``INSTANCE_SETTINGS`` alone), of ``INSTANCE_SETTINGS``. Any other
+    file is the user's and stays as it is."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     root = checkout_root()
@@ -93,9 +94,14 @@ def prepare_home(home: Path) -> Path:
         # A home of an earlier version links the checkout's file instead.
         if config.is_symlink() or not config.is_file() or config.read_text() != text:
             _write_atomically(config, text)
-    elif not (config.exists() or config.is_symlink()):
+    elif not (config.exists() or config.is_symlink()) or _written_by_an_earlier_version(config):
         _write_atomically(config, yaml.safe_dump(home_settings(INSTANCE_SETTINGS, home), sort_keys=False))
     return home
+
+
+def _written_by_an_earlier_version(config: Path) -> bool:
+    """Whether ``config`` is exactly what earlier versions wrote for a new home (no event log)."""
+    return config.is_file() and not config.is_symlink() and config.read_text() == yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False)
 
 
 def home_settings(settings: Mapping[str, Any], home: Path) -> dict[str, Any]:

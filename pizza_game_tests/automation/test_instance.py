@@ -110,6 +110,16 @@ def test_a_home_that_chooses_its_storage_keeps_it_and_an_older_home_batches_only
     (older / "dagster.yaml").write_text(yaml.safe_dump(INSTANCE_SETTINGS))
     assert not stores_batches(older)
     assert _event_log_class(older) == "SqliteEventLog"  # the CLI's, as before
+    # What an earlier version wrote for a new home gets the event log; the user's own file does not.
+    (older / "dagster.yaml").write_text(yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False))
+    prepare_home(older)
+    assert yaml.safe_load((older / "dagster.yaml").read_text()) == home_settings(INSTANCE_SETTINGS, older)
+    assert stores_batches(older)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "dagster.yaml").write_text("# mine\n" + yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False))
+    prepare_home(mine)
+    assert (mine / "dagster.yaml").read_text().startswith("# mine") and not stores_batches(mine)
     own = tmp_path / "own"
     own.mkdir()
     stock = {"module": "dagster._core.storage.event_log", "class": "SqliteEventLogStorage", "config": {"base_dir": str(own / "events")}}
