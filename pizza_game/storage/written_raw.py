@@ -64,10 +64,10 @@ def as_decoded(asset: str, parts: list[RawPartition], rows: pd.DataFrame | None 
         if inexact[end] != inexact[start]:
             out.append(None)
             continue
-        rows = no_rows if start == end else table.iloc[start:end]
+        own = no_rows if start == end else table.iloc[start:end]
         if start and start != end:
-            rows.index = pd.RangeIndex(end - start)
-        out.append(_with_fields(part, rows, no_rejected))
+            own.index = pd.RangeIndex(end - start)
+        out.append(_with_fields(part, own, no_rejected))
     return out
 
 
@@ -168,7 +168,6 @@ def _weight(part: RawPartition) -> int:
     return max(len(part.rows), 1)
 
 
-# The process's cache, which RawStore uses.
 # The process's map, which RawStore uses: empty and off until keeping_written_raw.
 WRITTEN = WrittenRaw(limit=0)
 
