@@ -115,13 +115,15 @@ def decode_tables(days: list[tuple[dict[str, Any], memoryview]], tables: dict[st
     for name, columns in tables.items():
         rows = [header["tables"][name]["rows"] for header, _ in days]
         frame = {}
+        # Most days hold no match window: only the days with rows are read column by column.
+        held = [(header["tables"][name]["columns"], body) for header, body in days if header["tables"][name]["rows"]]
         for column, dtype in columns.items():
             parts = []
-            for header, body in days:
-                spec = header["tables"][name]["columns"][column]
+            for specs, body in held:
+                spec = specs[column]
                 arrays = _arrays(spec, body)
                 if spec["kind"] == "str":
-                    parts.append(np.array(spec["labels"], dtype=object)[arrays[0]] if len(arrays[0]) else np.array([], dtype=object))
+                    parts.append(np.array(spec["labels"], dtype=object)[arrays[0]])
                 else:
                     parts.append(arrays)
             frame[column] = _stack(dtype, parts)
@@ -138,7 +140,8 @@ def _stack(dtype: str, parts: list) -> Any:
     values = np.concatenate(first) if first else np.array([], dtype="int64")
     if dtype == "Int64":
         mask = np.concatenate([p[1] for p in parts]) if parts else np.array([], dtype=bool)
-        return pd.arrays.IntegerArray(values.astype("int64"), mask.astype(bool))
+        return pd.arrays.IntegerArray(values.astype("int64", copy=False), mask.astype(bool, copy=False))
     if dtype.startswith("datetime64[ns"):
-        return pd.Series(pd.DatetimeIndex(values.astype("int64").view("datetime64[ns]")).tz_localize("UTC"))
-    return values.astype(dtype)
+        return pd.Series(pd.DatetimeIndex(values.astype("int64", copy=False).view("datetime64[ns]")).tz_localize("UTC"))
+    # The concatenation is already a new array: typing it needs no second copy.
+    return values.astype(dtype, copy=False)
