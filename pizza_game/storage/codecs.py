@@ -481,8 +481,8 @@ MERGED_TABLES = {"series": SERIES_COLUMNS, "windows": WINDOW_COLUMNS, "matches":
 
 def encode_merged_columns(day: MergedDay, merged_json: bytes) -> bytes:
     """The columnar copy of a merged day (storage/columns.py) whose JSON object is ``merged_json``."""
-    fields = json.loads(to_json({"day": day.day, "coverage": day.coverage}))
-    return columns.encode_columns(fields, {name: (getattr(day, name), cols) for name, cols in MERGED_TABLES.items()}, merged_json)
+    fields = {"merged_sha256": columns.digest(merged_json), **json.loads(to_json({"day": day.day, "coverage": day.coverage}))}
+    return columns.encode_columns(fields, {name: (getattr(day, name), cols) for name, cols in MERGED_TABLES.items()})
 
 
 def stack_merged_columns(objects: list[tuple[str, bytes]]) -> tuple[list[int], StackedDays]:

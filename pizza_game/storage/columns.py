@@ -61,11 +61,11 @@ def _no_rows(dtype: str) -> tuple[dict[str, Any], list[np.ndarray]]:
     return _column(pd.Series([], dtype=object if dtype == "str" else dtype), dtype)
 
 
-def encode_columns(fields: dict[str, Any], tables: dict[str, tuple[pd.DataFrame, dict[str, str]]], merged_json: bytes) -> bytes:
-    """The columnar object of a merged day: ``fields`` (JSON values: its day and coverage as the
-    merged JSON holds them) and ``tables``, name -> (table, canonical columns), for the day whose
-    merged JSON is ``merged_json``."""
-    header: dict[str, Any] = {"merged_sha256": digest(merged_json), **fields, "tables": {}}
+def encode_columns(fields: dict[str, Any], tables: dict[str, tuple[pd.DataFrame, dict[str, str]]]) -> bytes:
+    """The columnar object of ``tables``, name -> (table, canonical columns), with ``fields`` (JSON
+    values: for a merged day, the digest of its merged JSON and its day and coverage as that JSON
+    holds them) in its header."""
+    header: dict[str, Any] = {**fields, "tables": {}}
     buffers: list[bytes] = []
     offset = 0
     for name, (table, columns) in tables.items():

@@ -30,6 +30,7 @@ from pizza_game.storage.columns import COLUMNS_TYPE
 from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.decoded_days import DECODED, DecodedDays
 from pizza_game.storage.known_digests import KNOWN_DIGESTS, SAVED_NAME, KnownDigests
+from pizza_game.storage.settled_days import SETTLED_NAME, UNSETTLED_DAYS, Settled, encode_settled
 from pizza_game.storage.stacked_days import StackedDays
 from pizza_game.storage.store import LocalStore, ObjectStore, StorageError
 from pizza_game.storage.written_raw import WRITTEN, WrittenRaw, as_decoded
@@ -199,21 +200,53 @@ class MergedStore:
         A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
         ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
         matches the stored JSON (same tables, same types), else from the JSON."""
-        stacked, singles = self._read(days)
+        stacked, singles = self._read(days, StackedDays.of([]))
         return stacked.merged_days() if singles is None else singles
 
     def read_stacked(self, days: Iterable[pd.Timestamp]) -> StackedDays:
-        """The same days as ``read_days``, with their tables stacked (storage/stacked_days.py)."""
-        stacked, singles = self._read(days)
-        return stacked if singles is None else StackedDays.of(singles)
+        """The same days as ``read_days``, with their tables stacked (storage/stacked_days.py).
 
-    def _read(self, days: Iterable[pd.Timestamp]) -> tuple[StackedDays, list[MergedDay] | None]:
-        """The stored days among ``days``: stacked as decoded from their columnar copies when every
-        one came from its copy (None), else each day on its own (and an empty StackedDays)."""
+        This is the analysis's read of its horizon: in a local store, the days settled at the last
+        such read come from one file (storage/settled_days.py) while their JSON is unchanged, and
+        the file is rewritten when the days settled now are others."""
+        settled = Settled(self._settled_file()) if isinstance(self.store, LocalStore) else None
         keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
         merged_json: dict[pd.Timestamp, bytes] = {}
         digests = self._digests(keys, merged_json)
-        stored = list(digests)
+        stored = [(f"{day:%Y-%m-%d}", digest) for day, digest in digests.items()]
+        first = settled.prefix(stored) if settled else StackedDays.of([])
+        stacked, singles = self._read(days, first, keys, merged_json, digests)
+        if singles is not None:
+            return StackedDays.of(singles)
+        ripe = stored[: max(len(stored) - UNSETTLED_DAYS, 0)]
+        if settled and ripe and ripe != settled.held:
+            with contextlib.suppress(StorageError):  # a cache, as the known digests
+                self.store.put(SETTLED_NAME, encode_settled(stacked.between(0, len(ripe)), [d for _, d in ripe]), COLUMNS_TYPE)
+        return stacked
+
+    def _settled_file(self) -> bytes | None:
+        try:
+            return self.store.get(SETTLED_NAME)
+        except (KeyError, StorageError):
+            return None
+
+    def _read(
+        self,
+        days: Iterable[pd.Timestamp],
+        first: StackedDays,
+        keys: dict[pd.Timestamp, str] | None = None,
+        merged_json: dict[pd.Timestamp, bytes] | None = None,
+        digests: dict[pd.Timestamp, str] | None = None,
+    ) -> tuple[StackedDays, list[MergedDay] | None]:
+        """The stored days among ``days``: stacked when every one came from ``first`` (the first
+        stored days, already read) or its columnar copy (None), else each day on its own (and an
+        empty StackedDays). ``keys``, ``merged_json`` and ``digests`` are ``_digests``'s, when the
+        caller has them."""
+        if keys is None or merged_json is None or digests is None:
+            keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
+            merged_json = {}
+            digests = self._digests(keys, merged_json)
+        stored = list(digests)[len(first) :]
         cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
         # A day merged before copies existed has none.
         copy_keys = {day: layout.merged_columns_key(day) for day in stored if day not in cached}
@@ -226,7 +259,7 @@ class MergedStore:
             if self.decoded.enabled:
                 for day, decoded in zip(copied, from_copies.merged_days(), strict=True):
                     self.decoded.put(digests[day], decoded)
-            return from_copies, None
+            return first.then(from_copies), None
         done = set(copied)
         rest = [day for day in stored if day not in cached and day not in done]
         for day in rest:
@@ -238,8 +271,8 @@ class MergedStore:
         fresh = {**dict(zip(copied, from_copies.merged_days(), strict=True)), **dict(from_json)}
         for day, decoded in fresh.items():
             self.decoded.put(digests[day], decoded)
-        every = {**cached, **fresh}
-        return StackedDays.of([]), [every[day] for day in stored]
+        every = {**dict(zip(list(digests)[: len(first)], first.merged_days(), strict=True)), **cached, **fresh}
+        return StackedDays.of([]), [every[day] for day in digests]
 
     def _digests(self, keys: dict[pd.Timestamp, str], merged_json: dict[pd.Timestamp, bytes]) -> dict[pd.Timestamp, str]:
         """The SHA-256 of each stored day's JSON object (``keys``: day -> JSON key, oldest first).

@@ -58,3 +58,28 @@ class StackedDays:
     def merged_days(self, since: pd.Timestamp | None = None) -> list[MergedDay]:
         """The days (those from ``since`` on, if given) as MergedDays."""
         return [self.day(i) for i, day in enumerate(self.days) if since is None or day >= since]
+
+    def between(self, first: int, end: int) -> StackedDays:
+        """Days ``first`` to ``end`` (exclusive), stacked."""
+        return StackedDays(
+            days=self.days[first:end],
+            coverage=self.coverage[first:end],
+            tables={
+                name: table.iloc[self.bounds[name][first] : self.bounds[name][end]].reset_index(drop=True)
+                for name, table in self.tables.items()
+            },
+            bounds={name: bounds[first : end + 1] - bounds[first] for name, bounds in self.bounds.items()},
+        )
+
+    def then(self, later: StackedDays) -> StackedDays:
+        """These days followed by ``later`` (all of whose days come after these), stacked."""
+        if not len(later):
+            return self
+        if not len(self):
+            return later
+        return StackedDays(
+            days=self.days + later.days,
+            coverage=self.coverage + later.coverage,
+            tables={name: pd.concat([table, later.tables[name]], ignore_index=True) for name, table in self.tables.items()},
+            bounds={name: np.concatenate([bounds, later.bounds[name][1:] + bounds[-1]]) for name, bounds in self.bounds.items()},
+        )

@@ -243,7 +243,7 @@ def test_tables_without_rows_have_the_entries_of_their_columns() -> None:
     from pizza_game.storage.codecs import MERGED_TABLES
 
     tables = {name: (empty_table(cols), cols) for name, cols in MERGED_TABLES.items()}
-    header, body = columns.read_header(columns.encode_columns({"day": "2024-10-01"}, tables, b"{}"))
+    header, body = columns.read_header(columns.encode_columns({"day": "2024-10-01"}, tables))
     assert len(body) == 0
     for name, (table, cols) in tables.items():
         assert header["tables"][name]["rows"] == 0
@@ -254,4 +254,4 @@ def test_tables_without_rows_have_the_entries_of_their_columns() -> None:
             assert entry == spec, (name, column)
     series = MERGED_TABLES["series"]
     with pytest.raises(KeyError):
-        columns.encode_columns({}, {"series": (empty_table(series).drop(columns="orders"), series)}, b"")
+        columns.encode_columns({}, {"series": (empty_table(series).drop(columns="orders"), series)})
