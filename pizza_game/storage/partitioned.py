@@ -200,7 +200,7 @@ class MergedStore:
         A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
         ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
         matches the stored JSON (same tables, same types), else from the JSON."""
-        stacked, singles = self._read(days, StackedDays.of([]))
+        stacked, singles = self._read(*self._listed(days), StackedDays.of([]))
         return stacked.merged_days() if singles is None else singles
 
     def read_stacked(self, days: Iterable[pd.Timestamp]) -> StackedDays:
@@ -210,12 +210,10 @@ class MergedStore:
         such read come from one file (storage/settled_days.py) while their JSON is unchanged, and
         the file is rewritten when the days settled now are others."""
         settled = Settled(self._settled_file()) if isinstance(self.store, LocalStore) else None
-        keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
-        merged_json: dict[pd.Timestamp, bytes] = {}
-        digests = self._digests(keys, merged_json)
+        keys, merged_json, digests = self._listed(days)
         stored = [(f"{day:%Y-%m-%d}", digest) for day, digest in digests.items()]
         first = settled.prefix(stored) if settled else StackedDays.of([])
-        stacked, singles = self._read(days, first, keys, merged_json, digests)
+        stacked, singles = self._read(keys, merged_json, digests, first)
         if singles is not None:
             return StackedDays.of(singles)
         ripe = stored[: max(len(stored) - UNSETTLED_DAYS, 0)]
@@ -230,22 +228,23 @@ class MergedStore:
         except (KeyError, StorageError):
             return None
 
+    def _listed(self, days: Iterable[pd.Timestamp]) -> tuple[dict[pd.Timestamp, str], dict[pd.Timestamp, bytes], dict[pd.Timestamp, str]]:
+        """Of ``days``: the JSON key of each, the JSON objects read to hash them, and the digest of
+        each stored day's JSON (``_digests``), oldest first."""
+        keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
+        merged_json: dict[pd.Timestamp, bytes] = {}
+        return keys, merged_json, self._digests(keys, merged_json)
+
     def _read(
         self,
-        days: Iterable[pd.Timestamp],
+        keys: dict[pd.Timestamp, str],
+        merged_json: dict[pd.Timestamp, bytes],
+        digests: dict[pd.Timestamp, str],
         first: StackedDays,
-        keys: dict[pd.Timestamp, str] | None = None,
-        merged_json: dict[pd.Timestamp, bytes] | None = None,
-        digests: dict[pd.Timestamp, str] | None = None,
     ) -> tuple[StackedDays, list[MergedDay] | None]:
-        """The stored days among ``days``: stacked when every one came from ``first`` (the first
+        """The stored days (``_listed``'s): stacked when every one came from ``first`` (the first
         stored days, already read) or its columnar copy (None), else each day on its own (and an
-        empty StackedDays). ``keys``, ``merged_json`` and ``digests`` are ``_digests``'s, when the
-        caller has them."""
-        if keys is None or merged_json is None or digests is None:
-            keys = {day: layout.merged_keys(day)["json"] for day in sorted(set(days))}
-            merged_json = {}
-            digests = self._digests(keys, merged_json)
+        empty StackedDays)."""
         stored = list(digests)[len(first) :]
         cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
         # A day merged before copies existed has none.
