@@ -13,7 +13,7 @@ from pizza_game.analysis.anomaly_units import (
     profile_variance,
     relative_variance,
 )
-from pizza_game.analysis.counts import dispersions
+from pizza_game.analysis.counts import Fit, fits
 from pizza_game.analysis.scales import (
     clean_orders_per_day,
     hour_of_bin,
@@ -54,15 +54,27 @@ def hour_tests(timeline, baseline, in_window, regions) -> tuple[list[Tested], li
                 )
             )
         tested_of[r] = tested & ~few
-    fits = {r: tested & clean for r, tested in tested_of.items()}
-    phis = dispersions(
-        [(units.observed[r, fit], units.expected[r, fit], units.relative_var[r, fit]) for r, fit in fits.items()]
+    fit_units = {r: tested & clean for r, tested in tested_of.items()}
+    fitted = fits(
+        [(units.observed[r, fit], units.expected[r, fit], units.relative_var[r, fit]) for r, fit in fit_units.items()]
     )
     tested_units = [
-        units.tested("hour", r, timeline.regions[r], tested_of[r], phi, int(fits[r].sum()) - 1)
-        for r, phi in zip(tested_of, phis, strict=True)
-    ]
+        units.tested(
+            "hour", r, timeline.regions[r], tested_of[r], fit.phi, int(fit_units[r].sum()) - 1,
+            _known_p(fit, clean[tested_of[r]]),
+        )
+        for r, fit in zip(tested_of, fitted, strict=True)
+    ]  # fmt: skip
     return tested_units, not_run
+
+
+def _known_p(fit: Fit, fitted: np.ndarray) -> np.ndarray:
+    """The NB p-values of a region row's tested hours that its dispersion fit computed (the clean
+    ones, ``fitted`` among the tested), NaN for the others."""
+    known = np.full(len(fitted), np.nan)
+    if fit.p_values is not None:
+        known[fitted] = fit.p_values
+    return known
 
 
 def _hour_units(timeline, baseline, in_window, hour, n_hours):
