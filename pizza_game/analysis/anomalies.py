@@ -62,7 +62,7 @@ import pandas as pd
 
 from pizza_game.analysis.anomaly_days import day_tests
 from pizza_game.analysis.anomaly_hours import hour_tests
-from pizza_game.analysis.anomaly_units import TEST_COLUMNS, tests_table
+from pizza_game.analysis.anomaly_units import TEST_COLUMNS, BinTerms, tests_table
 from pizza_game.analysis.anomaly_windows import window_tests
 from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline, touched_bins
 from pizza_game.analysis.slots import Spans
@@ -144,11 +144,12 @@ def find_anomalies(
     """Test every unit of every scale (see module docstring); ``bounds``: match_id, window, *_ns."""
     proper = bounds[bounds["window"].isin(CONTAMINATING_WINDOWS)]
     in_window = touched_bins(timeline, proper["start_ns"].to_numpy(), proper["end_ns"].to_numpy())
+    terms = BinTerms.of(timeline, baseline)
     windows, windows_not_run = window_tests(
-        match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
+        match_windows, references, timeline, terms, regions, min_coverage, min_reference_days
     )
-    days, days_not_run = day_tests(timeline, baseline, in_window, regions, min_reference_days)
-    hours, hours_not_run = hour_tests(timeline, baseline, in_window, regions)
+    days, days_not_run = day_tests(timeline, baseline, terms, in_window, regions, min_reference_days)
+    hours, hours_not_run = hour_tests(timeline, baseline, terms, in_window, regions)
     tests = tests_table(hours + windows + days)
     scales = tests["scale"].to_numpy()
     p_values = tests["p_value"].to_numpy(dtype="float64")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from pizza_game.analysis.baseline import POOL_ALL_DAYS, Baseline
 from pizza_game.analysis.counts import studentised_p, two_sided_p
+from pizza_game.analysis.scales import clean_orders_per_day, profile_orders_per_bin
 from pizza_game.analysis.timeline import Timeline, utc_times
 
 BORROWED = (
@@ -37,6 +38,33 @@ TEST_COLUMNS = (
     "real_orders",
     "in_match_window",
 )
+
+
+@dataclass(frozen=True)
+class BinTerms:
+    """What the hour, window and day scales take of every bin, computed once for the three:
+    [region, bin] the profile (``Baseline.profile_per_bin``, NaN: none usable), the clean orders
+    behind it (``scales.profile_orders_per_bin``) and its variance term (``profile_variance``),
+    [bin] whether it is borrowed (``borrowed_bins``) and [region, day] the clean orders of each
+    day (``scales.clean_orders_per_day``)."""
+
+    profile: np.ndarray
+    behind: np.ndarray
+    variance: np.ndarray
+    borrowed: np.ndarray
+    day_orders: np.ndarray
+
+    @classmethod
+    def of(cls, timeline: Timeline, baseline: Baseline) -> BinTerms:
+        profile = baseline.profile_per_bin(timeline)
+        behind = profile_orders_per_bin(timeline, baseline)
+        return cls(
+            profile=profile,
+            behind=behind,
+            variance=profile_variance(profile, behind),
+            borrowed=borrowed_bins(timeline, baseline),
+            day_orders=clean_orders_per_day(timeline, baseline),
+        )
 
 
 @dataclass(frozen=True)
