@@ -138,8 +138,7 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise ValueError(
             f"series lacks columns {missing}; expected the merged_dataset series table"
         )
-    region = series["region"].astype(str).to_numpy()
-    code, names = pd.factorize(region)
+    code, names = _region_codes(series["region"])
     if len(series) and ALL_REGIONS not in set(names):
         raise ValueError(
             f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
@@ -152,12 +151,23 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
         first = int(np.flatnonzero(duplicated)[0])
         raise ValueError(
             f"series has {int(duplicated.sum())} duplicated (bin_start, region) rows, e.g. "
-            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {region[first]!r}: "
+            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {names[code[first]]!r}: "
             "load each merged day once"
         )
     regions = [ALL_REGIONS, *sorted(set(names) - {ALL_REGIONS})]
     row_of_name = np.array([regions.index(name) for name in names], dtype="int64")
     return bin_ns_all, np.asarray(distinct_bins, dtype="int64"), row_of_name[code], regions
+
+
+def _region_codes(region: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the region names (as strings), in the order they first appear: what
+    ``pd.factorize(region.astype(str))`` gives. Regions that are strings already are factorized
+    as they are; converting a season's 175,000 of them first cost as much as factorizing them."""
+    code, uniques = pd.factorize(region.to_numpy(), use_na_sentinel=False)
+    if all(type(name) is str for name in uniques):
+        return code, list(uniques)
+    code, uniques = pd.factorize(region.astype(str).to_numpy())
+    return code, list(uniques)
 
 
 def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:
