@@ -178,4 +178,7 @@ def _bin_range(timeline: Timeline, start_ns: np.ndarray, end_ns: np.ndarray) -> 
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+    """[row, n + 1]: 0, then the running sums of each row (summed in place, not concatenated)."""
+    prefix = np.zeros((len(values), values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=prefix[:, 1:])
+    return prefix

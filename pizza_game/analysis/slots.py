@@ -145,7 +145,10 @@ class SpanMeter:
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+    """[row, n + 1]: 0, then the running sums of each row (summed in place, not concatenated)."""
+    prefix = np.zeros((len(values), values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=prefix[:, 1:])
+    return prefix
 
 
 def _at(prefix: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
