@@ -169,7 +169,9 @@ def tests_table(units: list[Tested]) -> pd.DataFrame:
             "lift": lift,
             "dispersion": phi,
             "p_value": np.fmax(nb_p, studentised_p(observed, expected, phi, df)),
-            "direction": np.where(observed >= expected, "high", "low"),
+            # Taken from an object array: a column made of numpy's fixed-width strings costs four
+            # times as much to turn into the frame's strings.
+            "direction": np.array(["low", "high"], dtype=object)[(observed >= expected).astype("int64")],
             "real_orders": column(lambda u: np.asarray(u.real, dtype="float64")),
             "in_match_window": column(lambda u: np.asarray(u.in_window, dtype=bool)),
         }
