@@ -5,28 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from pizza_game.analysis.anomaly_units import (
-    Tested,
-    Units,
-    borrowed_bins,
-    not_tested,
-    profile_variance,
-    relative_variance,
-)
+from pizza_game.analysis.anomaly_units import BinTerms, Tested, Units, not_tested, relative_variance
 from pizza_game.analysis.baseline import DAY_TYPE, Baseline
 from pizza_game.analysis.counts import dispersions
-from pizza_game.analysis.scales import neighbour_expected_per_bin, profile_orders_per_bin, sum_by
+from pizza_game.analysis.scales import neighbour_expected_per_bin, sum_by
 from pizza_game.analysis.timeline import Timeline
 
 MIN_DAY_COVERAGE = 0.5
 
 
-def day_tests(timeline, baseline, in_window, regions, min_reference_days) -> tuple[list[Tested], list[dict]]:
+def day_tests(timeline, baseline, terms, in_window, regions, min_reference_days) -> tuple[list[Tested], list[dict]]:
     """Day-scale tests, and the regions whose days were not tested (too few match-free days)."""
     not_run: list[dict] = []
     if timeline.n_days == 0:
         return [], not_run
-    units = _day_units(timeline, baseline, in_window)
+    units = _day_units(timeline, baseline, terms, in_window)
     day_type = DAY_TYPE[timeline.day_weekday(np.arange(timeline.n_days))]
     fitted = []
     for r in regions:
@@ -53,7 +46,7 @@ def day_tests(timeline, baseline, in_window, regions, min_reference_days) -> tup
     ], not_run
 
 
-def _day_units(timeline, baseline, in_window) -> Units:
+def _day_units(timeline, baseline, terms: BinTerms, in_window) -> Units:
     """[day]: the local days as units, expected from the neighbour level over their covered bins."""
     n_days = timeline.n_days
     day = timeline.day
@@ -63,11 +56,11 @@ def _day_units(timeline, baseline, in_window) -> Units:
     # before a UTC end) is not a day.
     coverage = np.bincount(day, covered.astype("float64"), n_days) / timeline.bins_per_day
     neighbour = neighbour_expected_per_bin(timeline, baseline)
-    profile_bins = np.where(covered[None, :], baseline.profile_per_bin(timeline), 0.0)
+    profile_bins = np.where(covered[None, :], terms.profile, 0.0)
     outside_fit = covered & ~baseline.clean
-    variance_bins = profile_variance(profile_bins, profile_orders_per_bin(timeline, baseline))
     relative_var = relative_variance(
-        sum_by(day, n_days, variance_bins * outside_fit[None, :]),
+        # outside_fit holds covered bins only: the shared term of an uncovered bin is not taken
+        sum_by(day, n_days, terms.variance * outside_fit[None, :]),
         sum_by(day, n_days, np.nan_to_num(profile_bins)),
         np.zeros((len(timeline.regions), n_days)),
     ) + _weekday_variance(timeline, baseline)
@@ -76,7 +69,7 @@ def _day_units(timeline, baseline, in_window) -> Units:
         start=start,
         end=start + bins * timeline.bin_ns,
         eligible=coverage >= MIN_DAY_COVERAGE,
-        borrowed=np.bincount(day, borrowed_bins(timeline, baseline).astype("float64"), n_days) > 0,
+        borrowed=np.bincount(day, terms.borrowed.astype("float64"), n_days) > 0,
         touched=np.bincount(day, in_window.astype("float64"), n_days) > 0,
         observed=sum_by(day, n_days, timeline.orders),
         expected=sum_by(day, n_days, np.where(covered[None, :], neighbour, 0.0)),

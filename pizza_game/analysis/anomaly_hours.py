@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pizza_game.analysis.anomaly_units import (
-    Tested,
-    Units,
-    borrowed_bins,
-    not_tested,
-    profile_variance,
-    relative_variance,
-)
-from pizza_game.analysis.counts import dispersions
-from pizza_game.analysis.scales import (
-    clean_orders_per_day,
-    hour_of_bin,
-    profile_days_per_bin,
-    profile_orders_per_bin,
-    sum_by,
-)
+from pizza_game.analysis.anomaly_units import BinTerms, Tested, Units, not_tested, relative_variance
+from pizza_game.analysis.counts import Fit, fits
+from pizza_game.analysis.scales import hour_of_bin, profile_days_per_bin, sum_by
 
 # An hour is judged against its profile fitted without it: with fewer days behind a profile cell
 # the left-out cell rests on one other day (a 14-day world without effects then flags a night hour
@@ -29,13 +16,13 @@ from pizza_game.analysis.scales import (
 MIN_PROFILE_DAYS = 3
 
 
-def hour_tests(timeline, baseline, in_window, regions) -> tuple[list[Tested], list[dict]]:
+def hour_tests(timeline, baseline, terms, in_window, regions) -> tuple[list[Tested], list[dict]]:
     """Hour-scale tests, and the hours not tested (borrowed profile, too few days behind it)."""
     hour, n_hours = hour_of_bin(timeline)
     not_run: list[dict] = []
     if n_hours == 0:
         return [], not_run
-    units, clean, days_behind = _hour_units(timeline, baseline, in_window, hour, n_hours)
+    units, clean, days_behind = _hour_units(timeline, baseline, terms, in_window, hour, n_hours)
     few = ~units.borrowed & (days_behind < MIN_PROFILE_DAYS)
     tested_of = {}
     for r in regions:
@@ -54,18 +41,30 @@ def hour_tests(timeline, baseline, in_window, regions) -> tuple[list[Tested], li
                 )
             )
         tested_of[r] = tested & ~few
-    fits = {r: tested & clean for r, tested in tested_of.items()}
-    phis = dispersions(
-        [(units.observed[r, fit], units.expected[r, fit], units.relative_var[r, fit]) for r, fit in fits.items()]
+    fit_units = {r: tested & clean for r, tested in tested_of.items()}
+    fitted = fits(
+        [(units.observed[r, fit], units.expected[r, fit], units.relative_var[r, fit]) for r, fit in fit_units.items()]
     )
     tested_units = [
-        units.tested("hour", r, timeline.regions[r], tested_of[r], phi, int(fits[r].sum()) - 1)
-        for r, phi in zip(tested_of, phis, strict=True)
-    ]
+        units.tested(
+            "hour", r, timeline.regions[r], tested_of[r], fit.phi, int(fit_units[r].sum()) - 1,
+            _known_p(fit, clean[tested_of[r]]),
+        )
+        for r, fit in zip(tested_of, fitted, strict=True)
+    ]  # fmt: skip
     return tested_units, not_run
 
 
-def _hour_units(timeline, baseline, in_window, hour, n_hours):
+def _known_p(fit: Fit, fitted: np.ndarray) -> np.ndarray:
+    """The NB p-values of a region row's tested hours that its dispersion fit computed (the clean
+    ones, ``fitted`` among the tested), NaN for the others."""
+    known = np.full(len(fitted), np.nan)
+    if fit.p_values is not None:
+        known[fitted] = fit.p_values
+    return known
+
+
+def _hour_units(timeline, baseline, terms: BinTerms, in_window, hour, n_hours):
     """[hour]: the whole UTC hours as units, whether each is clean (took part in the baseline fit)
     and the fewest match-free days behind a profile cell it touches."""
     bins = np.bincount(hour, minlength=n_hours)
@@ -77,12 +76,10 @@ def _hour_units(timeline, baseline, in_window, hour, n_hours):
     expected = sum_by(hour, n_hours, expected_bins)
     observed = sum_by(hour, n_hours, timeline.orders)
     first_bin = np.searchsorted(hour, np.arange(n_hours))
-    behind = profile_orders_per_bin(timeline, baseline)
-    profile = sum_by(hour, n_hours, np.nan_to_num(baseline.profile_per_bin(timeline)))
-    profile_var = sum_by(
-        hour, n_hours, profile_variance(baseline.profile_per_bin(timeline), behind)
-    )
-    day_orders = clean_orders_per_day(timeline, baseline)[:, timeline.day[first_bin]]
+    behind = terms.behind
+    profile = sum_by(hour, n_hours, np.nan_to_num(terms.profile))
+    profile_var = sum_by(hour, n_hours, terms.variance)
+    day_orders = terms.day_orders[:, timeline.day[first_bin]]
     # A clean hour took part in the fit of its own expectation: judge it against the fit without it.
     left_out = _left_out(
         timeline, hour, n_hours, expected_bins, behind, observed, expected, day_orders
@@ -92,7 +89,7 @@ def _hour_units(timeline, baseline, in_window, hour, n_hours):
         start=start,
         end=start + bins * timeline.bin_ns,
         eligible=np.bincount(hour, timeline.covered.astype("float64"), n_hours) == bins,
-        borrowed=np.bincount(hour, borrowed_bins(timeline, baseline).astype("float64"), n_hours) > 0,
+        borrowed=np.bincount(hour, terms.borrowed.astype("float64"), n_hours) > 0,
         touched=np.bincount(hour, in_window.astype("float64"), n_hours) > 0,
         observed=observed,
         expected=np.where(clean[None, :], left_out, expected),

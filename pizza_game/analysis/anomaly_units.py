@@ -11,6 +11,7 @@ import pandas as pd
 
 from pizza_game.analysis.baseline import POOL_ALL_DAYS, Baseline
 from pizza_game.analysis.counts import studentised_p, two_sided_p
+from pizza_game.analysis.scales import clean_orders_per_day, profile_orders_per_bin
 from pizza_game.analysis.timeline import Timeline, utc_times
 
 BORROWED = (
@@ -40,6 +41,33 @@ TEST_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class BinTerms:
+    """What the hour, window and day scales take of every bin, computed once for the three:
+    [region, bin] the profile (``Baseline.profile_per_bin``, NaN: none usable), the clean orders
+    behind it (``scales.profile_orders_per_bin``) and its variance term (``profile_variance``),
+    [bin] whether it is borrowed (``borrowed_bins``) and [region, day] the clean orders of each
+    day (``scales.clean_orders_per_day``)."""
+
+    profile: np.ndarray
+    behind: np.ndarray
+    variance: np.ndarray
+    borrowed: np.ndarray
+    day_orders: np.ndarray
+
+    @classmethod
+    def of(cls, timeline: Timeline, baseline: Baseline) -> BinTerms:
+        profile = baseline.profile_per_bin(timeline)
+        behind = profile_orders_per_bin(timeline, baseline)
+        return cls(
+            profile=profile,
+            behind=behind,
+            variance=profile_variance(profile, behind),
+            borrowed=borrowed_bins(timeline, baseline),
+            day_orders=clean_orders_per_day(timeline, baseline),
+        )
+
+
+@dataclass(frozen=True)
 class Units:
     """The candidate units of the hour or day scale, before a region row's tests.
 
@@ -65,9 +93,9 @@ class Units:
         tested = self.eligible & np.isfinite(self.expected[r]) & (self.expected[r] > 0)
         return without_borrowed(tested, self.borrowed, scale, "", region, not_run)
 
-    def tested(self, scale: str, r: int, region: str, tested, phi, df) -> Tested:
+    def tested(self, scale: str, r: int, region: str, tested, phi, df, nb_p=None) -> Tested:
         """The tested units of region row ``r``; their dispersion is ``phi`` (the scale's, one or
-        per unit) plus the relative variance of their expectation."""
+        per unit) plus the relative variance of their expectation (``nb_p``: see ``Tested``)."""
         return Tested(
             scale,
             self.start[tested],
@@ -79,6 +107,7 @@ class Units:
             (phi + self.relative_var[r])[tested],
             self.touched[tested],
             df,
+            nb_p=nb_p,
         )
 
 
@@ -88,7 +117,9 @@ class Tested:
     ``tests_table`` puts all of them in one table, the p-values computed in one go.
 
     ``phi`` is each unit's dispersion, ``df`` (one or per unit) the units it was fitted on minus
-    one; ``in_window`` (one or per unit) whether a unit touches a match window.
+    one; ``in_window`` (one or per unit) whether a unit touches a match window. ``nb_p``, when
+    given, holds the units' ``two_sided_p`` already computed with this ``phi`` (by the dispersion
+    fit), NaN where it was not.
     """
 
     scale: str
@@ -103,6 +134,7 @@ class Tested:
     df: np.ndarray | int
     window: str = ""
     slot: np.ndarray | str = ""
+    nb_p: np.ndarray | None = None
 
 
 def tests_table(units: list[Tested]) -> pd.DataFrame:
@@ -120,6 +152,10 @@ def tests_table(units: list[Tested]) -> pd.DataFrame:
     phi = column(lambda u: np.asarray(u.phi, dtype="float64"))
     df = column(lambda u: np.asarray(u.df, dtype="float64"))
     lift = np.divide(observed, expected, out=np.full(len(observed), np.nan), where=expected > 0) - 1.0
+    # The tails are computed unit by unit, so those the dispersion fits computed are taken as they are.
+    nb_p = column(lambda u: np.nan if u.nb_p is None else np.asarray(u.nb_p, dtype="float64"))
+    missing = np.isnan(nb_p)
+    nb_p[missing] = two_sided_p(observed[missing], expected[missing], phi[missing])
     return pd.DataFrame(
         {
             "scale": column(lambda u: np.asarray(u.scale, dtype=object)),
@@ -132,10 +168,10 @@ def tests_table(units: list[Tested]) -> pd.DataFrame:
             "expected": expected,
             "lift": lift,
             "dispersion": phi,
-            "p_value": np.fmax(
-                two_sided_p(observed, expected, phi), studentised_p(observed, expected, phi, df)
-            ),
-            "direction": np.where(observed >= expected, "high", "low"),
+            "p_value": np.fmax(nb_p, studentised_p(observed, expected, phi, df)),
+            # Taken from an object array: a column made of numpy's fixed-width strings costs four
+            # times as much to turn into the frame's strings.
+            "direction": np.array(["low", "high"], dtype=object)[(observed >= expected).astype("int64")],
             "real_orders": column(lambda u: np.asarray(u.real, dtype="float64")),
             "in_match_window": column(lambda u: np.asarray(u.in_window, dtype=bool)),
         }

@@ -9,33 +9,35 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.anomaly_units import (
+    BinTerms,
     Tested,
-    borrowed_bins,
     not_tested,
-    profile_variance,
     relative_variance,
     without_borrowed,
 )
-from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS, Baseline
+from pizza_game.analysis.baseline import CONTAMINATING_WINDOWS
 from pizza_game.analysis.counts import dispersions
-from pizza_game.analysis.scales import clean_orders_per_day, profile_orders_per_bin
 from pizza_game.analysis.timeline import Timeline
 
 
 def window_tests(
-    match_windows, references, timeline, baseline, regions, min_coverage, min_reference_days
+    match_windows, references, timeline, terms, regions, min_coverage, min_reference_days
 ) -> tuple[list[Tested], list[dict]]:
     """Window-scale tests, and the window kinds not tested (too few reference days) and why."""
     not_run: list[dict] = []
     if len(match_windows) == 0:
         return [], not_run
     slots = _Slots.of(match_windows.drop_duplicates(["window", "slot", "region"]))
-    sums = _WindowSums.of(timeline, baseline)
+    sums = _WindowSums.of(timeline, terms)
     chosen = []
+    # Each kind's and region's rows found once: comparing a season's 5,000 slot rows of strings
+    # for every (region, kind) cost more than the tests of those rows.
+    of_kind = {kind: slots.window == kind for kind in references}
     for r in regions:
         region = timeline.regions[r]
+        of_region = slots.region == region
         for kind, refs in references.items():
-            rows = np.flatnonzero((slots.window == kind) & (slots.region == region))
+            rows = np.flatnonzero(of_kind[kind] & of_region)
             expected = slots.expected[rows]
             tested = np.isfinite(expected) & (expected > 0)
             tested &= slots.coverage[rows] >= min_coverage - 1e-12
@@ -117,18 +119,14 @@ class _WindowSums:
     borrowed: np.ndarray
 
     @classmethod
-    def of(cls, timeline: Timeline, baseline: Baseline) -> _WindowSums:
+    def of(cls, timeline: Timeline, terms: BinTerms) -> _WindowSums:
         covered = timeline.covered[None, :]
-        profile_bins = baseline.profile_per_bin(timeline)
-        variance_bins = profile_variance(
-            profile_bins, profile_orders_per_bin(timeline, baseline)
-        )
         return cls(
             timeline=timeline,
-            profile=_prefix(np.nan_to_num(profile_bins) * covered),
-            variance=_prefix(variance_bins * covered),
-            day_orders=_prefix(clean_orders_per_day(timeline, baseline)),
-            borrowed=_prefix(borrowed_bins(timeline, baseline)[None, :].astype("float64"))[0],
+            profile=_prefix(np.nan_to_num(terms.profile) * covered),
+            variance=_prefix(terms.variance * covered),
+            day_orders=_prefix(terms.day_orders),
+            borrowed=_prefix(terms.borrowed[None, :].astype("float64"))[0],
         )
 
     def borrowed_in(self, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
@@ -180,4 +178,7 @@ def _bin_range(timeline: Timeline, start_ns: np.ndarray, end_ns: np.ndarray) -> 
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+    """[row, n + 1]: 0, then the running sums of each row (summed in place, not concatenated)."""
+    prefix = np.zeros((len(values), values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=prefix[:, 1:])
+    return prefix

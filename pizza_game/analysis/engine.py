@@ -60,6 +60,7 @@ from pizza_game.analysis.baseline import (
     fit_baseline,
     touched_bins,
 )
+from pizza_game.analysis.blas import one_blas_thread
 from pizza_game.analysis.config import AnalysisConfig
 from pizza_game.analysis.features import FEATURES, match_features
 from pizza_game.analysis.merge import ALL_REGIONS
@@ -151,7 +152,15 @@ class _Findings:
 def analyse(
     series: pd.DataFrame, windows: pd.DataFrame, matches: pd.DataFrame, config: AnalysisConfig
 ) -> AnalysisResult:
-    """Analyse the merged tables of a horizon (missing days are simply absent)."""
+    """Analyse the merged tables of a horizon (missing days are simply absent), on one BLAS
+    thread (``blas.py``: its small products cost more split over the cores)."""
+    with one_blas_thread():
+        return _analyse(series, windows, matches, config)
+
+
+def _analyse(
+    series: pd.DataFrame, windows: pd.DataFrame, matches: pd.DataFrame, config: AnalysisConfig
+) -> AnalysisResult:
     matches = _prepared_matches(matches)
     analysable, excluded = split_analysable(matches)
     bounds = window_bounds(analysable["kickoff_at"], config.windows)

@@ -62,7 +62,6 @@ class SpanMeter:
         }
         self.prefix = {name: _prefix(v) for name, v in self.values.items()}
         self.not_clean = _prefix((1.0 - clean)[None, :])[0]
-        self.no_pool = _prefix((pool >= POOL_NONE).astype("float64")[None, :])[0]
         self.worst = [
             _prefix((pool >= k).astype("float64")[None, :])[0] for k in range(1, POOL_NONE + 1)
         ]
@@ -72,8 +71,16 @@ class SpanMeter:
         # The same sums per local cell (day x time-of-day bin), for levels over chosen cells.
         n_cells = timeline.n_days * timeline.bins_per_day
         cell = timeline.day * timeline.bins_per_day + timeline.bin_of_day
-        self.cell_orders = _by_day(cell, n_cells, self.values["clean_orders"])
-        self.cell_profile = _by_day(cell, n_cells, self.values["clean_profile"])
+        # [cell, region rows' orders then their profile], a cell's values side by side: what
+        # ``_levelled_expected`` gathers for many cells at once.
+        self.cell_sums = np.ascontiguousarray(
+            np.concatenate(
+                [
+                    _by_day(cell, n_cells, self.values["clean_orders"]),
+                    _by_day(cell, n_cells, self.values["clean_profile"]),
+                ]
+            ).T
+        )
         bins_in_cell = np.bincount(cell, minlength=n_cells)
         self.cell_clean = (bins_in_cell > 0) & (
             np.bincount(cell, weights=clean, minlength=n_cells) == bins_in_cell
@@ -138,7 +145,10 @@ class SpanMeter:
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((len(values), 1)), np.cumsum(values, axis=1)], axis=1)
+    """[row, n + 1]: 0, then the running sums of each row (summed in place, not concatenated)."""
+    prefix = np.zeros((len(values), values.shape[1] + 1))
+    np.cumsum(values, axis=1, out=prefix[:, 1:])
+    return prefix
 
 
 def _at(prefix: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -363,9 +373,8 @@ def _common_cells(
     span_cells[
         np.clip(t.day[inside] - spans.first_day[lead], 0, n_touched - 1), t.bin_of_day[inside]
     ] = True
-    return ~span_cells & np.all(
-        _cells(meter.cell_clean[None, :], spans.first_day[units], offsets, t)[0], axis=0
-    )
+    index, valid = _cell_index(spans.first_day[units], offsets, t)
+    return ~span_cells & np.all(meter.cell_clean[index] & valid[:, :, None], axis=0)
 
 
 def _levelled_expected(
@@ -375,10 +384,14 @@ def _levelled_expected(
     cells of the row ([row, day offset, bin_of_day]) that are clean on its own days (NaN without
     a level or a baseline)."""
     t = meter.timeline
-    first_day = spans.first_day[rows]
-    use = common & _cells(meter.cell_clean[None, :], first_day, offsets, t)[0]
-    orders = (_cells(meter.cell_orders, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
-    profile = (_cells(meter.cell_profile, first_day, offsets, t) * use[None]).sum(axis=(2, 3))
+    index, valid = _cell_index(spans.first_day[rows], offsets, t)
+    use = common & valid[:, :, None] & meter.cell_clean[index]
+    # [row, region rows' orders then profile]: every row's cells added one after the other, the
+    # regions side by side (the layout decides numpy's order of addition, and a sum must not
+    # move by a bit); one gather of both for all rows.
+    sums = np.where(use[:, :, :, None], meter.cell_sums[index], 0.0).sum(axis=(1, 2))
+    n_regions = len(t.regions)
+    orders, profile = sums[:, :n_regions].T, sums[:, n_regions:].T
     level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
     level[~(level > 0)] = np.nan
     expected = level * spans.profile[:, rows]
@@ -386,10 +399,12 @@ def _levelled_expected(
     return expected
 
 
-def _cells(
-    values: np.ndarray, first_day: np.ndarray, offsets: np.ndarray, t: Timeline
-) -> np.ndarray:
-    """values[r, (day, bin_of_day)] gathered as [r, row, day offset, bin_of_day]; days past the end are zero."""
+def _cell_index(
+    first_day: np.ndarray, offsets: np.ndarray, t: Timeline
+) -> tuple[np.ndarray, np.ndarray]:
+    """[row, day offset, bin_of_day]: the local cells of the days ``offsets`` after each row's
+    first day, and [row, day offset] whether that day is in the timeline (days past the end
+    point at the last day's cells and must not be used)."""
     per_day = t.bins_per_day
     days = first_day[:, None] + offsets[None, :]
     valid = (days >= 0) & (days < t.n_days)
@@ -397,8 +412,7 @@ def _cells(
         np.clip(days, 0, max(t.n_days - 1, 0))[:, :, None] * per_day
         + np.arange(per_day)[None, None, :]
     )
-    gathered = values[:, index]
-    return np.where(valid[None, :, :, None], gathered, 0)
+    return index, valid
 
 
 def day_clusters(first_day: np.ndarray, last_day: np.ndarray) -> np.ndarray:

@@ -138,8 +138,7 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise ValueError(
             f"series lacks columns {missing}; expected the merged_dataset series table"
         )
-    region = series["region"].astype(str).to_numpy()
-    code, names = pd.factorize(region)
+    code, names = _region_codes(series["region"])
     if len(series) and ALL_REGIONS not in set(names):
         raise ValueError(
             f"series has no national rows (region {ALL_REGIONS!r}); they define coverage"
@@ -152,12 +151,34 @@ def _checked_rows(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
         first = int(np.flatnonzero(duplicated)[0])
         raise ValueError(
             f"series has {int(duplicated.sum())} duplicated (bin_start, region) rows, e.g. "
-            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {region[first]!r}: "
+            f"{pd.Timestamp(int(bin_ns_all[first]), tz='UTC').isoformat()} {names[code[first]]!r}: "
             "load each merged day once"
         )
     regions = [ALL_REGIONS, *sorted(set(names) - {ALL_REGIONS})]
     row_of_name = np.array([regions.index(name) for name in names], dtype="int64")
     return bin_ns_all, np.asarray(distinct_bins, dtype="int64"), row_of_name[code], regions
+
+
+def _region_codes(region: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the region names (as strings), in the order they first appear: what
+    ``pd.factorize(region.astype(str))`` gives.
+
+    A merged day lists each region's bins in one run, so only the first value of each run is
+    factorized (a season: 1,810 of 175,000 rows) and its code repeated over the run: the same
+    codes, as a value first appears at the start of a run. Regions that are not all strings, or
+    cannot be compared (pd.NA), take the plain way."""
+    values = region.to_numpy()
+    try:
+        changes = values[1:] != values[:-1]
+    except TypeError:
+        changes = None
+    if changes is not None and len(values):
+        starts = np.flatnonzero(np.concatenate([[True], changes]))
+        code, uniques = pd.factorize(values[starts], use_na_sentinel=False)
+        if all(type(name) is str for name in uniques):
+            return np.repeat(code, np.diff(np.append(starts, len(values)))), list(uniques)
+    code, uniques = pd.factorize(region.astype(str).to_numpy())
+    return code, list(uniques)
 
 
 def _local_calendar(start: int, bin_ns: int, n: int, timezone: str) -> dict:

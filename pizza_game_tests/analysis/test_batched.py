@@ -2,17 +2,21 @@
 give exactly, to the last bit, what the plain computation gives, or calibrated outputs would move."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from pizza_game.analysis import anomaly_units
+from pizza_game.analysis.anomaly_units import Tested
 from pizza_game.analysis.baseline import _InOrderSum
-from pizza_game.analysis.counts import dispersion, dispersions, two_sided_p
+from pizza_game.analysis.counts import dispersion, dispersions, fits, studentised_p, two_sided_p
 from pizza_game.analysis.stats import _cr2_weights, _inverse_sqrt_psd, correlations, pearson
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(7))
 def test_in_order_sums_are_bincount_sums_to_the_bit(seed):
     rng = np.random.default_rng(seed)
-    n_regions, n_groups, n_columns = 3, 40, 25
+    # The last two seeds sum a single column (one region, one group): numpy would sum it pairwise.
+    n_regions, n_groups, n_columns = (3, 40, 25) if seed < 5 else (1, 1, 25)
     group = np.sort(rng.integers(0, n_groups, 2000)) if seed % 2 else rng.integers(0, n_groups, 2000)
     column = rng.integers(0, n_columns, len(group))
     values = rng.random((n_regions, n_columns)) * 10.0 ** rng.integers(-3, 4, (n_regions, n_columns))
@@ -40,6 +44,36 @@ def test_dispersions_side_by_side_are_each_groups_own():
     batched = dispersions(groups)
     assert batched == [dispersion(*group) for group in groups]
     assert batched[2] == 0.0 and batched[3] > 0.1
+    # The p-values kept with each fit are the units' own under the final dispersion.
+    for (observed, expected, known), fit in zip(groups, fits(groups), strict=True):
+        assert fit.phi == dispersion(observed, expected, known)
+        if len(observed) < 2:
+            assert fit.p_values is None
+            continue
+        assert fit.p_values is not None
+        np.testing.assert_array_equal(fit.p_values, two_sided_p(observed, expected, fit.phi + known))
+
+
+def test_tests_table_takes_the_known_tails_as_computed():
+    rng = np.random.default_rng(4)
+    expected = rng.uniform(2, 60, 300)
+    observed = rng.poisson(expected * rng.uniform(0.7, 1.4, 300)).astype(float)
+    phi = np.where(np.arange(300) < 100, 0.0, rng.uniform(0.0, 0.3, 300))
+    start = np.arange(300, dtype="int64") * 3_600_000_000_000
+
+    def unit(nb_p):
+        return Tested("hour", start, start + 1, "ALL", observed, expected, observed, phi, False, 20, nb_p=nb_p)
+
+    known = np.where(rng.random(300) < 0.5, two_sided_p(observed, expected, phi), np.nan)
+    plain = anomaly_units.tests_table([unit(None)])
+    pd.testing.assert_frame_equal(anomaly_units.tests_table([unit(known)]), plain, check_exact=True)
+    # A known tail is taken, not computed again: a tail marked 0 leaves the studentised p alone.
+    marked = np.where(np.isfinite(known), 0.0, np.nan)
+    taken = np.isfinite(known)
+    np.testing.assert_array_equal(
+        anomaly_units.tests_table([unit(marked)])["p_value"].to_numpy()[taken],
+        studentised_p(observed, expected, phi, 20)[taken],
+    )
 
 
 def test_correlations_together_are_each_features_own():

@@ -40,6 +40,34 @@ def test_regions_are_national_first_then_sorted_on_one_grid():
     )
 
 
+@pytest.mark.parametrize("dtype", ["string", "category", "object"])
+def test_regions_of_other_types_are_read_as_their_names(dtype):
+    rows = [("2024-10-01T00:00Z", "ALL", 5), ("2024-10-01T00:00Z", "London", 2), ("2024-10-01T00:15Z", "ALL", 1)]
+    plain = build_timeline(series([*rows, ("2024-10-01T00:15Z", "7", 4)]), "Europe/London")
+    typed = series([*rows, ("2024-10-01T00:15Z", 7, 4)]).astype({"region": dtype})  # type: ignore[list-item]
+    timeline = build_timeline(typed, "Europe/London")
+    assert timeline.regions == plain.regions == ["ALL", "7", "London"]
+    np.testing.assert_array_equal(timeline.orders, plain.orders)
+
+
+def test_regions_in_runs_and_scattered_are_coded_alike():
+    rows = [
+        ("2024-10-01T00:00Z", "ALL", 5),
+        ("2024-10-01T00:15Z", "ALL", 7),
+        ("2024-10-01T00:00Z", "London", 2),
+        ("2024-10-01T00:15Z", "London", 1),
+        ("2024-10-01T00:30Z", "ALL", 4),
+        ("2024-10-01T00:30Z", "Wales", 3),
+        ("2024-10-01T00:45Z", "London", 6),
+        ("2024-10-01T00:45Z", "ALL", 9),
+    ]
+    runs = build_timeline(series(rows), "Europe/London")
+    scattered = build_timeline(series(rows[::-1]), "Europe/London")
+    assert runs.regions == scattered.regions == ["ALL", "London", "Wales"]
+    np.testing.assert_array_equal(runs.orders, [[5, 7, 4, 9], [2, 1, 0, 6], [0, 0, 3, 0]])
+    np.testing.assert_array_equal(scattered.orders, runs.orders)
+
+
 def test_duplicated_rows_are_counted_and_the_first_named():
     rows = [
         ("2024-10-01T00:00Z", "ALL", 5),
