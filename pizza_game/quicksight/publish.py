@@ -130,7 +130,10 @@ def encode_daily(dataset: Dataset, daily: DailyRows) -> dict[pd.Timestamp, bytes
     if len(lines) != len(daily.rows) + 2:
         return {day: encode(dataset, rows) for day, rows in daily.slices().items()}
     header = lines[0] + b"\n"
-    return {day: header + b"".join(line + b"\n" for line in lines[1 + rows.start : 1 + rows.stop]) for day, rows in daily.days.items()}
+    return {
+        day: header + b"".join(line + b"\n" for line in lines[1 + rows.start : 1 + rows.stop])
+        for day, rows in daily.days.items()
+    }
 
 
 def _plan(
