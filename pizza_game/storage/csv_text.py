@@ -135,14 +135,18 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
     Only the cells whose first character is one of those are parsed as numbers: parsing every
     cell of the horizon-wide tables (timestamps, names) was most of writing their CSV. Even making
-    every column text (``astype("string")``) was: numpy takes each value's first character
-    (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
-    through pandas."""
+    every column text (``astype("string")``) was: numpy takes the first character of each
+    distinct value (``astype("U1")``: ``str`` of the value, cut; values equal for Python have
+    the same first character, or are numbers, never risky) to find the candidate cells, and only
+    those go through pandas."""
     out = frame
     for i, (_, column) in enumerate(frame.items()):
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             values = column.to_numpy(dtype=object)
-            candidates = np.flatnonzero(np.isin(values.astype("U1"), FORMULA_STARTS))
+            codes, distinct = pd.factorize(values)
+            starts = np.isin(np.asarray(distinct, dtype=object).astype("U1"), FORMULA_STARTS)
+            # A missing value's code, -1, takes the False appended: never a candidate.
+            candidates = np.flatnonzero(np.append(starts, False)[codes])
             if not len(candidates):
                 continue
             text = column.iloc[candidates].astype("string")
