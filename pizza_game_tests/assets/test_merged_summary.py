@@ -13,7 +13,10 @@ DAY = pd.Timestamp("2024-10-05", tz="UTC")
 
 def test_daily_orders_counts_the_national_covered_bins_of_the_day_only() -> None:
     bins = pd.to_datetime(
-        ["2024-10-04T23:45Z", "2024-10-05T00:00Z", "2024-10-05T12:00Z", "2024-10-05T23:45Z", "2024-10-06T00:00Z", None, "2024-10-05T13:00Z", "2024-10-05T14:00Z"],
+        [
+            *("2024-10-04T23:45Z", "2024-10-05T00:00Z", "2024-10-05T12:00Z", "2024-10-05T23:45Z"),
+            *("2024-10-06T00:00Z", "NaT", "2024-10-05T13:00Z", "2024-10-05T14:00Z"),
+        ],
         utc=True,
     )
     series = pd.DataFrame(
