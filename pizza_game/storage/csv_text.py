@@ -77,7 +77,7 @@ def _csv_cells(column: pd.Series) -> list[str] | None:
         texts[missing] = ""
         return texts.tolist()
     if kind == "O" or isinstance(dtype, pd.StringDtype):
-        return _csv_objects(np.asarray(column.array.astype(object)), column.isna().to_numpy(dtype=bool))
+        return _csv_objects(np.asarray(column.array.astype(object)))
     return None
 
 
@@ -102,20 +102,23 @@ def _csv_floats(values: np.ndarray) -> list[str]:
 _CSV_SPECIAL = re.compile('[,"\r\n]')
 
 
-def _csv_objects(values: np.ndarray, missing: np.ndarray) -> list[str]:
-    """The CSV cells of an object array (empty where ``missing``): text as it is unless the csv
+def _csv_objects(values: np.ndarray) -> list[str]:
+    """The CSV cells of an object array (empty where ``pd.isna``): text as it is unless the csv
     module would quote it, any other value as the csv module writes it. Text is formatted once
-    per distinct value; other values one by one (``factorize`` would take 1, 1.0 and True for one)."""
-    present = values[~missing]
-    if pd.api.types.infer_dtype(present, skipna=False) not in ("string", "empty"):
-        cells = np.asarray([_csv_field(v) for v in values.tolist()], dtype=object)
-        cells[missing] = ""
-        return cells.tolist()
+    per distinct value, and its missing cells are those ``factorize`` finds (code -1: the same
+    test as ``pd.isna``, which need not run on a column of text); other values one by one
+    (``factorize`` would take 1, 1.0 and True for one)."""
+    # skipna skips None, NaN and NA; a NaT (missing too) needs the missing cells taken out.
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        missing = pd.isna(values)
+        if pd.api.types.infer_dtype(values[~missing], skipna=False) not in ("string", "empty"):
+            cells = np.asarray([_csv_field(v) for v in values.tolist()], dtype=object)
+            cells[missing] = ""
+            return cells.tolist()
     codes, distinct = pd.factorize(values)
+    # A missing value's code, -1, takes the "" appended.
     texts = np.asarray([*(_csv_field(v) if _CSV_SPECIAL.search(v) else v for v in distinct.tolist()), ""], dtype=object)
-    cells = texts[codes]
-    cells[missing] = ""
-    return cells.tolist()
+    return texts[codes].tolist()
 
 
 def _csv_field(value: Any) -> str:
