@@ -14,7 +14,7 @@ import pandas as pd
 from pizza_game.analysis.merge import ALL_REGIONS
 from pizza_game.assets.checks import MIN_REAL_SHARE, VOLUME_TOLERANCE, check_result
 from pizza_game.assets.metadata import preview
-from pizza_game.model import SERIES_COLUMNS, MergedDay
+from pizza_game.model import HOUR_NS, SERIES_COLUMNS, MergedDay
 from pizza_game.quality import (
     Volumes,
     real_share_verdict,
@@ -22,16 +22,25 @@ from pizza_game.quality import (
     typical_volume_verdict,
     volumes_by_bucket,
 )
+from pizza_game.storage.iso_times import utc_nanos
 
 # Metadata: [orders, days] per weekday, what the typical_volume check compares runs by.
 VOLUMES_BY_WEEKDAY = "orders_by_weekday"
 
 
 def daily_orders(day: MergedDay) -> float:
-    """The day's orders: national, in the bins with order data (what typical_volume judges)."""
+    """The day's orders: national, in the bins with order data (what typical_volume judges).
+
+    On the columns' arrays, not with pandas' masks: the volume check takes it of every stored
+    day of its four-week history in every run."""
     series = day.series
-    national = series[(series["region"] == ALL_REGIONS) & series["covered"] & (series["bin_start"].dt.floor("D") == day.day)]
-    return float(national["orders"].sum())
+    bin_days = utc_nanos(series["bin_start"]).view("int64") // (24 * HOUR_NS) * (24 * HOUR_NS)
+    national = (
+        (series["region"].to_numpy() == ALL_REGIONS)
+        & series["covered"].to_numpy(dtype=bool)
+        & (bin_days == day.day.value)
+    )
+    return float(series["orders"].to_numpy(dtype="float64", na_value=0.0)[national].sum())
 
 
 @dataclass

@@ -233,7 +233,20 @@ def _formatted(values: pd.Series, kind: str) -> np.ndarray:
     return text
 
 
-def daily_slices(dataset: Dataset, table: pd.DataFrame) -> dict[pd.Timestamp, pd.DataFrame]:
+@dataclass(frozen=True)
+class DailyRows:
+    """A daily dataset's rows that have a day, sorted by day then by the dataset's key (index
+    0..n-1), and the rows of each UTC day among them."""
+
+    rows: pd.DataFrame
+    days: dict[pd.Timestamp, slice]
+
+    def slices(self) -> dict[pd.Timestamp, pd.DataFrame]:
+        """Each day's own rows (index 0..n-1)."""
+        return {day: self.rows.iloc[rows].reset_index(drop=True) for day, rows in self.days.items()}
+
+
+def daily_rows(dataset: Dataset, table: pd.DataFrame) -> DailyRows:
     """The rows of each UTC day (of ``dataset.day_column``; rows without one are left out), sorted
     by the dataset's key.
 
@@ -243,14 +256,10 @@ def daily_slices(dataset: Dataset, table: pd.DataFrame) -> dict[pd.Timestamp, pd
     days = rows[dataset.day_column].dt.floor("D")
     keys = pd.concat([days, *(rows[name] for name in dataset.key)], axis=1, keys=range(1 + len(dataset.key)))
     order = keys[days.notna()].sort_values(list(keys.columns)).index
-    rows, days = rows.iloc[order], days.iloc[order]
+    rows, days = rows.iloc[order].reset_index(drop=True), days.iloc[order]
     day_ns = days.to_numpy(dtype="datetime64[ns]") if days.dt.tz is None else days.dt.tz_convert(None).to_numpy()
     cuts = [0, *(np.flatnonzero(day_ns[1:] != day_ns[:-1]) + 1).tolist(), len(day_ns)]
-    return {
-        days.iloc[start]: rows.iloc[start:end].reset_index(drop=True)
-        for start, end in itertools.pairwise(cuts)
-        if end > start
-    }
+    return DailyRows(rows, {days.iloc[start]: slice(start, end) for start, end in itertools.pairwise(cuts) if end > start})
 
 
 def _orders_hourly(dashboard: pd.DataFrame) -> pd.DataFrame:

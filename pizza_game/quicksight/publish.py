@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS
-from pizza_game.quicksight.datasets import DATASETS, PRIMARY, Dataset, daily_slices, encode
+from pizza_game.quicksight.datasets import DATASETS, PRIMARY, DailyRows, Dataset, daily_rows, encode
 from pizza_game.quicksight.manifest import LOCAL_SCHEMES, URI_SCHEMES, build_manifest
 from pizza_game.storage import layout
 from pizza_game.storage.codecs import JSON_TYPE, to_json
@@ -110,7 +110,7 @@ def publish_datasets(
 
 def _write_files(store: ObjectStore, dataset: Dataset, table: pd.DataFrame, as_of: pd.Timestamp) -> int:
     if dataset.slicing == "daily":
-        for day, data in encode_daily(dataset, daily_slices(dataset, table)).items():
+        for day, data in encode_daily(dataset, daily_rows(dataset, table)).items():
             put_if_changed(store, layout.dataset_key(dataset.name, day), data, CSV_TYPE)
         return len(table)
     rows = table.sort_values(list(dataset.key)).reset_index(drop=True)
@@ -118,23 +118,22 @@ def _write_files(store: ObjectStore, dataset: Dataset, table: pd.DataFrame, as_o
     return len(rows)
 
 
-def encode_daily(dataset: Dataset, slices: dict[pd.Timestamp, pd.DataFrame]) -> dict[pd.Timestamp, bytes]:
-    """Each day's CSV, the same bytes as ``encode`` of each slice, from one encoding of them all.
+def encode_daily(dataset: Dataset, daily: DailyRows) -> dict[pd.Timestamp, bytes]:
+    """Each day's CSV, the same bytes as ``encode`` of each day's rows, from one encoding of them
+    all (not of each day's own frame: cutting the rows into day frames cost as much again).
 
     Every cell is formatted on its own, so a day's lines are the same in one CSV of every day.
     When a cell holds a line break (a row spans several lines), each day is encoded on its own."""
-    if not slices:
+    if not daily.days:
         return {}
-    whole = encode(dataset, pd.concat(list(slices.values()), ignore_index=True))
-    lines = whole.split(b"\n")  # the header, one line per row, then the empty tail
-    if len(lines) != sum(len(rows) for rows in slices.values()) + 2:
-        return {day: encode(dataset, rows) for day, rows in slices.items()}
-    header, out, start = lines[0] + b"\n", {}, 1
-    for day, rows in slices.items():
-        body = lines[start : start + len(rows)]
-        out[day] = header + b"".join(line + b"\n" for line in body)
-        start += len(rows)
-    return out
+    lines = encode(dataset, daily.rows).split(b"\n")  # the header, one line per row, then the empty tail
+    if len(lines) != len(daily.rows) + 2:
+        return {day: encode(dataset, rows) for day, rows in daily.slices().items()}
+    header = lines[0] + b"\n"
+    return {
+        day: header + b"".join(line + b"\n" for line in lines[1 + rows.start : 1 + rows.stop])
+        for day, rows in daily.days.items()
+    }
 
 
 def _plan(

@@ -29,6 +29,9 @@ MS = 1_000_000
 HOUR_MS = HOUR_NS // MS
 SIGNIFICANT_COLOR, NOT_SIGNIFICANT_COLOR = "#d1495b", "#a9b4c2"
 TYPED_ARRAYS = {"float64": "f8", "int8": "i1", "int16": "i2", "int32": "i4"}
+# POINT_TEXT: the text and categories of a trace's points (one per match window of the horizon)
+# are given to Plotly as object arrays, not lists: it checks a list value by value, an array at
+# once, and writes both as the same JSON list.
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,16 @@ def build_facets(dashboard: pd.DataFrame, windows: WindowConfig) -> Facets:
     return Facets(t=t, codes=codes, names=names)
 
 
-def match_label(rows: pd.DataFrame) -> list[str]:
-    """The label "Home v Away (Competition)" of each row, escaped for Plotly's HTML-like text."""
-    return [
+def match_label(rows: pd.DataFrame) -> np.ndarray:
+    """The label "Home v Away (Competition)" of each row, escaped for Plotly's HTML-like text
+    (an object array: see ``POINT_TEXT``)."""
+    labels = [
         escape(f"{home} v {away} ({competition})")
         for home, away, competition in zip(
             rows["home_team"], rows["away_team"], rows["competition"], strict=True
         )
     ]
+    return np.asarray(labels, dtype=object)
 
 
 def orders_figure(dashboard: pd.DataFrame, facets: Facets, windows: WindowConfig) -> go.Figure:
@@ -157,7 +162,7 @@ def _add_windows(figure: go.Figure, rows: pd.DataFrame, windows: WindowConfig) -
             width=(end - start).to_numpy(),
             yaxis="y2",
             customdata=shaded.index.to_numpy(dtype="int32"),
-            text=shaded["label"].tolist(),
+            text=shaded["label"].to_numpy(dtype=object),  # POINT_TEXT
             name=f"{name} window",
             marker={"color": color, "opacity": 0.22, "line": {"width": 0}},
             textposition="none",
@@ -175,7 +180,7 @@ def _add_kickoffs(figure: go.Figure, rows: pd.DataFrame) -> None:
         mode="markers",
         name="kick-off",
         customdata=kicks.index.to_numpy(dtype="int32"),
-        text=kicks["label"].tolist(),
+        text=kicks["label"].to_numpy(dtype=object),  # POINT_TEXT
         marker={"symbol": "triangle-down", "size": 9, "color": "#d1495b"},
         hovertemplate="kick-off %{x|%a %d %b %H:%M} UTC<br>%{text}<extra></extra>",
     )
@@ -233,7 +238,7 @@ def _tested_lifts(lifts: pd.DataFrame) -> go.Bar:
 def _match_lifts(matches: pd.DataFrame) -> go.Box:
     """Each match's own lift per window, as points over a box."""
     return go.Box(
-        x=matches["window"].tolist(),
+        x=matches["window"].to_numpy(dtype=object),  # POINT_TEXT
         y=_floats(matches["lift"]),
         customdata=matches.index.to_numpy(dtype="int32"),
         text=match_label(matches),

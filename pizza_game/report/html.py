@@ -94,8 +94,8 @@ def render_reports(
     links: list[PageLinks],
 ) -> list[str]:
     """``render_report`` for each of ``links`` (pages stored in different folders reach the
-    per-match table and the bundle by different relative paths): the figures, data and script are
-    built once, only the links differ."""
+    per-match table and the bundle by different relative paths): the figures, data, script and
+    match table are built once, only the links differ."""
     missing = [c for c in DASHBOARD_COLUMNS if c not in dashboard.columns]
     if missing:
         raise ValueError(
@@ -110,6 +110,7 @@ def render_reports(
         f"script-src 'self' {script_hash(page_js)}"
     )
     before_table = sections_before_table(dashboard, summary, facets)
+    matches = match_table(dashboard, facets)
     after_table = data_quality(summary)
     return [
         page(
@@ -119,7 +120,9 @@ def render_reports(
             data,
             link.plotly,
             page_js,
-            "\n".join([before_table, match_table(dashboard, facets, summary, link.match_table), after_table]),
+            "\n".join(
+                [before_table, matches_section(matches, summary, link.match_table), after_table]
+            ),
         )
         for link in links
     ]
@@ -407,14 +410,16 @@ def match_basis(summary: dict, href: str | None) -> str:
     return f'<p class="basis">{text}</p>'
 
 
-def match_table(
-    dashboard: pd.DataFrame, facets: Facets, summary: dict, href: str | None = None
-) -> str:
-    """One row per match and region: its lift in each window; the row follows the filters."""
+def match_table(dashboard: pd.DataFrame, facets: Facets) -> str | None:
+    """One row per match and region: its lift in each window; the row follows the filters. None
+    when the dashboard has no match rows.
+
+    It grows with the horizon (every match kicked off in it), so its cells are made column by
+    column, each kick-off once, not row by row through ``itertuples``; and ``render_reports``
+    builds it once for all its pages."""
     rows = dashboard[dashboard["record_type"] == "match_window"]
-    basis = match_basis(summary, href)
     if rows.empty:
-        return section("Matches", "", basis + "<p>No match in the dashboard period.</p>")
+        return None
     present = [w for w in WINDOWS if (rows["window"] == w).any()]
     # The filters judge a row by its match's "during" row (else its first): kick-off, teams, source.
     rank = {name: i for i, name in enumerate(facets.names["region"])}
@@ -429,30 +434,41 @@ def match_table(
     lifts = rows.pivot(index=["match_id", "region"], columns="window", values="lift").reindex(
         index=pd.MultiIndex.from_frame(keys[["match_id", "region"]]), columns=present
     )
-    body = [
-        f'<tr data-row="{key.row}">'
-        + td(minute(key.kickoff), "when")
-        + td(str(key.competition))
-        + td(f"{key.home_team} v {key.away_team}")
-        + td(str(key.region))
-        + "".join(td(percent(v, True), f"num {trend(v)}") for v in lift)
-        + td(number(key.observed), "num")
-        + td(number(key.expected), "num")
-        + td(str(key.data_source or "–"))
-        + "</tr>"
-        for key, lift in zip(
-            keys.itertuples(index=False), lifts.itertuples(index=False), strict=True
-        )
+    kickoffs: dict[float, str] = {}
+    teams = zip(keys["home_team"].tolist(), keys["away_team"].tolist(), strict=True)
+    cells = [
+        [f'<tr data-row="{row}">' for row in keys["row"].tolist()],
+        [
+            kickoffs.get(t) or kickoffs.setdefault(t, td(minute(t), "when"))
+            for t in keys["kickoff"].tolist()
+        ],
+        [td(str(v)) for v in keys["competition"].tolist()],
+        [td(f"{home} v {away}") for home, away in teams],
+        [td(str(v)) for v in keys["region"].tolist()],
+        *([td(percent(v, True), f"num {trend(v)}") for v in lifts[w].tolist()] for w in present),
+        [td(number(v), "num") for v in keys["observed"].tolist()],
+        [td(number(v), "num") for v in keys["expected"].tolist()],
+        [td(str(v or "–")) for v in keys["data_source"].tolist()],
+        ["</tr>"] * len(keys),
     ]
     columns = [("kick-off (UTC)", ""), ("competition", ""), ("match", ""), ("region", "")]
     columns += [(f"lift {w}", "num") for w in present]
     columns += [("orders during", "num"), ("expected", "num"), ("source", "")]
+    return table(columns, list(map("".join, zip(*cells, strict=True))))
+
+
+def matches_section(matches: str | None, summary: dict, href: str | None = None) -> str:
+    """The match table (``match_table``, None for no match) under which matches the tests used and
+    the link ``href`` to the full per-match table."""
+    basis = match_basis(summary, href)
+    if matches is None:
+        return section("Matches", "", basis + "<p>No match in the dashboard period.</p>")
     return section(
         "Matches",
         "Each match's orders against its no-match baseline, per window. These per-match lifts are "
         "descriptive (one match's observed / expected - 1, no test, no confidence interval); the "
         "tested lifts are above. Follows every filter.",
-        basis + table(columns, body),
+        basis + matches,
     )
 
 

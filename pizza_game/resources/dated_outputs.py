@@ -8,7 +8,8 @@ alone: a fresh Dagster instance (a Lambda cold start) reads what an earlier run 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import dagster as dg
@@ -76,8 +77,32 @@ class DatedOutputsIOManager(dg.ConfigurableIOManager):
             parsed = layout.parse_dated(key)
             assert parsed is not None
             data = store.get(key)
-            value = from_csv(data) if ext == "csv" else json.loads(data)
+            value = parsed_once(run.run_id, key, data, from_csv if ext == "csv" else json.loads)
             return Stamped(pd.Timestamp(parsed[1]), value)
+
+
+# What load_input parsed in the latest run, by key: (run id, the bytes parsed, the value). The
+# report and the QuickSight publish both load dashboard_data, whose JSON grows with the horizon
+# (4.7 MB, 30 ms to parse, at 180 days), and correlation_summary: a run parses each once. A value
+# is given again only in the same run and for the same stored bytes, and the assets only read
+# their inputs. A run's first load drops the entries of the runs before, so a process that stays
+# up (a warm Lambda) keeps one run's inputs at most.
+_PARSED: dict[str, tuple[str, bytes, Any]] = {}
+_PARSED_LOCK = threading.Lock()  # Dagster may run steps in threads of one process
+
+
+def parsed_once(run_id: str, key: str, data: bytes, parse: Callable[[bytes], Any]) -> Any:
+    """``parse(data)``, or what it gave for these bytes at ``key`` earlier in run ``run_id``."""
+    with _PARSED_LOCK:
+        kept = _PARSED.get(key)
+        if kept is not None and kept[0] == run_id and kept[1] == data:
+            return kept[2]
+    value = parse(data)
+    with _PARSED_LOCK:
+        for stale in [k for k, (run, _, _) in _PARSED.items() if run != run_id]:
+            del _PARSED[stale]
+        _PARSED[key] = (run_id, data, value)
+    return value
 
 
 def _table(value: Any) -> pd.DataFrame:

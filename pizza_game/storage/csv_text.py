@@ -72,28 +72,29 @@ def _csv_cells(column: pd.Series) -> list[str] | None:
     if kind in ("i", "u") or isinstance(column.array, pd.arrays.IntegerArray):
         missing = column.isna().to_numpy(dtype=bool)
         integers = column.to_numpy(dtype=column.array.dtype.numpy_dtype, na_value=0) if missing.any() else column.to_numpy()
-        distinct, codes = np.unique(integers, return_inverse=True)
-        texts = np.asarray([str(v) for v in distinct.tolist()], dtype=object)[codes.ravel()]
+        codes, distinct = pd.factorize(integers)
+        texts = np.asarray([str(v) for v in distinct.tolist()], dtype=object)[codes]
         texts[missing] = ""
         return texts.tolist()
     if kind == "O" or isinstance(dtype, pd.StringDtype):
-        return _csv_objects(np.asarray(column.array.astype(object)), column.isna().to_numpy(dtype=bool))
+        return _csv_objects(np.asarray(column.array.astype(object)))
     return None
 
 
 def _csv_floats(values: np.ndarray) -> list[str]:
     """Floats as pandas writes them, numpy's ``astype(str)``, of each distinct value once (by bit
-    pattern: 0.0 and -0.0 are written differently); NaN empty. For float64 that is Python's
-    ``repr`` (the shortest text that reads back to the same double, in the same notation; tested
-    on millions of bit patterns), which writes them in half the time."""
-    bits, codes = np.unique(values.view(f"u{values.itemsize}"), return_inverse=True)
+    pattern: 0.0 and -0.0 are written differently; found by hashing, ``factorize``, not by
+    sorting); NaN empty. For float64 that is Python's ``repr`` (the shortest text that reads back
+    to the same double, in the same notation; tested on millions of bit patterns), which writes
+    them in half the time."""
+    codes, bits = pd.factorize(values.view(f"u{values.itemsize}"))
     distinct = bits.view(values.dtype)
     if values.dtype == np.float64:
         texts = np.asarray(list(map(repr, distinct.tolist())), dtype=object)
     else:
         texts = distinct.astype(str).astype(object)
     texts[np.isnan(distinct)] = ""
-    return texts[codes.ravel()].tolist()
+    return texts[codes].tolist()
 
 
 # The characters that make the csv module quote a field (QUOTE_MINIMAL, "," and "\n" as separators;
@@ -101,20 +102,23 @@ def _csv_floats(values: np.ndarray) -> list[str]:
 _CSV_SPECIAL = re.compile('[,"\r\n]')
 
 
-def _csv_objects(values: np.ndarray, missing: np.ndarray) -> list[str]:
-    """The CSV cells of an object array (empty where ``missing``): text as it is unless the csv
+def _csv_objects(values: np.ndarray) -> list[str]:
+    """The CSV cells of an object array (empty where ``pd.isna``): text as it is unless the csv
     module would quote it, any other value as the csv module writes it. Text is formatted once
-    per distinct value; other values one by one (``factorize`` would take 1, 1.0 and True for one)."""
-    present = values[~missing]
-    if pd.api.types.infer_dtype(present, skipna=False) not in ("string", "empty"):
-        cells = np.asarray([_csv_field(v) for v in values.tolist()], dtype=object)
-        cells[missing] = ""
-        return cells.tolist()
+    per distinct value, and its missing cells are those ``factorize`` finds (code -1: the same
+    test as ``pd.isna``, which need not run on a column of text); other values one by one
+    (``factorize`` would take 1, 1.0 and True for one)."""
+    # skipna skips None, NaN and NA; a NaT (missing too) needs the missing cells taken out.
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        missing = pd.isna(values)
+        if pd.api.types.infer_dtype(values[~missing], skipna=False) not in ("string", "empty"):
+            cells = np.asarray([_csv_field(v) for v in values.tolist()], dtype=object)
+            cells[missing] = ""
+            return cells.tolist()
     codes, distinct = pd.factorize(values)
+    # A missing value's code, -1, takes the "" appended.
     texts = np.asarray([*(_csv_field(v) if _CSV_SPECIAL.search(v) else v for v in distinct.tolist()), ""], dtype=object)
-    cells = texts[codes]
-    cells[missing] = ""
-    return cells.tolist()
+    return texts[codes].tolist()
 
 
 def _csv_field(value: Any) -> str:
@@ -134,14 +138,18 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
     Only the cells whose first character is one of those are parsed as numbers: parsing every
     cell of the horizon-wide tables (timestamps, names) was most of writing their CSV. Even making
-    every column text (``astype("string")``) was: numpy takes each value's first character
-    (``astype("U1")``: ``str`` of the value, cut) to find the candidate cells, and only those go
-    through pandas."""
+    every column text (``astype("string")``) was: numpy takes the first character of each
+    distinct value (``astype("U1")``: ``str`` of the value, cut; values equal for Python have
+    the same first character, or are numbers, never risky) to find the candidate cells, and only
+    those go through pandas."""
     out = frame
     for i, (_, column) in enumerate(frame.items()):
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             values = column.to_numpy(dtype=object)
-            candidates = np.flatnonzero(np.isin(values.astype("U1"), FORMULA_STARTS))
+            codes, distinct = pd.factorize(values)
+            starts = np.isin(np.asarray(distinct, dtype=object).astype("U1"), FORMULA_STARTS)
+            # A missing value's code, -1, takes the False appended: never a candidate.
+            candidates = np.flatnonzero(np.append(starts, False)[codes])
             if not len(candidates):
                 continue
             text = column.iloc[candidates].astype("string")

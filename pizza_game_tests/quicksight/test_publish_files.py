@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pizza_game.quicksight.datasets import DATASETS, conform, daily_slices, encode
+from pizza_game.quicksight.datasets import DATASETS, conform, daily_rows, encode
 from pizza_game.quicksight.publish import encode_daily
 from pizza_game.storage.csv_text import CSV_TYPE
 from pizza_game.storage.store import LocalStore, put_if_changed
@@ -31,9 +31,9 @@ def orders_hourly(text: str) -> pd.DataFrame:
 
 def test_one_encoding_of_every_day_gives_each_days_own_bytes():
     for text in ("=1+1", "plain, with a comma", 'a "quoted" word', "two\nlines"):
-        slices = daily_slices(DATASET, orders_hourly(text))
-        assert len(slices) >= 2
-        assert encode_daily(DATASET, slices) == {day: encode(DATASET, rows) for day, rows in slices.items()}
+        daily = daily_rows(DATASET, orders_hourly(text))
+        assert len(daily.days) >= 2
+        assert encode_daily(DATASET, daily) == {day: encode(DATASET, rows) for day, rows in daily.slices().items()}
 
 
 def test_a_file_with_the_same_bytes_is_not_rewritten(tmp_path):
@@ -47,7 +47,7 @@ def test_a_file_with_the_same_bytes_is_not_rewritten(tmp_path):
     assert path.read_bytes() == b"x,y\n1,3\n"
 
 
-def test_daily_slices_are_each_days_rows_sorted():
+def test_daily_rows_are_each_days_rows_sorted():
     """One sort of every day gives what sorting each day's rows gives; rows without a day are left out."""
     table = orders_hourly("x")
     no_day = table.iloc[:2].copy()
@@ -55,7 +55,7 @@ def test_daily_slices_are_each_days_rows_sorted():
     table = pd.concat([table.sample(frac=1, random_state=3), no_day], ignore_index=True)
     days = table["hour"].dt.floor("D")
     expected = {day: rows.sort_values(list(DATASET.key)).reset_index(drop=True) for day, rows in table.groupby(days)}
-    slices = daily_slices(DATASET, table)
+    slices = daily_rows(DATASET, table).slices()
     assert list(slices) == list(expected)
     for day, rows in expected.items():
         pd.testing.assert_frame_equal(slices[day], rows, check_exact=True)
