@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS, build_dashboard_data
 from pizza_game.report.html import plotly_bundle, render_report
 from pizza_game_tests.report.browser import chromium
@@ -49,7 +51,7 @@ def main() -> None:
     )
     last = season.days[-1].day
     recent = build_dashboard_data(
-        season.days,
+        pd.concat([d.series for d in season.days], ignore_index=True),
         season.summary,
         season.windows,
         season.matches,

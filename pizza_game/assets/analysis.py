@@ -90,8 +90,8 @@ def correlation_analysis(
     days = MergedStore(storage.store()).read_stacked(horizon)
     context.log.info(f"analysing {len(days)} merged day(s) of the {len(horizon)}-day horizon ending {as_of:%Y-%m-%d}")
     series, windows, matches = horizon_tables(days)
-    # The dashboard shows only its last days: only those are cut out of the stacked tables.
-    recent = days.merged_days(since=as_of.normalize() - pd.Timedelta(days=DASHBOARD_DAYS - 1))
+    # The dashboard shows only its last days: only their series is cut out of the stacked tables.
+    recent = days.since(as_of.normalize() - pd.Timedelta(days=DASHBOARD_DAYS - 1)).tables.get("series", pd.DataFrame())
     result = analyse(series, windows, matches, analysis_settings.config())
     summary = horizon_summary(result.summary, days.coverage, as_of, len(horizon))
     dashboard = build_dashboard_data(recent, summary, result.match_windows, matches, as_of)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pizza_game.analysis.merge import ALL_REGIONS, OVERLAY_PRIORITY
-from pizza_game.model import MergedDay, source_labels
+from pizza_game.model import source_labels
 
 DASHBOARD_DAYS = 30
 
@@ -57,9 +57,9 @@ DASHBOARD_COLUMNS: dict[str, str] = {
 }
 
 
-def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
-    """Orders per hour and region with the match overlay (the 15-minute bins summed per hour)."""
-    series = pd.concat([d.series for d in days], ignore_index=True)
+def hourly_series(series: pd.DataFrame) -> pd.DataFrame:
+    """Orders per hour and region with the match overlay (the merged series' 15-minute bins
+    summed per hour)."""
     series = series[series["covered"]]
     if series.empty:
         return pd.DataFrame(columns=["time", "region", "value", "items", "revenue", "real_share", "in_window", "matches_live"])
@@ -79,20 +79,22 @@ def hourly_series(days: list[MergedDay]) -> pd.DataFrame:
 
 
 def build_dashboard_data(
-    days: list[MergedDay],
+    series: pd.DataFrame,
     summary: dict,
     match_windows: pd.DataFrame,
     matches: pd.DataFrame,
     as_of: pd.Timestamp,
     period_days: int = DASHBOARD_DAYS,
 ) -> pd.DataFrame:
-    """The dashboard table for the ``period_days`` days ending on ``as_of`` (see module docstring)."""
+    """The dashboard table for the ``period_days`` days ending on ``as_of`` (see module docstring);
+    ``series``: the series of merged days, those of the period among them (the bins of a merged
+    day lie on that day)."""
     first = as_of.normalize() - pd.Timedelta(days=period_days - 1)
-    recent = [d for d in days if first <= d.day <= as_of]
     frames = [_kpis(summary), _window_lifts(summary)]
-    if recent:
-        series = hourly_series(recent)
-        frames.append(series.assign(record_type="orders", metric="orders", data_source=source_labels(series["real_share"])))
+    if len(series):
+        bins = series["bin_start"]
+        hourly = hourly_series(series[(bins >= first) & (bins < as_of.normalize() + pd.Timedelta(days=1))])
+        frames.append(hourly.assign(record_type="orders", metric="orders", data_source=source_labels(hourly["real_share"])))
     frames.append(_match_windows(match_windows, matches, first, as_of + pd.Timedelta(days=1)))
     table = pd.concat([f for f in frames if len(f)], ignore_index=True)
     table["as_of"] = f"{as_of:%Y-%m-%d}"

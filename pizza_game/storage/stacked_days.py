@@ -9,6 +9,7 @@ tables and where each day's rows are; a ``MergedDay`` is cut out only for the da
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,10 @@ class StackedDays:
     def merged_days(self, since: pd.Timestamp | None = None) -> list[MergedDay]:
         """The days (those from ``since`` on, if given) as MergedDays."""
         return [self.day(i) for i, day in enumerate(self.days) if since is None or day >= since]
+
+    def since(self, day: pd.Timestamp) -> StackedDays:
+        """The days from ``day`` on, stacked."""
+        return self.between(bisect.bisect_left(self.days, day), len(self.days))
 
     def between(self, first: int, end: int) -> StackedDays:
         """Days ``first`` to ``end`` (exclusive), stacked."""

@@ -71,7 +71,7 @@ def synthetic_dashboard(
     summary = _summary(merged, windows, first, last)
     day_matches = pd.concat([d.matches for d in merged], ignore_index=True)
     dashboard = build_dashboard_data(
-        merged,
+        pd.concat([d.series for d in merged], ignore_index=True),
         summary,
         windows,
         day_matches,
