@@ -239,7 +239,8 @@ def scenario_default(repeat: int) -> dict:
 def scenario_hourly(repeat: int) -> list[dict]:
     """Twice: each hourly run in a fresh process on the CLI's persistent instance, as Dagster's
     daemon launches a scheduled run; and all in one process on an in-memory instance, as a warm
-    Lambda runs them one after another (what one run leaves in memory can help the next).
+    Lambda runs them one after another (what one run leaves in memory can help the next: the
+    merged days decoded are kept, as the Lambda handler keeps them).
 
     The goal compares the run after 180 days with the run after 7, which tests nothing (each
     test needs eight match-free reference days of the same weekday or day type); the run after

@@ -13,7 +13,8 @@ Scenarios, each on a fresh data directory and Dagster instance:
 Every figure is also given as a ratio to a baseline measured in the same process just before it
 (a fixed piece of pandas work), so figures from a busy machine stay comparable. ``--instance
 sqlite`` uses a sqlite instance in a temporary directory on disk, as `dagster dev` does, instead
-of the in-memory instance the CLI and Lambda use without DAGSTER_HOME. ``--instance process``
+of the in-memory instance the CLI and Lambda use without DAGSTER_HOME; on an in-memory instance the
+merged days decoded are kept from run to run, as in the warm Lambda. ``--instance process``
 runs each timed hourly run in a fresh Python process on the CLI's own persistent instance (a
 SQLite folder opened as `pizza-game run` opens it), as Dagster's daemon launches every scheduled
 run: nothing a process keeps in memory from one run to the next helps it (the time of the run
@@ -46,6 +47,7 @@ with warnings.catch_warnings():
     from pizza_game.definitions import make_definitions
     from pizza_game.instance import INSTANCE_SETTINGS
     from pizza_game.runner import run_pipeline
+    from pizza_game.storage.decoded_days import DECODED, keep_decoded_days
 
 # The hour the hourly run collects: a Saturday afternoon of the 2024-25 season.
 HOUR = pd.Timestamp("2025-03-01T14:00Z")
@@ -144,11 +146,27 @@ def step_seconds(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, 
     return out
 
 
+@contextmanager
+def decoded_days_as_in(kind: str) -> Iterator[None]:
+    """In one process, merged days decoded are kept from run to run, as the warm Lambda keeps them
+    (deploy/lambda_handler.py); each scenario starts with none."""
+    if kind != "memory":
+        yield
+        return
+    keep_decoded_days()
+    try:
+        yield
+    finally:
+        DECODED.limit = 0
+        DECODED.clear()
+
+
 def hourly_after(days: int, repeat: int, kind: str) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="pizza-game-bench-") as data,
         tempfile.TemporaryDirectory(prefix="pizza-game-bench-home-") as home,
         instance_of(kind, home) as instance,
+        decoded_days_as_in(kind),
     ):
         defs = make_definitions(data_dir=data, seed=SEED)
         began = time.perf_counter()

@@ -10,6 +10,10 @@ trusted only when their digest matches.
 Callers get their own ``MergedDay`` (tables shared copy-on-write, coverage copied): changing
 what they got never changes what is cached.
 
+It also keeps the last horizon ``MergedStore.read_stacked`` read, stacked (storage/stacked_days.py),
+with each day's digest: the next read takes from it the days whose JSON is unchanged, without
+cutting them into days and stacking them again.
+
 Off unless a process turns it on (``keep_decoded_days``): only a process that runs pipeline after
 pipeline gains from it, and that is the warm Lambda (deploy/lambda_handler.py turns it on). A
 `pizza-game` command runs once and exits, and Dagster's UI and daemon launch every run in a new
@@ -24,6 +28,7 @@ import threading
 from collections import OrderedDict
 
 from pizza_game.model import MergedDay
+from pizza_game.storage.stacked_days import StackedDays
 
 # Two years of days: a year's horizon with room for a second horizon (a backfill's analysis of
 # older days) without evicting the hourly one. A merged day holds a few hundred rows.
@@ -40,12 +45,22 @@ def _own(day: MergedDay) -> MergedDay:
     )
 
 
+def _own_stacked(days: StackedDays) -> StackedDays:
+    return StackedDays(
+        days=list(days.days),
+        coverage=copy.deepcopy(days.coverage),
+        tables={name: table.copy(deep=False) for name, table in days.tables.items()},
+        bounds={name: bounds.copy() for name, bounds in days.bounds.items()},
+    )
+
+
 class DecodedDays:
     """A bounded, least-recently-used map from a merged JSON digest to the day it decodes to."""
 
     def __init__(self, limit: int = LIMIT):
         self.limit = limit
         self._days: OrderedDict[str, MergedDay] = OrderedDict()
+        self._horizon: tuple[list[tuple[str, str]], StackedDays] | None = None
         # Dagster may run steps in threads of one process; the map is changed under this lock.
         self._lock = threading.Lock()
 
@@ -73,6 +88,29 @@ class DecodedDays:
 
     def __len__(self) -> int:
         return len(self._days)
+
+    def clear(self) -> None:
+        """Forgets every day and the horizon."""
+        with self._lock:
+            self._days.clear()
+            self._horizon = None
+
+    def horizon(self) -> tuple[list[tuple[str, str]], StackedDays] | None:
+        """The last horizon kept: its (YYYY-MM-DD, digest of the merged JSON) pairs, oldest first,
+        and its days stacked (the caller's own tables)."""
+        with self._lock:
+            if self._horizon is None:
+                return None
+            held, days = self._horizon
+        return list(held), _own_stacked(days)
+
+    def keep_horizon(self, held: list[tuple[str, str]], days: StackedDays) -> None:
+        """Keeps ``days`` (read with the digests in ``held``) as the last horizon, if the cache is on."""
+        if not self.enabled:
+            return
+        kept = (list(held), _own_stacked(days))
+        with self._lock:
+            self._horizon = kept
 
 
 # The process's cache, which MergedStore.read_days uses: empty and off until keep_decoded_days.

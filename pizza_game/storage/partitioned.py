@@ -200,26 +200,35 @@ class MergedStore:
         A day whose stored JSON has the bytes of a day decoded earlier in this process comes from
         ``decoded`` (storage/decoded_days.py); any other day from its columnar copy when that copy
         matches the stored JSON (same tables, same types), else from the JSON."""
-        stacked, singles = self._read(*self._listed(days), StackedDays.of([]))
+        stacked, singles = self._read(*self._listed(days), StackedDays.of([]), use_decoded=True)
         return stacked.merged_days() if singles is None else singles
 
     def read_stacked(self, days: Iterable[pd.Timestamp]) -> StackedDays:
         """The same days as ``read_days``, with their tables stacked (storage/stacked_days.py).
 
-        This is the analysis's read of its horizon: in a local store, the days settled at the last
-        such read come from one file (storage/settled_days.py) while their JSON is unchanged, and
-        the file is rewritten when the days settled now are others."""
-        settled = Settled(self._settled_file()) if isinstance(self.store, LocalStore) else None
+        This is the analysis's read of its horizon. Its first days come, while their JSON is
+        unchanged, from the horizon this process read last (when it keeps decoded days:
+        storage/decoded_days.py), else in a local store from the file of the days settled at the
+        last such read (storage/settled_days.py), which is rewritten when the days settled now are
+        others; the rest from their columnar copies."""
         keys, merged_json, digests = self._listed(days)
         stored = [(f"{day:%Y-%m-%d}", digest) for day, digest in digests.items()]
-        first = settled.prefix(stored) if settled else StackedDays.of([])
-        stacked, singles = self._read(keys, merged_json, digests, first)
+        kept = self.decoded.horizon()
+        first = Settled.holding(*kept).prefix(stored) if kept else StackedDays.of([])
+        settled = None
+        if len(first) < len(stored) - UNSETTLED_DAYS and isinstance(self.store, LocalStore):
+            settled = Settled(self._settled_file())
+            first = max(first, settled.prefix(stored), key=len)
+        # The days after ``first`` are the newest ones, from their copies (not from decoded days,
+        # which would take the stacked tables apart).
+        stacked, singles = self._read(keys, merged_json, digests, first, use_decoded=False)
         if singles is not None:
             return StackedDays.of(singles)
         ripe = stored[: max(len(stored) - UNSETTLED_DAYS, 0)]
         if settled and ripe and ripe != settled.held:
             with contextlib.suppress(StorageError):  # a cache, as the known digests
                 self.store.put(SETTLED_NAME, encode_settled(stacked.between(0, len(ripe)), [d for _, d in ripe]), COLUMNS_TYPE)
+        self.decoded.keep_horizon(stored, stacked)
         return stacked
 
     def _settled_file(self) -> bytes | None:
@@ -241,12 +250,14 @@ class MergedStore:
         merged_json: dict[pd.Timestamp, bytes],
         digests: dict[pd.Timestamp, str],
         first: StackedDays,
+        use_decoded: bool,
     ) -> tuple[StackedDays, list[MergedDay] | None]:
         """The stored days (``_listed``'s): stacked when every one came from ``first`` (the first
         stored days, already read) or its columnar copy (None), else each day on its own (and an
-        empty StackedDays)."""
+        empty StackedDays). Days decoded earlier in this process are taken from ``decoded`` if
+        ``use_decoded``."""
         stored = list(digests)[len(first) :]
-        cached = {day: known for day in stored if (known := self.decoded.get(digests[day])) is not None}
+        cached = {day: known for day in stored if use_decoded and (known := self.decoded.get(digests[day])) is not None}
         # A day merged before copies existed has none.
         copy_keys = {day: layout.merged_columns_key(day) for day in stored if day not in cached}
         found = self.store.get_many(list(copy_keys.values()))

@@ -53,6 +53,13 @@ class Settled:
         except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError, struct.error):
             return  # not a file this version wrote: read as if there were none
 
+    @classmethod
+    def holding(cls, held: list[tuple[str, str]], days: StackedDays) -> Settled:
+        """Days already decoded (``days``, read with the digests in ``held``), as a file of them."""
+        settled = cls(None)
+        settled.held, settled.days = held, days
+        return settled
+
     def prefix(self, stored: list[tuple[str, str]]) -> StackedDays:
         """The longest run of ``stored`` (YYYY-MM-DD, digest of its merged JSON now), from the first, that
         this file holds with the same digests, stacked (no days if it holds none)."""
