@@ -42,6 +42,40 @@ def records_table(records: list[dict[str, Any]], columns: dict[str, str]) -> pd.
     )
 
 
+def table_as_decoded(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame | None:
+    """``records_table(json.loads(to_json(table)), columns)``, without the JSON, or None where
+    that is not certain. ``table`` must have rows and exactly ``columns``, each in its dtype
+    (text as objects, else one of ``_EXACT_DTYPES``), its text only Python ``str`` or missing
+    (None, NaN), no instant finer than the microseconds the JSON keeps (storage/iso_times.py)
+    and no infinite float (written as null). Those values come back from their JSON equal and
+    of the same type (text is the ``str``, a float its ``repr``, an integer or a boolean its own
+    text), and ``coerce`` types both tables alike."""
+    if not len(table) or len(table.columns) != len(columns) or set(table.columns) != set(columns):
+        return None
+    for name, dtype in columns.items():
+        column = table[name]
+        if str(column.dtype) != ("object" if dtype == "str" else dtype) or dtype not in _EXACT_DTYPES:
+            return None
+        if dtype == "str":
+            # Values of these types, and those not missing (None, NaN skipped) all text.
+            values = column.to_numpy()
+            if not set(map(type, values.tolist())) <= {str, type(None), float}:
+                return None
+            if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+                return None
+        elif isinstance(column.dtype, pd.DatetimeTZDtype):
+            nanos = utc_nanos(column)
+            if (~np.isnat(nanos) & (nanos.view(np.int64) % 1000 != 0)).any():
+                return None
+        elif dtype == "float64" and np.isinf(column.to_numpy()).any():
+            return None
+    return coerce(table, columns)
+
+
+# The canonical dtypes ``table_as_decoded`` knows the JSON of.
+_EXACT_DTYPES = ("str", "float64", "int64", "Int64", "bool", "boolean", "datetime64[ns, UTC]")
+
+
 def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready records: ISO timestamps, None for missing values, plain Python scalars.
 
