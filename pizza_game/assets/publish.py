@@ -1,7 +1,5 @@
 """Publishing: the QuickSight datasets, their manifests, then a refresh of each dataset."""
 
-from typing import Any
-
 import dagster as dg
 import pandas as pd
 
@@ -45,7 +43,7 @@ def quicksight_manifest(
             f"({correlation_summary.as_of:%Y-%m-%d}) describe different days; materialize the analysis again"
         )
     store = storage.store()
-    tables = build_datasets(_dashboard_table(dashboard_data.value), correlation_summary.value, dashboard_data.as_of)
+    tables = build_datasets(dashboard_data.value, correlation_summary.value, dashboard_data.as_of)
     published_at = pd.Timestamp.now(tz="UTC")
     key = layout.lineage_key(published_at, context.run.run_id)
     record = lineage_record(context.run.run_id, published_at, dashboard_data.as_of, tables)
@@ -60,11 +58,3 @@ def quicksight_manifest(
         metadata=publish_metadata(store, published, refreshes, key, kpi_real_share(tables)),
         check_results=[check_result("manifest_valid", verdict, f"as of {dashboard_data.as_of:%Y-%m-%d}")],
     )
-
-
-def _dashboard_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """The dashboard data as stored (records), with its times parsed back to UTC timestamps."""
-    dashboard = pd.DataFrame(records)
-    for column in ("time", "kickoff_at", "window_end"):
-        dashboard[column] = pd.to_datetime(dashboard[column], utc=True, format="ISO8601")
-    return dashboard

@@ -5,7 +5,7 @@ import pandas as pd
 
 from pizza_game.assets.common import GROUP, OWNERS
 from pizza_game.model import Stamped
-from pizza_game.quicksight.dashboard import DASHBOARD_COLUMNS, DASHBOARD_DAYS
+from pizza_game.quicksight.dashboard import DASHBOARD_DAYS
 from pizza_game.report.pages import (
     HTML_TYPE,
     JS_TYPE,
@@ -16,7 +16,6 @@ from pizza_game.report.pages import (
 from pizza_game.resources.analysis_settings import AnalysisSettings
 from pizza_game.resources.storage import StorageResource, storage_failures
 from pizza_game.storage import layout
-from pizza_game.storage.codecs import records_table
 
 
 @dg.asset(
@@ -43,7 +42,7 @@ def dashboard_report(
             f"({correlation_summary.as_of:%Y-%m-%d}) describe different days; "
             "materialize correlation_analysis again"
         )
-    table = records_table(dashboard_data.value, DASHBOARD_COLUMNS)
+    table = dashboard_data.value
     quality = correlation_summary.value.get("data_quality", {})
     real_share = quality.get("real_share") or 0.0
     store = storage.store()

@@ -221,16 +221,18 @@ def encode(dataset: Dataset, table: pd.DataFrame) -> bytes:
 def _formatted(values: pd.Series, kind: str) -> np.ndarray:
     """A DATETIME or DATE column's cells as ``STRFTIME`` formats them (the wall time of the
     column's zone: UTC after ``conform``), None where missing. numpy writes them (seconds or days,
-    then the "Z" of a DATETIME): ``strftime`` per value was most of encoding the hourly dataset."""
+    then the "Z" of a DATETIME), each distinct instant once (the hourly dataset's 30 days of
+    rows have 720 hours): ``strftime`` per value was most of encoding the hourly dataset."""
     if values.dt.tz is not None:
         values = values.dt.tz_localize(None)
-    nanos = values.to_numpy().astype("datetime64[ns]")
+    codes, distinct = pd.factorize(values.to_numpy().astype("datetime64[ns]").view(np.int64))
+    nanos = distinct.view("datetime64[ns]")
     if kind == "DATETIME":
         text = np.datetime_as_string(nanos.astype("datetime64[s]"), unit="s").astype(object) + "Z"
     else:
         text = np.datetime_as_string(nanos.astype("datetime64[D]"), unit="D").astype(object)
     text[np.isnat(nanos)] = None
-    return text
+    return text[codes]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,46 @@ def records_table(records: list[dict[str, Any]], columns: dict[str, str]) -> pd.
     )
 
 
+def table_as_decoded(table: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame | None:
+    """``records_table(json.loads(to_json(table)), columns)``, without the JSON, or None where
+    that is not certain. ``table`` must have rows and exactly ``columns``, each in its dtype
+    (text as objects, else one of ``_EXACT_DTYPES``), its text only Python ``str`` or missing
+    (None, NaN), no instant finer than the microseconds the JSON keeps (storage/iso_times.py)
+    and no infinite float (written as null). Those values come back from their JSON equal and
+    of the same type (text is the ``str``, a float its ``repr``, an integer or a boolean its own
+    text), and ``coerce`` leaves such columns as they are but for missing text (None): the
+    table is taken so, in the columns' order and indexed from 0, not through ``coerce`` (which
+    took longer than the checks)."""
+    if not len(table) or len(table.columns) != len(columns) or set(table.columns) != set(columns):
+        return None
+    out = table[list(columns)].reset_index(drop=True)
+    for i, (name, dtype) in enumerate(columns.items()):
+        column = out[name]
+        if str(column.dtype) != ("object" if dtype == "str" else dtype) or dtype not in _EXACT_DTYPES:
+            return None
+        if dtype == "str":
+            # Values of these types, and those not missing (None, NaN skipped) all text.
+            values = column.to_numpy()
+            kinds = set(map(type, values.tolist()))
+            if not kinds <= {str, type(None), float} or pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+                return None
+            if float in kinds:  # NaN
+                values = values.copy()
+                values[pd.isna(values)] = None
+                out.isetitem(i, pd.Series(values, index=out.index, dtype=object))  # type: ignore[arg-type]  # the stubs take no Series
+        elif isinstance(column.dtype, pd.DatetimeTZDtype):
+            nanos = utc_nanos(column)
+            if (~np.isnat(nanos) & (nanos.view(np.int64) % 1000 != 0)).any():
+                return None
+        elif dtype == "float64" and np.isinf(column.to_numpy()).any():
+            return None
+    return out
+
+
+# The canonical dtypes ``table_as_decoded`` knows the JSON of.
+_EXACT_DTYPES = ("str", "float64", "int64", "Int64", "bool", "boolean", "datetime64[ns, UTC]")
+
+
 def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready records: ISO timestamps, None for missing values, plain Python scalars.
 

@@ -229,7 +229,9 @@ def test_a_disk_filling_during_publishing_leaves_the_previous_manifests(history,
 
 def test_dates_are_written_as_strftime_writes_them_whatever_the_zone():
     dataset = Dataset("dates", "Dates", {"at": "DATETIME", "day": "DATE"}, ("at",), "latest")
-    instants = pd.DatetimeIndex([pd.Timestamp("2024-05-04T18:00:59.9Z"), pd.NaT, pd.Timestamp("1999-12-31T23:30:00Z")])
+    # Repeated instants and missing ones: each distinct instant is formatted once.
+    first, last = pd.Timestamp("2024-05-04T18:00:59.9Z"), pd.Timestamp("1999-12-31T23:30:00Z")
+    instants = pd.DatetimeIndex([first, pd.NaT, last, first, pd.NaT, last + pd.Timedelta(hours=1), last])
     for zone in ("UTC", "Europe/Berlin"):
         table = pd.DataFrame({"at": instants.tz_convert(zone), "day": instants.tz_convert(zone)})
         expected = {name: [None if pd.isna(t) else t.strftime(STRFTIME[kind]) for t in table[name]] for name, kind in dataset.columns.items()}

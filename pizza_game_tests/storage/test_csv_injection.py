@@ -40,3 +40,17 @@ def test_neutralised_columns_keep_their_dtypes():
     safe = _spreadsheet_safe(table)
     assert safe.dtypes.tolist() == table.dtypes.tolist()
     assert [safe[name].tolist() for name in safe] == [["'=1+1", "x"]] * 3
+
+
+def test_only_columns_left_as_they_were_hand_on_their_factorization():
+    """The CSV writer takes the codes of a text column from the safety pass only if the pass
+    changed nothing in it: a neutralised column's cells are its new ones."""
+    from pizza_game.storage.csv_text import _spreadsheet_safe
+
+    table = pd.DataFrame({"risky": ["=1+1", "x", "=1+1"], "number": ["-3", "y", None], "plain": ["a", None, "a"], "n": [1, 2, 3]})
+    factorized: dict = {}
+    _spreadsheet_safe(table, factorized)
+    assert sorted(factorized) == [1, 2]
+    codes, distinct = factorized[2]
+    assert codes.tolist() == [0, -1, 0] and list(distinct) == ["a"]
+    assert to_csv(table) == b"risky,number,plain,n\n'=1+1,-3,a,1\nx,y,,2\n'=1+1,,a,3\n"

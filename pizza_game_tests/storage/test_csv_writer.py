@@ -86,4 +86,26 @@ def test_float64_text_is_numpys() -> None:
     doubles = (bits | signs).view(np.float64)
     decimals = np.round(rng.random(200_000) * 10.0 ** rng.integers(-6, 18, 200_000), 3)
     values = np.concatenate([doubles[np.isfinite(doubles)], decimals, np.array(FLOATS)[np.isfinite(FLOATS)]])
-    assert csv_text._csv_floats(values) == values.astype(str).tolist()
+    codes, texts = csv_text._csv_floats(values)
+    assert texts[codes].tolist() == values.astype(str).tolist()
+
+
+def test_columns_of_few_values_are_joined_before_the_rows() -> None:
+    """Neighbouring columns of few distinct cells are joined as pairs of them first: the same bytes."""
+    rng = np.random.default_rng(3)
+    n = 2_000
+    table = pd.DataFrame(
+        {
+            "team": pd.Series(np.array(["a,b", 'say "x"', "plain", None], dtype=object)[rng.integers(0, 4, n)], dtype=object),
+            "window": pd.Series(np.array(["pre", "during", "=1+2"], dtype=object)[rng.integers(0, 3, n)], dtype=object),
+            "goals": rng.integers(0, 5, n).astype(float),
+            "flag": pd.array(np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)], dtype="boolean"),
+            "lift": rng.standard_normal(n),  # all distinct: a column of its own
+            "n": pd.array(np.array([1, None, -7], dtype=object)[rng.integers(0, 3, n)], dtype="Int64"),
+            "at": pd.Series(pd.DatetimeIndex([pd.Timestamp("2024-01-01T12:00:00Z"), pd.NaT])[rng.integers(0, 2, n)]),
+        }
+    )
+    cells = csv_text._csv_columns(csv_text._spreadsheet_safe(table))
+    assert cells is not None
+    assert len(csv_text._joined(cells, n)) < len(table.columns)
+    assert csv_text.to_csv(table) == pandas_csv(table)
