@@ -9,27 +9,23 @@ import pandas as pd
 
 from pizza_game.analysis.findings import findings, headline_lift, lift_chart
 from pizza_game.analysis.summary import anomaly_lines
-from pizza_game.assets.metadata import preview
 from pizza_game.quicksight.dashboard import DASHBOARD_DAYS
-
-# Rows in the preview of a table output.
-PREVIEW_ROWS = 10
 
 
 def outputs_metadata(summary: dict, tables: dict[str, pd.DataFrame], dashboard: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, dict[str, Any]]:
     """The metadata of each output of correlation_analysis, by output name; ``tables`` holds
-    correlation_results, significant_correlations and match_windows."""
+    correlation_results, significant_correlations and match_windows (their rows, schema and
+    preview come from the IO manager that writes them: resources/dated_outputs.py)."""
     shared = horizon_metadata(summary)
     results, significant, drill_down = (tables[n] for n in ("correlation_results", "significant_correlations", "match_windows"))
     first = as_of - pd.Timedelta(days=DASHBOARD_DAYS - 1)
     return {
-        "correlation_results": {**shared, "tests": len(results), "preview": preview(results, PREVIEW_ROWS)},
-        "significant_correlations": {**shared, "significant": len(significant), "preview": preview(significant, PREVIEW_ROWS)},
+        "correlation_results": {**shared, "tests": len(results)},
+        "significant_correlations": {**shared, "significant": len(significant)},
         "correlation_summary": {**shared, **summary_metadata(summary)},
         "match_windows": {
             **shared,
             "matches": int(drill_down["match_id"].nunique()),
-            "preview": preview(drill_down, PREVIEW_ROWS),
         },
         "dashboard_data": {
             **shared,
