@@ -568,11 +568,27 @@ def _slot_features(
     match_ids: np.ndarray, slot_of_row: np.ndarray, features: pd.DataFrame, n_slots: int
 ) -> dict[str, np.ndarray]:
     """Per feature and slot: the mean of the feature over the slot's matches (a 0/1 feature
-    becomes a share)."""
-    table = features.reindex(match_ids).reset_index(drop=True)
-    table["slot"] = slot_of_row
-    means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
-    return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
+    becomes a share; NaN where none of them has it).
+
+    The features are whole numbers (goals, 0/1 flags), whose sums are exact in any order, so
+    summed by ``np.bincount`` they give the bits of pandas' compensated group means, without a
+    groupby per window kind; a table with other values takes the groupby."""
+    position = features.index.get_indexer(match_ids)  # -1: a match without features
+    values = np.full((len(position), len(FEATURES)), np.nan)
+    values[position >= 0] = features[list(FEATURES)].to_numpy(dtype="float64")[position[position >= 0]]
+    seen = ~np.isnan(values)
+    if not np.all(np.isfinite(values[seen]) & (values[seen] == np.round(values[seen]))):
+        table = pd.DataFrame(values, columns=list(FEATURES)).assign(slot=slot_of_row)
+        means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+        return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
+    out = {}
+    for j, feature in enumerate(FEATURES):
+        count = np.bincount(slot_of_row, weights=seen[:, j], minlength=n_slots)
+        total = np.bincount(
+            slot_of_row, weights=np.where(seen[:, j], values[:, j], 0.0), minlength=n_slots
+        )
+        out[feature] = np.divide(total, count, out=np.full(n_slots, np.nan), where=count > 0)
+    return out
 
 
 def _slot_counts(
