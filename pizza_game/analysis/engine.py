@@ -573,7 +573,7 @@ def _slot_features(
     The features are whole numbers (goals, 0/1 flags), whose sums are exact in any order, so
     summed by ``np.bincount`` they give the bits of pandas' compensated group means, without a
     groupby per window kind; a table with other values takes the groupby."""
-    position = features.index.get_indexer(match_ids)  # -1: a match without features
+    position = features.index.get_indexer(pd.Index(match_ids))  # -1: a match without features
     values = np.full((len(position), len(FEATURES)), np.nan)
     values[position >= 0] = features[list(FEATURES)].to_numpy(dtype="float64")[position[position >= 0]]
     seen = ~np.isnan(values)

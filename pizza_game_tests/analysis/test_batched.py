@@ -2,6 +2,7 @@
 give exactly, to the last bit, what the plain computation gives, or calibrated outputs would move."""
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,12 +145,13 @@ def test_levelled_expected_of_the_used_cells_alone_is_the_masked_sum_of_all(seed
     sums = rng.random((n_cells, 2 * n_regions)) * 10.0 ** rng.integers(-2, 3, (n_cells, 2 * n_regions))
     sums[rng.random(sums.shape) < 0.1] = 0.0
     timeline = SimpleNamespace(n_days=n_days, bins_per_day=per_day, regions=["ALL", "a", "b"])
-    meter = SimpleNamespace(
+    # Stand-ins with just what the function reads.
+    meter: Any = SimpleNamespace(
         timeline=timeline,
         cell_clean=rng.random(n_cells) < 0.8,
         cell_sums=np.concatenate([sums, np.zeros((1, 2 * n_regions))]),  # and the cell of zeros
     )
-    spans = SimpleNamespace(
+    spans: Any = SimpleNamespace(
         first_day=rng.integers(0, n_days, n_rows),  # some rows' second day is past the end
         profile=rng.random((n_regions, n_rows)) * 5,
         pool=np.where(rng.random(n_rows) < 0.1, POOL_NONE, 0),
