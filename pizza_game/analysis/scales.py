@@ -55,7 +55,19 @@ def hour_of_bin(timeline: Timeline) -> tuple[np.ndarray, int]:
 
 
 def sum_by(index: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    """values [region, bin] summed into ``n`` groups given per bin: [region, group]."""
+    """values [region, bin] summed into ``n`` groups given per bin: [region, group], each group's
+    values added in bin order from 0 (as ``np.bincount`` adds them).
+
+    Groups of ``k`` consecutive bins each (the hours of a grid that starts on the hour) are
+    added as ``k`` strided columns, one after the other: the same additions, without bincount's
+    keys (a third of the time; the hour scale sums a season's bins by hour seven times)."""
+    k = len(index) // n if n else 0
+    if k and k * n == len(index) and np.array_equal(index, np.arange(len(index)) // k):
+        runs = values.reshape(len(values), n, k)
+        total = runs[:, :, 0] + 0.0
+        for j in range(1, k):
+            total += runs[:, :, j]
+        return total
     rows = np.arange(len(values))[:, None]
     keys = (rows * n + index[None, :]).ravel()
     return np.bincount(keys, values.ravel(), len(values) * n).reshape(len(values), n)

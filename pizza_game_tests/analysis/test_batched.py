@@ -14,6 +14,7 @@ from pizza_game.analysis.baseline import POOL_NONE, _InOrderSum
 from pizza_game.analysis.counts import dispersion, dispersions, fits, studentised_p, two_sided_p
 from pizza_game.analysis.engine import _slot_features
 from pizza_game.analysis.features import FEATURES
+from pizza_game.analysis.scales import sum_by
 from pizza_game.analysis.slots import _levelled_expected
 from pizza_game.analysis.stats import (
     _cr2_weights,
@@ -202,3 +203,23 @@ def test_t_p_values_together_are_each_tests_own():
     alone = [float(2.0 * sps.t.sf(abs(t), d)) for t, d in zip(statistic, df, strict=True)]
     assert together.tolist() == alone
     assert together[50] == together[51] == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 4, 96])
+def test_sums_by_runs_of_bins_are_bincount_sums_to_the_bit(k):
+    rng = np.random.default_rng(k)
+    n_regions, n = 3, 50
+    values = rng.random((n_regions, n * k)) * 10.0 ** rng.integers(-3, 4, (n_regions, n * k))
+    values[0, ::13] = np.nan
+    regular = np.arange(n * k) // k  # every group k consecutive bins: summed as runs
+    irregular = np.sort(rng.integers(0, n, n * k))
+
+    def plain(index, values):
+        rows = np.arange(n_regions)[:, None]
+        keys = (rows * n + index[None, :]).ravel()
+        return np.bincount(keys, values.ravel(), n_regions * n).reshape(n_regions, n)
+
+    counts = (values > 0.5).astype("int64")  # whole numbers come back as float sums too
+    for index in (regular, irregular):
+        for summed in (values, counts):
+            assert sum_by(index, n, summed).tobytes() == plain(index, summed).tobytes()
