@@ -49,7 +49,9 @@ class Baseline:
     # name -> (timeline, array): what ``per_bin`` computed, for the timeline it was computed on
     _per_bin: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def per_bin(self, name: str, timeline: Timeline, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def per_bin(
+        self, name: str, timeline: Timeline, compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
         """``compute()``, an array of this baseline over the bins of ``timeline``, computed once
         per timeline: the meter, the outages and the three anomaly scales ask for the same ones
         (a season's [region, bin] gather costs half a millisecond each time). Read-only, as every

@@ -573,9 +573,10 @@ def _slot_features(
     The features are whole numbers (goals, 0/1 flags), whose sums are exact in any order, so
     summed by ``np.bincount`` they give the bits of pandas' compensated group means, without a
     groupby per window kind; a table with other values takes the groupby."""
-    position = features.index.get_indexer(pd.Index(match_ids))  # -1: a match without features
+    position = features.index.get_indexer(pd.Index(match_ids))
+    found = position >= 0  # else a match without features
     values = np.full((len(position), len(FEATURES)), np.nan)
-    values[position >= 0] = features[list(FEATURES)].to_numpy(dtype="float64")[position[position >= 0]]
+    values[found] = features[list(FEATURES)].to_numpy(dtype="float64")[position[found]]
     seen = ~np.isnan(values)
     if not np.all(np.isfinite(values[seen]) & (values[seen] == np.round(values[seen]))):
         table = pd.DataFrame(values, columns=list(FEATURES)).assign(slot=slot_of_row)

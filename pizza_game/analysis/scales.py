@@ -39,11 +39,11 @@ def neighbour_level(level: np.ndarray) -> np.ndarray:
 def neighbour_expected_per_bin(timeline: Timeline, baseline: Baseline) -> np.ndarray:
     """[region, bin]: neighbour level of the bin's day x the bin's profile (read-only: computed
     once per timeline, for the outages and the day scale)."""
-    return baseline.per_bin(
-        "neighbour_expected",
-        timeline,
-        lambda: neighbour_level(baseline.level)[:, timeline.day] * baseline.profile_per_bin(timeline),
-    )
+    def compute() -> np.ndarray:
+        level = neighbour_level(baseline.level)[:, timeline.day]
+        return level * baseline.profile_per_bin(timeline)
+
+    return baseline.per_bin("neighbour_expected", timeline, compute)
 
 
 def hour_of_bin(timeline: Timeline) -> tuple[np.ndarray, int]:

@@ -143,8 +143,9 @@ def test_levelled_expected_of_the_used_cells_alone_is_the_masked_sum_of_all(seed
     rng = np.random.default_rng(seed)
     n_regions, n_days, per_day, n_rows, n_touched = 3, 9, 12, 40, 2
     n_cells = n_days * per_day
-    sums = rng.random((n_cells, 2 * n_regions)) * 10.0 ** rng.integers(-2, 3, (n_cells, 2 * n_regions))
-    sums[rng.random(sums.shape) < 0.1] = 0.0
+    shape = (n_cells, 2 * n_regions)
+    sums = rng.random(shape) * 10.0 ** rng.integers(-2, 3, shape)
+    sums[rng.random(shape) < 0.1] = 0.0
     timeline = SimpleNamespace(n_days=n_days, bins_per_day=per_day, regions=["ALL", "a", "b"])
     # Stand-ins with just what the function reads.
     meter: Any = SimpleNamespace(
