@@ -204,19 +204,16 @@ def _slot_labels(match_windows: pd.DataFrame, slots: set) -> dict:
     (a label for every slot of the horizon cost more than the rest of the anomaly labels)."""
     if not slots:
         return {}
-    distinct = match_windows.drop_duplicates(["window", "slot", "match_id"])
-    windows, slot = distinct["window"].to_numpy(), distinct["slot"].to_numpy()
-    wanted = np.fromiter(
-        ((w, t) in slots for w, t in zip(windows, slot, strict=True)), dtype=bool, count=len(slot)
-    )
-    rows = distinct[wanted]
+    # The rows of the wanted slots (a hashed look-up of the slot labels, then the pairs of the
+    # few rows found), their labels kept once each in the order they first appear: the distinct
+    # rows of the whole table (drop_duplicates) cost more than the rest of the labels.
+    rows = match_windows[match_windows["slot"].isin({t for _, t in slots}).to_numpy()]
     found: dict = {}
-    for key, label in zip(
-        zip(windows[wanted], slot[wanted], strict=True),
-        (rows["match_id"].astype(str) + ":" + rows["window"].astype(str)).to_numpy(),
-        strict=True,
+    for window, slot, match_id in zip(
+        rows["window"].to_numpy(), rows["slot"].to_numpy(), rows["match_id"].to_numpy(), strict=True
     ):
-        found.setdefault(key, []).append(label)
+        if (window, slot) in slots:
+            found.setdefault((window, slot), {})[f"{match_id}:{window}"] = None
     return {key: ";".join(labels) for key, labels in found.items()}
 
 

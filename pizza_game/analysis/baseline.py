@@ -24,7 +24,8 @@ hours on any match day. Its lift is therefore measured against the match day's o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,10 +46,28 @@ class Baseline:
     iterations: int
     # [region, 7]: variance of the log weekday factor moved into the profile (weekday_scale_variance)
     scale_variance: np.ndarray | None = None
+    # name -> (timeline, array): what ``per_bin`` computed, for the timeline it was computed on
+    _per_bin: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def per_bin(
+        self, name: str, timeline: Timeline, compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
+        """``compute()``, an array of this baseline over the bins of ``timeline``, computed once
+        per timeline: the meter, the outages and the three anomaly scales ask for the same ones
+        (a season's [region, bin] gather costs half a millisecond each time). Read-only, as every
+        caller shares it."""
+        held = self._per_bin.get(name)
+        if held is None or held[0] is not timeline:
+            value = compute()
+            value.flags.writeable = False
+            held = self._per_bin[name] = (timeline, value)
+        return held[1]
 
     def profile_per_bin(self, timeline: Timeline) -> np.ndarray:
         """profile[r, weekday(i), bin_of_day(i)] for every region row and bin (NaN: none usable)."""
-        return self.profile[:, timeline.weekday, timeline.bin_of_day]
+        return self.per_bin(
+            "profile", timeline, lambda: self.profile[:, timeline.weekday, timeline.bin_of_day]
+        )
 
     def pool_per_bin(self, timeline: Timeline) -> np.ndarray:
         return self.profile_pool[timeline.weekday, timeline.bin_of_day]

@@ -72,6 +72,7 @@ from pizza_game.analysis.stats import (
     WindowEffect,
     benjamini_hochberg,
     correlations,
+    t_p_values,
     window_design,
 )
 from pizza_game.analysis.summary import CORRELATION, FAMILIES, PRIMARY, REGIONAL, build_summary
@@ -272,6 +273,11 @@ def _test_window_kinds(
             )
             found.tests += tests_for_features
             found.skipped += skipped_features
+    # Every test's p-value from its statistic and degrees of freedom in one scipy call (a call
+    # per window kind and region row cost more than the tails themselves).
+    p_values = t_p_values([t["statistic"] for t in found.tests], [t["df"] for t in found.tests])
+    for test, p_value in zip(found.tests, p_values, strict=True):
+        test["p_value"] = float(p_value)
     return found
 
 
@@ -456,6 +462,7 @@ def _lift_row(
     observed: float,
     real: float,
 ) -> dict:
+    """A lift test's row of the results table but its p-value (as ``_correlation_row``)."""
     return {
         "test_id": f"lift/{kind}/{region}",
         "family": family,
@@ -468,7 +475,6 @@ def _lift_row(
         "reference_days": reference_days,
         "statistic": effect.statistic,
         "df": effect.df,
-        "p_value": effect.p_value,
         "effect_size": float(np.expm1(effect.estimate)),
         "effect_size_name": "lift (exp of mean log ratio - 1)",
         "ci_low": float(np.expm1(effect.ci_low)),
@@ -521,7 +527,8 @@ def _feature_tests(
 
 
 def _correlation_row(result: Correlation, method: str, observed: float, real: float) -> dict:
-    """A correlation's columns of the results table after its identity (test_id .. feature)."""
+    """A correlation's columns of the results table after its identity (test_id .. feature), but
+    its p-value (``_test_window_kinds`` takes every test's at once)."""
     return {
         "method": method,
         "n": result.n,
@@ -529,7 +536,6 @@ def _correlation_row(result: Correlation, method: str, observed: float, real: fl
         "reference_days": 0,
         "statistic": result.statistic,
         "df": result.df,
-        "p_value": result.p_value,
         "effect_size": result.r,
         "effect_size_name": "r",
         "ci_low": result.ci_low,
@@ -562,11 +568,28 @@ def _slot_features(
     match_ids: np.ndarray, slot_of_row: np.ndarray, features: pd.DataFrame, n_slots: int
 ) -> dict[str, np.ndarray]:
     """Per feature and slot: the mean of the feature over the slot's matches (a 0/1 feature
-    becomes a share)."""
-    table = features.reindex(match_ids).reset_index(drop=True)
-    table["slot"] = slot_of_row
-    means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
-    return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
+    becomes a share; NaN where none of them has it).
+
+    The features are whole numbers (goals, 0/1 flags), whose sums are exact in any order, so
+    summed by ``np.bincount`` they give the bits of pandas' compensated group means, without a
+    groupby per window kind; a table with other values takes the groupby."""
+    position = features.index.get_indexer(pd.Index(match_ids))
+    found = position >= 0  # else a match without features
+    values = np.full((len(position), len(FEATURES)), np.nan)
+    values[found] = features[list(FEATURES)].to_numpy(dtype="float64")[position[found]]
+    seen = ~np.isnan(values)
+    if not np.all(np.isfinite(values[seen]) & (values[seen] == np.round(values[seen]))):
+        table = pd.DataFrame(values, columns=list(FEATURES)).assign(slot=slot_of_row)
+        means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(n_slots))
+        return {feature: means[feature].to_numpy(dtype="float64") for feature in FEATURES}
+    out = {}
+    for j, feature in enumerate(FEATURES):
+        count = np.bincount(slot_of_row, weights=seen[:, j], minlength=n_slots)
+        total = np.bincount(
+            slot_of_row, weights=np.where(seen[:, j], values[:, j], 0.0), minlength=n_slots
+        )
+        out[feature] = np.divide(total, count, out=np.full(n_slots, np.nan), where=count > 0)
+    return out
 
 
 def _slot_counts(

@@ -21,15 +21,30 @@ import numpy as np
 CONFIDENCE = 0.95
 
 
+def t_p_values(statistic, df) -> np.ndarray:
+    """Two-sided p-values 2 P(T > |t|) of t statistics against t with ``df`` degrees of freedom
+    (0 for an infinite statistic), elementwise: in one scipy call, as a call costs a tenth of a
+    millisecond whatever its size (the engine's lift and correlation tests take one together)."""
+    # Here, not at import: scipy.stats costs every command a second.
+    from scipy import stats as sps
+
+    return 2.0 * sps.t.sf(np.abs(np.asarray(statistic, dtype="float64")), df)
+
+
 @dataclass(frozen=True)
 class Correlation:
     n: int
     df: int
     r: float
     statistic: float
-    p_value: float
     ci_low: float
     ci_high: float
+
+    @functools.cached_property
+    def p_value(self) -> float:
+        """Two-sided p of the t statistic (``t_p_values``; computed when asked: the engine takes
+        all its tests' at once)."""
+        return float(t_p_values(self.statistic, self.df))
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,13 @@ class WindowEffect:
     std_error: float
     statistic: float
     df: float
-    p_value: float
     ci_low: float
     ci_high: float
+
+    @functools.cached_property
+    def p_value(self) -> float:
+        """Two-sided p of the t statistic (as ``Correlation.p_value``)."""
+        return float(t_p_values(self.statistic, self.df))
 
 
 def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> Correlation | None:
@@ -62,36 +81,22 @@ def pearson(x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> C
 def correlations(
     xs: list[np.ndarray], y: np.ndarray, groups: np.ndarray | None = None
 ) -> list[Correlation | None]:
-    """``pearson(x, y, groups)`` for every x of ``xs``, the t tails of all in one scipy call (a
-    call costs a tenth of a millisecond whatever its size; the engine tests dozens of features)."""
+    """``pearson(x, y, groups)`` for every x of ``xs``."""
     y = np.asarray(y, dtype="float64")
     inverse: dict[bytes, np.ndarray] = {}  # the group index of the pairs kept, per pattern kept
     moments = [_partial_r(np.asarray(x, dtype="float64"), y, groups, inverse) for x in xs]
-    fitted = {i: m for i, m in enumerate(moments) if m is not None}
-    # t = r sqrt(df / (1 - r^2)); infinite (p = 0) for a perfect correlation.
-    statistic = {
-        i: r * np.sqrt(df / (1.0 - r * r)) if abs(r) != 1.0 else float(np.copysign(np.inf, r))
-        for i, (_, df, r) in fitted.items()
-    }
-    finite = [i for i, t in statistic.items() if np.isfinite(t)]
-    p_value = dict.fromkeys(statistic, 0.0)
-    if finite:
-        # Here, not at import: scipy.stats costs every command a second.
-        from scipy import stats as sps
-
-        df = np.array([fitted[i][1] for i in finite])
-        sf = sps.t.sf(np.abs(np.array([statistic[i] for i in finite])), df)
-        p_value |= {i: float(2.0 * tail) for i, tail in zip(finite, sf, strict=True)}
     out: list[Correlation | None] = []
-    for i, m in enumerate(moments):
+    for m in moments:
         if m is None:
             out.append(None)
             continue
         n, df_i, r = m
+        # t = r sqrt(df / (1 - r^2)); infinite (p = 0) for a perfect correlation.
+        statistic = r * np.sqrt(df_i / (1.0 - r * r)) if abs(r) != 1.0 else np.copysign(np.inf, r)
         z = np.arctanh(r) if abs(r) < 1.0 else np.copysign(np.inf, r)
         half = _z_half_width() / np.sqrt(df_i - 1)
         low, high = float(np.tanh(z - half)), float(np.tanh(z + half))
-        out.append(Correlation(n, df_i, r, float(statistic[i]), p_value[i], low, high))
+        out.append(Correlation(n, df_i, r, float(statistic), low, high))
     return out
 
 
@@ -156,9 +161,6 @@ class WindowDesign:
 
     def effect(self, y: np.ndarray) -> WindowEffect | None:
         """The test for outcome ``y`` (one value per input row of the design)."""
-        # Here, not at import: scipy.stats costs every command a second.
-        from scipy import stats as sps
-
         y = np.asarray(y, dtype="float64")[self.keep]
         if not np.isfinite(y).all():
             raise ValueError("window test outcome has missing values on rows the design uses")
@@ -181,7 +183,6 @@ class WindowDesign:
             std_error=std_error,
             statistic=statistic,
             df=self.df,
-            p_value=float(2.0 * sps.t.sf(abs(statistic), self.df)),
             ci_low=estimate - half,
             ci_high=estimate + half,
         )

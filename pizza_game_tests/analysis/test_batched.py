@@ -1,15 +1,28 @@
 """The engine computes many small things in batches, and some by shortcuts (for speed); each must
 give exactly, to the last bit, what the plain computation gives, or calibrated outputs would move."""
 
+from types import SimpleNamespace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from pizza_game.analysis import anomaly_units
 from pizza_game.analysis.anomaly_units import Tested
-from pizza_game.analysis.baseline import _InOrderSum
+from pizza_game.analysis.baseline import POOL_NONE, _InOrderSum
 from pizza_game.analysis.counts import dispersion, dispersions, fits, studentised_p, two_sided_p
-from pizza_game.analysis.stats import _cr2_weights, _inverse_sqrt_psd, correlations, pearson
+from pizza_game.analysis.engine import _slot_features
+from pizza_game.analysis.features import FEATURES
+from pizza_game.analysis.scales import sum_by
+from pizza_game.analysis.slots import _levelled_expected
+from pizza_game.analysis.stats import (
+    _cr2_weights,
+    _inverse_sqrt_psd,
+    correlations,
+    pearson,
+    t_p_values,
+)
 
 
 @pytest.mark.parametrize("seed", range(7))
@@ -123,3 +136,91 @@ def test_two_sided_p_is_twice_the_smaller_of_both_tails(phi):
     else:
         both = np.minimum(sps.poisson.sf(observed - 1, expected), sps.poisson.cdf(observed, expected))
     np.testing.assert_array_equal(two_sided_p(observed, expected, phi), np.minimum(1.0, 2.0 * both))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_levelled_expected_of_the_used_cells_alone_is_the_masked_sum_of_all(seed):
+    rng = np.random.default_rng(seed)
+    n_regions, n_days, per_day, n_rows, n_touched = 3, 9, 12, 40, 2
+    n_cells = n_days * per_day
+    shape = (n_cells, 2 * n_regions)
+    sums = rng.random(shape) * 10.0 ** rng.integers(-2, 3, shape)
+    sums[rng.random(shape) < 0.1] = 0.0
+    timeline = SimpleNamespace(n_days=n_days, bins_per_day=per_day, regions=["ALL", "a", "b"])
+    # Stand-ins with just what the function reads.
+    meter: Any = SimpleNamespace(
+        timeline=timeline,
+        cell_clean=rng.random(n_cells) < 0.8,
+        cell_sums=np.concatenate([sums, np.zeros((1, 2 * n_regions))]),  # and the cell of zeros
+    )
+    spans: Any = SimpleNamespace(
+        first_day=rng.integers(0, n_days, n_rows),  # some rows' second day is past the end
+        profile=rng.random((n_regions, n_rows)) * 5,
+        pool=np.where(rng.random(n_rows) < 0.1, POOL_NONE, 0),
+    )
+    rows = rng.permutation(n_rows)[: n_rows - 5]
+    common = rng.random((len(rows), n_touched, per_day)) < (0.6 if seed else 0.0)  # seed 0: no cell
+    offsets = np.arange(n_touched)
+    got = _levelled_expected(meter, common, spans, rows, offsets)
+    days = spans.first_day[rows][:, None] + offsets[None, :]
+    valid = days < n_days
+    index = np.minimum(days, n_days - 1)[:, :, None] * per_day + np.arange(per_day)
+    use = common & valid[:, :, None] & meter.cell_clean[index]
+    plain = np.where(use[:, :, :, None], sums[index], 0.0).sum(axis=(1, 2))
+    orders, profile = plain[:, :n_regions].T, plain[:, n_regions:].T
+    level = np.divide(orders, profile, out=np.full(orders.shape, np.nan), where=profile > 0)
+    level[~(level > 0)] = np.nan
+    expected = level * spans.profile[:, rows]
+    expected[:, spans.pool[rows] >= POOL_NONE] = np.nan
+    assert got.tobytes() == expected.tobytes()
+    assert np.isfinite(got).any() == bool(seed)
+
+
+@pytest.mark.parametrize("fraction", [False, True])
+def test_slot_features_are_pandas_group_means_to_the_bit(fraction):
+    rng = np.random.default_rng(5)
+    ids = [f"m{i}" for i in range(300)]
+    values = rng.integers(0, 6, (300, len(FEATURES))).astype(float)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    if fraction:  # fractions are not summed exactly in every order: pandas' own means are taken
+        values[::7, 0] = rng.random(len(values[::7]))
+    features = pd.DataFrame(values, columns=list(FEATURES), index=pd.Index(ids, name="match_id"))
+    match_ids = np.array([*rng.choice(ids, 500), "unknown"], dtype=object)
+    slot_of_row = np.sort(rng.integers(0, 120, len(match_ids)))
+    table = features.reindex(match_ids).reset_index(drop=True).assign(slot=slot_of_row)
+    means = table.groupby("slot")[list(FEATURES)].mean().reindex(range(130))
+    got = _slot_features(match_ids, slot_of_row, features, 130)
+    for feature in FEATURES:
+        assert got[feature].tobytes() == means[feature].to_numpy(dtype="float64").tobytes(), feature
+
+
+def test_t_p_values_together_are_each_tests_own():
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(6)
+    statistic = np.concatenate([rng.normal(0, 3, 50), [np.inf, -np.inf, 0.0]])
+    df = np.concatenate([rng.integers(2, 40, 25), rng.uniform(1.5, 60, 28)])
+    together = t_p_values(list(statistic), list(df))
+    alone = [float(2.0 * sps.t.sf(abs(t), d)) for t, d in zip(statistic, df, strict=True)]
+    assert together.tolist() == alone
+    assert together[50] == together[51] == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 4, 96])
+def test_sums_by_runs_of_bins_are_bincount_sums_to_the_bit(k):
+    rng = np.random.default_rng(k)
+    n_regions, n = 3, 50
+    values = rng.random((n_regions, n * k)) * 10.0 ** rng.integers(-3, 4, (n_regions, n * k))
+    values[0, ::13] = np.nan
+    regular = np.arange(n * k) // k  # every group k consecutive bins: summed as runs
+    irregular = np.sort(rng.integers(0, n, n * k))
+
+    def plain(index, values):
+        rows = np.arange(n_regions)[:, None]
+        keys = (rows * n + index[None, :]).ravel()
+        return np.bincount(keys, values.ravel(), n_regions * n).reshape(n_regions, n)
+
+    counts = (values > 0.5).astype("int64")  # whole numbers come back as float sums too
+    for index in (regular, irregular):
+        for summed in (values, counts):
+            assert sum_by(index, n, summed).tobytes() == plain(index, summed).tobytes()
