@@ -223,7 +223,11 @@ class MergedStore:
         # which would take the stacked tables apart).
         stacked, singles = self._read(keys, merged_json, digests, first, use_decoded=False)
         if singles is not None:
-            return StackedDays.of(singles)
+            # Some days had no usable copy and were decoded from their JSON (``digests`` now holds
+            # the digests of the bytes decoded): kept, they are not decoded again next time.
+            stacked = StackedDays.of(singles)
+            self.decoded.keep_horizon([(f"{day:%Y-%m-%d}", digest) for day, digest in digests.items()], stacked)
+            return stacked
         ripe = stored[: max(len(stored) - UNSETTLED_DAYS, 0)]
         if settled and ripe and ripe != settled.held:
             with contextlib.suppress(StorageError):  # a cache, as the known digests

@@ -81,6 +81,21 @@ def test_a_day_merged_again_is_read_from_its_copy_and_the_days_after_it_too(stor
     assert copies_read(store) == [layout.merged_columns_key(d) for d in DAYS[5:]]
 
 
+def test_days_without_copies_are_decoded_from_their_json_once(store: WatchedStore) -> None:
+    # Days merged before columnar copies existed, and no settled-days file.
+    for day in DAYS[:3]:
+        store.delete(layout.merged_columns_key(day))
+    store.delete(SETTLED_NAME)
+    decoded, known = DecodedDays(), KnownDigests()
+    json_keys = {layout.merged_keys(d)["json"] for d in DAYS}
+    for step in range(2):
+        store.asked = []
+        stacked = MergedStore(store, decoded, known).read_stacked(DAYS)
+        read_json = [key for key in store.asked if key in json_keys]
+        assert (len(read_json), len(copies_read(store))) == ((len(DAYS), len(DAYS)) if step == 0 else (0, 0))
+        assert_as_json(store, stacked, DAYS)
+
+
 def test_what_a_caller_changes_in_its_read_is_not_what_the_next_read_gets(store: WatchedStore) -> None:
     decoded = DecodedDays()
     first = read(store, decoded, DAYS)
